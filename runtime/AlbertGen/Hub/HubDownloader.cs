@@ -139,8 +139,9 @@ public sealed class HubDownloader : IDisposable
             }
         }
 
-        // The ref last: until every file is in, an earlier complete snapshot stays what the revision means.
-        if (revision != snapshot)
+        // The ref last: until every file is in, an earlier complete snapshot stays what the revision means. A
+        // commit id needs no ref; a plain server's revision name refers to itself.
+        if (!(revision == snapshot && HubRevision.IsCommitHash(revision)))
         {
             writer.WriteRef(revision, snapshot);
         }

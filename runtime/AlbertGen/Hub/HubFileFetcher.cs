@@ -55,28 +55,31 @@ internal sealed class HubFileFetcher(
             long length = new FileInfo(incomplete).Length;
             Report(file, DownloadStage.Verifying, length, state.Size);
             string? problem = ContentValidation.Check(file, incomplete);
-            if (problem is not null)
+            string sha256 = await Sha256Async(incomplete, cancellationToken).ConfigureAwait(false);
+            string? expected = remote.ETag?.ToLowerInvariant() is { } e && HubRevision.IsSha256(e) ? e : null;
+            bool checksumFails = expected is not null && expected != sha256;
+            if (problem is not null || checksumFails)
             {
                 File.Delete(incomplete);
+                if (state.Resumed && !startedOver)
+                {
+                    // The part kept from an earlier attempt or run may be the culprit: one clean download decides.
+                    state.Resumed = false;
+                    Report(file, DownloadStage.Retrying, 0, state.Size, "the resumed file failed its checks; downloading again from the start");
+                    continue;
+                }
+            }
+
+            if (problem is not null)
+            {
                 throw new HubException(
                     HubErrorKind.InvalidContent,
                     $"{file} of {repo} at revision {revision}, as served by {remote.DownloadUrl}, is not a valid {file}: {problem}. " +
                     "The server, or a proxy in between, sent something else; nothing was saved.");
             }
 
-            string sha256 = await Sha256Async(incomplete, cancellationToken).ConfigureAwait(false);
-            string? expected = remote.ETag?.ToLowerInvariant() is { } e && HubRevision.IsSha256(e) ? e : null;
-            if (expected is not null && expected != sha256)
+            if (checksumFails)
             {
-                File.Delete(incomplete);
-                if (state.Resumed && !startedOver)
-                {
-                    // The part kept from an earlier attempt may be the culprit: one clean download decides.
-                    state.Resumed = false;
-                    Report(file, DownloadStage.Retrying, 0, state.Size, "checksum mismatch after resuming; downloading again from the start");
-                    continue;
-                }
-
                 throw new HubException(
                     HubErrorKind.IntegrityError,
                     $"{file} of {repo} at revision {revision} failed its checksum: the server announced sha256 {expected}, " +

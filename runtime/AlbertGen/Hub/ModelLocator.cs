@@ -14,7 +14,7 @@ public static class ModelLocator
     /// <returns>The model's location.</returns>
     /// <exception cref="HubException">
     /// <see cref="HubErrorKind.NotInCache"/> naming what is missing and the <c>albertgen download</c> command that
-    /// fetches it; <see cref="HubErrorKind.InvalidRepoId"/> when the text is neither a directory nor a hub id.
+    /// fetches it; <see cref="HubErrorKind.InvalidRepoId"/> when the text is a file, or neither a directory nor a hub id.
     /// </exception>
     public static ModelLocation Locate(string model, string revision = HubRevision.Main, string? cacheDir = null) =>
         Locate(model, revision, cacheDir, HubEnvironment.Process);
@@ -25,6 +25,13 @@ public static class ModelLocator
         if (model.Length > 0 && Directory.Exists(model))
         {
             return new ModelLocation(Path.GetFullPath(model), null);
+        }
+
+        if (File.Exists(model))
+        {
+            throw new HubException(
+                HubErrorKind.InvalidRepoId,
+                $"'{model}' is a file; pass the directory that holds config.json, spiece.model and the weights, or a hub repo id.");
         }
 
         if (!HubRepoId.TryParse(model, out var repo, out string? problem))

@@ -93,6 +93,40 @@ public sealed class HubDownloaderFailureTests
     }
 
     [Fact]
+    public async Task A_connection_that_keeps_dropping_fails_and_keeps_the_partial_file_for_later()
+    {
+        await using var context = new HubTestContext();
+        context.WriteRepo();
+        context.Server.Intercept = request => request.IsFor("GET", "model.safetensors")
+            ? context.Server.DefaultReply(request) with { DropAfter = 1000 }
+            : null;
+
+        var error = await Assert.ThrowsAsync<HubException>(() => context.DownloadAsync());
+
+        Assert.Equal(HubErrorKind.NetworkError, error.Kind);
+        Assert.Contains("model.safetensors of albert/tiny-albert at revision main", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Run the download again to resume it.", error.Message, StringComparison.Ordinal);
+        string partial = Path.Combine(context.RepoFolder, "blobs", TestHubServer.Sha256Hex(context.Weights) + ".incomplete");
+        Assert.Equal(3000, new FileInfo(partial).Length); // Three attempts, each resuming where the last stopped.
+    }
+
+    [Fact]
+    public async Task A_corrupt_partial_file_is_discarded_when_the_checksum_fails_after_resuming()
+    {
+        await using var context = new HubTestContext();
+        context.WriteRepo();
+        string partial = Path.Combine(context.RepoFolder, "blobs", TestHubServer.Sha256Hex(context.Weights) + ".incomplete");
+        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        File.WriteAllBytes(partial, new byte[5000]); // Right length for a prefix, wrong bytes.
+
+        var snapshot = await context.DownloadAsync();
+
+        Assert.Equal(context.Weights, File.ReadAllBytes(snapshot.GetPath("model.safetensors")));
+        var gets = context.Server.Requests.Where(r => r.IsFor("GET", "model.safetensors")).ToList();
+        Assert.Equal([5000L, null], gets.Select(r => r.RangeStart));
+    }
+
+    [Fact]
     public async Task A_server_that_ignores_range_requests_is_downloaded_from_the_start_again()
     {
         await using var context = new HubTestContext(hubHeaders: false);

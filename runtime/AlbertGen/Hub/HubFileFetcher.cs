@@ -88,7 +88,7 @@ internal sealed class HubFileFetcher(
 
             blobName ??= sha256; // No ETag: name the blob by its content.
             cache.CommitBlob(incomplete, blobName);
-            return new FetchedFile(remote, blobName);
+            return new FetchedFile(remote with { Commit = remote.Commit ?? state.Commit }, blobName);
         }
     }
 
@@ -125,7 +125,8 @@ internal sealed class HubFileFetcher(
         {
             if (offset == size && size > 0)
             {
-                return true; // An earlier attempt or run received every byte; only the checks remain.
+                state.Resumed = true; // An earlier attempt or run received every byte; only the checks remain.
+                return true;
             }
 
             File.Delete(incomplete);
@@ -162,6 +163,7 @@ internal sealed class HubFileFetcher(
                     throw StatusFailure(file, url, response);
             }
 
+            state.Commit ??= remote.Commit; // Known here first when the server does not answer HEAD.
             if (state.Size is null)
             {
                 state.Size = remote.Size;
@@ -355,6 +357,8 @@ internal sealed class HubFileFetcher(
         public long? Size { get; set; } = size;
 
         public bool Resumed { get; set; }
+
+        public string? Commit { get; set; }
     }
 
     /// <summary>A failure worth another attempt: a dropped connection, a timeout, a 5xx or 429.</summary>

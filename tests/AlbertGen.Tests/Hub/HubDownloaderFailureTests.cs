@@ -110,20 +110,35 @@ public sealed class HubDownloaderFailureTests
         Assert.Equal(3000, new FileInfo(partial).Length); // Three attempts, each resuming where the last stopped.
     }
 
-    [Fact]
-    public async Task A_corrupt_partial_file_is_discarded_when_the_checksum_fails_after_resuming()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_corrupt_partial_file_is_discarded_when_the_checks_fail_after_resuming(bool fullLength)
     {
         await using var context = new HubTestContext();
         context.WriteRepo();
         string partial = Path.Combine(context.RepoFolder, "blobs", TestHubServer.Sha256Hex(context.Weights) + ".incomplete");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
-        File.WriteAllBytes(partial, new byte[5000]); // Right length for a prefix, wrong bytes.
+        File.WriteAllBytes(partial, new byte[fullLength ? context.Weights.Length : 5000]); // Plausible length, wrong bytes.
 
         var snapshot = await context.DownloadAsync();
 
         Assert.Equal(context.Weights, File.ReadAllBytes(snapshot.GetPath("model.safetensors")));
         var gets = context.Server.Requests.Where(r => r.IsFor("GET", "model.safetensors")).ToList();
-        Assert.Equal([5000L, null], gets.Select(r => r.RangeStart));
+        Assert.Equal(fullLength ? [null] : [5000L, null], gets.Select(r => r.RangeStart));
+    }
+
+    [Fact]
+    public async Task A_server_that_does_not_answer_HEAD_is_read_from_its_GET_responses()
+    {
+        await using var context = new HubTestContext();
+        context.WriteRepo();
+        context.Server.Intercept = request => request.Method == "HEAD" ? Reply.Plain(405) : null;
+
+        var snapshot = await context.DownloadAsync();
+
+        Assert.Equal(context.Server.Commit, snapshot.Commit);
+        Assert.Equal(context.Weights, File.ReadAllBytes(snapshot.GetPath("model.safetensors")));
     }
 
     [Fact]

@@ -254,7 +254,9 @@ public sealed class SafetensorsFile : IDisposable
     public Tensor ReadTensor(string name)
     {
         SafetensorsTensorInfo info = Info(name);
-        Tensor result = empty(info.Shape.ToArray(), SafetensorsDTypes.ToScalarType(info.DType));
+        // Created flat and then viewed: TorchSharp's empty() turns a zero-length size into [1], not a scalar.
+        using Tensor flat = empty(info.ElementCount, SafetensorsDTypes.ToScalarType(info.DType));
+        Tensor result = flat.view(info.Shape.ToArray());
         try
         {
             CopyBytes(info, result);

@@ -23,6 +23,15 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
         InitializeWeights();
     }
 
+    /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
+    /// <param name="directory">Directory with <c>config.json</c> and <c>model.safetensors</c> (or a sharded index).</param>
+    /// <param name="options">Loading options (strictness, fine-tuning preparation, device, dtype).</param>
+    /// <returns>The loaded model.</returns>
+    /// <exception cref="AlbertConfigException">The config is invalid.</exception>
+    /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
+    public static AlbertForMaskedLM FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
+        FromPretrained(directory, config => new AlbertForMaskedLM(config), options);
+
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForMaskedLM";
 

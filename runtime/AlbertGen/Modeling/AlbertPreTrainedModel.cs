@@ -89,7 +89,39 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
         }
 
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors);
-        File.WriteAllText(Path.Combine(directory, "config.json"), ConfigJsonWriter.Write(Config, HuggingFaceClassName));
+        AlbertConfigWriter.WriteFile(Config, directory, [HuggingFaceClassName]);
+    }
+
+    /// <summary>
+    /// Creates a model from a HuggingFace directory: reads <c>config.json</c>, builds the model with
+    /// <paramref name="create"/>, loads the weights (<c>model.safetensors</c> or a sharded index) and switches to eval mode.
+    /// Each model class also has a non-generic <c>FromPretrained(directory, options)</c>; this overload serves derived
+    /// (generated) classes: <c>AlbertPreTrainedModel&lt;MaskedLMOutput&gt;.FromPretrained(dir, _ =&gt; new MyTypedModel())</c>.
+    /// </summary>
+    /// <typeparam name="TModel">The model type.</typeparam>
+    /// <param name="directory">Directory with <c>config.json</c> and the weights.</param>
+    /// <param name="create">Builds the model from the config read.</param>
+    /// <param name="options">Loading options.</param>
+    /// <returns>The loaded model in eval mode.</returns>
+    /// <exception cref="AlbertConfigException">The config is invalid.</exception>
+    /// <exception cref="CheckpointException">The weights do not fit (see <see cref="LoadWeights"/>).</exception>
+    public static TModel FromPretrained<TModel>(string directory, Func<AlbertConfig, TModel> create, LoadOptions? options = null)
+        where TModel : AlbertPreTrainedModel<TOutput>
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        AlbertConfig config = AlbertConfigReader.ReadFile(directory);
+        TModel model = create(config);
+        try
+        {
+            model.LoadWeights(directory, options);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -110,6 +110,7 @@ internal static class CheckpointLoader
         }
 
         using (no_grad())
+        using (NewDisposeScope())
         {
             foreach ((string key, Parameter target) in plan)
             {

@@ -131,6 +131,7 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     private protected void InitializeWeights()
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope(); // in-place initialisers return handles of their own
         double std = Config.InitializerRange;
         foreach ((string name, nn.Module module) in named_modules())
         {

@@ -27,6 +27,15 @@ public static class CliApp
         }
 
         ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line, as for every other error; the full help is one --help away.
+            string command = parsed.CommandResult.Command == root ? "albertgen" : "albertgen " + parsed.CommandResult.Command.Name;
+            string problems = string.Join(" ", parsed.Errors.Select(e => e.Message.ReplaceLineEndings(" ").Replace("\t", " ", StringComparison.Ordinal)));
+            await error.WriteLineAsync($"albertgen: {problems} (see '{command} --help')");
+            return InputError;
+        }
+
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

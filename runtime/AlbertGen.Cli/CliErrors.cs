@@ -18,5 +18,6 @@ internal static class CliErrors
     /// <summary>Whether the exception describes bad input rather than a bug.</summary>
     public static bool IsInputError(Exception e) => e is ArgumentException or IOException or InvalidDataException
         or UnauthorizedAccessException or FormatException or AlbertConfigException or OperationCanceledException
-        or NotSupportedException or InvalidOperationException or KeyNotFoundException or System.Text.Json.JsonException;
+        or NotSupportedException or InvalidOperationException or KeyNotFoundException or System.Text.Json.JsonException
+        or Checkpoints.CheckpointException or Hub.HubException;
 }

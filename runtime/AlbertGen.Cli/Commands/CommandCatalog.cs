@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace AlbertGen.Cli.Commands;
+
+/// <summary>Every command of <c>albertgen</c>, in the order <c>--help</c> lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliContext context) =>
+    [
+        ForwardCommand.Create(context),
+    ];
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using AlbertGen.Checkpoints;
+using AlbertGen.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Cli.Commands;
+
+/// <summary>
+/// <c>albertgen forward</c>: runs one head on tensors from a safetensors file and writes every output under
+/// HuggingFace's field names, for parity checks against Python.
+/// </summary>
+internal static class ForwardCommand
+{
+    /// <summary>The task names and the HuggingFace class each runs.</summary>
+    public static readonly IReadOnlyList<string> Tasks =
+        ["base", "pretraining", "masked-lm", "sequence-classification", "token-classification", "question-answering", "multiple-choice"];
+
+    public static Command Create(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "Checkpoint directory (config.json + model.safetensors).", Required = true };
+        var task = new Option<string>("--task") { Description = "Which head to run.", Required = true };
+        task.AcceptOnlyFromAmong([.. Tasks]);
+        var inputs = new Option<string>("--inputs") { Description = "safetensors file with input_ids and optional attention_mask, token_type_ids, position_ids, head_mask and labels.", Required = true };
+        var output = new Option<string>("--output") { Description = "safetensors file to write the outputs to (float32).", Required = true };
+        var hiddenStates = new Option<bool>("--hidden-states") { Description = "Also write hidden_states.{k}." };
+        var attentions = new Option<bool>("--attentions") { Description = "Also write attentions.{k}." };
+        var command = new Command("forward", "Run a model head on input tensors and write its outputs (for parity checks).")
+        {
+            model, task, inputs, output, hiddenStates, attentions,
+        };
+        command.SetAction(parse =>
+        {
+            Run(parse.GetValue(model)!, parse.GetValue(task)!, parse.GetValue(inputs)!, parse.GetValue(output)!,
+                parse.GetValue(hiddenStates), parse.GetValue(attentions));
+            context.Error.WriteLine($"wrote {parse.GetValue(output)}");
+        });
+        return command;
+    }
+
+    /// <summary>Runs the forward pass and writes the outputs.</summary>
+    public static void Run(string modelDirectory, string task, string inputsPath, string outputPath, bool hiddenStates, bool attentions)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode();
+        AlbertInputs inputs = ReadInputs(inputsPath, hiddenStates, attentions);
+        Dictionary<string, Tensor> outputs = task switch
+        {
+            "base" => Run(AlbertModel.FromPretrained(modelDirectory), inputs, o => new()
+            {
+                ["last_hidden_state"] = o.LastHiddenState,
+                ["pooler_output"] = o.PoolerOutput,
+            }),
+            "pretraining" => Run(AlbertForPreTraining.FromPretrained(modelDirectory), inputs, o => new()
+            {
+                ["prediction_logits"] = o.PredictionLogits,
+                ["sop_logits"] = o.SopLogits,
+                ["loss"] = o.Loss,
+            }),
+            "masked-lm" => Run(AlbertForMaskedLM.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
+            "sequence-classification" => Run(AlbertForSequenceClassification.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
+            "token-classification" => Run(AlbertForTokenClassification.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
+            "question-answering" => Run(AlbertForQuestionAnswering.FromPretrained(modelDirectory), inputs, o => new()
+            {
+                ["start_logits"] = o.StartLogits,
+                ["end_logits"] = o.EndLogits,
+                ["loss"] = o.Loss,
+            }),
+            "multiple-choice" => Run(AlbertForMultipleChoice.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
+            _ => throw new ArgumentException($"--task {task} is not one of {string.Join(", ", Tasks)}."),
+        };
+
+        SafetensorsWriter.Write(outputPath, outputs.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to(float32).contiguous())));
+    }
+
+    private static Dictionary<string, Tensor> Run<TOutput>(AlbertPreTrainedModel<TOutput> model, AlbertInputs inputs, Func<TOutput, Dictionary<string, Tensor?>> named)
+        where TOutput : AlbertOutput
+    {
+        using (model)
+        {
+            TOutput output = model.forward(inputs);
+            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach ((string name, Tensor? tensor) in named(output))
+            {
+                if (tensor is not null)
+                {
+                    result[name] = tensor;
+                }
+            }
+
+            AddList(result, "hidden_states", output.HiddenStates);
+            AddList(result, "attentions", output.Attentions);
+            return result;
+        }
+    }
+
+    private static void AddList(Dictionary<string, Tensor> result, string prefix, IReadOnlyList<Tensor>? tensors)
+    {
+        for (int k = 0; tensors is not null && k < tensors.Count; k++)
+        {
+            result[$"{prefix}.{k}"] = tensors[k];
+        }
+    }
+
+    private static AlbertInputs ReadInputs(string path, bool hiddenStates, bool attentions)
+    {
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        Tensor? Read(string name, bool integral)
+        {
+            if (!file.Tensors.TryGetValue(name, out SafetensorsTensorInfo? info))
+            {
+                return null;
+            }
+
+            bool isIntegral = info.DType is SafetensorsDType.I64 or SafetensorsDType.I32 or SafetensorsDType.I16 or SafetensorsDType.I8 or SafetensorsDType.U8;
+            if (integral && !isIntegral)
+            {
+                throw new InvalidDataException($"{path}: tensor {name} has dtype {SafetensorsDTypes.Name(info.DType)}; expected an integer dtype (I64).");
+            }
+
+            Tensor tensor = file.ReadTensor(name);
+            return integral ? tensor.to(int64) : tensor;
+        }
+
+        Tensor inputIds = Read("input_ids", integral: true)
+            ?? throw new InvalidDataException($"{path}: no tensor named input_ids; it is required (int64 [batch, sequence], or [batch, choices, sequence] for multiple choice).");
+        return new AlbertInputs
+        {
+            InputIds = inputIds,
+            AttentionMask = Read("attention_mask", integral: false),
+            TokenTypeIds = Read("token_type_ids", integral: true),
+            PositionIds = Read("position_ids", integral: true),
+            HeadMask = Read("head_mask", integral: false),
+            Labels = Read("labels", integral: false),
+            SentenceOrderLabel = Read("sentence_order_label", integral: true),
+            StartPositions = Read("start_positions", integral: true),
+            EndPositions = Read("end_positions", integral: true),
+            OutputHiddenStates = hiddenStates,
+            OutputAttentions = attentions,
+        };
+    }
+}

@@ -1,0 +1,18 @@
+using AlbertGen.Cli;
+
+namespace AlbertGen.Cli.Tests;
+
+/// <summary>Runs <c>albertgen</c> in-process and captures what it prints.</summary>
+internal static class Cli
+{
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public static string TempFile(string name) =>
+        Path.Combine(Directory.CreateTempSubdirectory("albertgen-cli-").FullName, name);
+}

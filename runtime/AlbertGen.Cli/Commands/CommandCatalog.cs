@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliContext context) =>
     [
+        InfoCommand.Create(context),
+        DownloadCommand.Create(context),
         ForwardCommand.Create(context),
     ];
 }

@@ -18,7 +18,7 @@ internal static class ForwardCommand
 
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint directory (config.json + model.safetensors).", Required = true };
+        var model = new ModelOptions();
         var task = new Option<string>("--task") { Description = "Which head to run.", Required = true };
         task.AcceptOnlyFromAmong([.. Tasks]);
         var inputs = new Option<string>("--inputs") { Description = "safetensors file with input_ids and optional attention_mask, token_type_ids, position_ids, head_mask and labels.", Required = true };
@@ -27,11 +27,12 @@ internal static class ForwardCommand
         var attentions = new Option<bool>("--attentions") { Description = "Also write attentions.{k}." };
         var command = new Command("forward", "Run a model head on input tensors and write its outputs (for parity checks).")
         {
-            model, task, inputs, output, hiddenStates, attentions,
+            task, inputs, output, hiddenStates, attentions,
         };
+        model.AddTo(command);
         command.SetAction(parse =>
         {
-            Run(parse.GetValue(model)!, parse.GetValue(task)!, parse.GetValue(inputs)!, parse.GetValue(output)!,
+            Run(model.Resolve(parse), parse.GetValue(task)!, parse.GetValue(inputs)!, parse.GetValue(output)!,
                 parse.GetValue(hiddenStates), parse.GetValue(attentions));
             context.Error.WriteLine($"wrote {parse.GetValue(output)}");
         });

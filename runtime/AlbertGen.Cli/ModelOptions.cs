@@ -1,0 +1,70 @@
+using System.CommandLine;
+using AlbertGen.Hub;
+
+namespace AlbertGen.Cli;
+
+/// <summary>
+/// The <c>--model</c>, <c>--revision</c> and <c>--cache-dir</c> options every model command shares, and how they
+/// become a folder: a directory as it is, a hub id through the HuggingFace cache, nothing at all as the default model.
+/// </summary>
+internal sealed class ModelOptions
+{
+    public Option<string?> Model { get; } = new("--model")
+    {
+        Description = "Model directory or HuggingFace hub id (found in the HuggingFace cache). Omitted: the built-in default model.",
+    };
+
+    public Option<string> Revision { get; } = new("--revision")
+    {
+        Description = "Hub revision (branch, tag or commit) of a hub id.",
+        DefaultValueFactory = _ => HubRevision.Main,
+    };
+
+    public Option<string?> CacheDir { get; } = new("--cache-dir")
+    {
+        Description = "HuggingFace cache folder (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Revision);
+        command.Options.Add(CacheDir);
+    }
+
+    /// <summary>The folder holding the model's files.</summary>
+    public string Resolve(ParseResult parse)
+    {
+        string? model = parse.GetValue(Model);
+        if (string.IsNullOrEmpty(model))
+        {
+            return DefaultModel.Directory;
+        }
+
+        return ModelLocator.Locate(model, parse.GetValue(Revision) ?? HubRevision.Main, parse.GetValue(CacheDir)).Directory;
+    }
+}
+
+/// <summary>The model commands use when <c>--model</c> is omitted: the one shipped beside the command line.</summary>
+internal static class DefaultModel
+{
+    /// <summary>Name of the folder beside the executable that holds the default model.</summary>
+    public const string FolderName = "default-model";
+
+    /// <summary>The default model's folder.</summary>
+    /// <exception cref="FileNotFoundException">This build carries no default model.</exception>
+    public static string Directory
+    {
+        get
+        {
+            string folder = Path.Combine(AppContext.BaseDirectory, FolderName);
+            if (!File.Exists(Path.Combine(folder, "config.json")))
+            {
+                throw new FileNotFoundException(
+                    $"no --model was given and this build has no default model ({folder} is missing); pass --model <directory or hub id>.", folder);
+            }
+
+            return folder;
+        }
+    }
+}

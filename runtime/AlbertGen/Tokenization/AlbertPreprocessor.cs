@@ -13,7 +13,7 @@ namespace AlbertGen.Tokenization;
 /// Each step but the whitespace and quote rules acts on one code point at a time, and neither those rules
 /// nor the per-code-point steps create what the others look for in an order that matters, so one pass over
 /// the code points computes all of it: a code point's output (cached) lands at the code point's range.
-/// Lone surrogates become U+FFFD, as SentencePiece does with malformed UTF-8.
+/// Lone surrogates pass through; <see cref="SentencePieceTextNormalizer"/> treats them as SentencePiece treats malformed UTF-8.
 /// </remarks>
 internal sealed class AlbertPreprocessor
 {
@@ -91,7 +91,9 @@ internal sealed class AlbertPreprocessor
             }
             else if (char.IsSurrogate(c))
             {
-                codePoint = 0xFFFD;
+                output.Append(c, i, i + 1); // malformed: the normaliser turns it into U+FFFD
+                i++;
+                continue;
             }
 
             string transformed = Transform(codePoint);

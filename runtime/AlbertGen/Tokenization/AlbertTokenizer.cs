@@ -10,7 +10,7 @@ namespace AlbertGen.Tokenization;
 /// Instances are immutable and thread-safe.
 /// </summary>
 /// <remarks>
-/// Text is never rejected: lone surrogates become U+FFFD, control characters follow the model's normaliser,
+/// Text is never rejected: a lone surrogate becomes a U+FFFD token (as SentencePiece treats malformed UTF-8), control characters follow the model's normaliser,
 /// and characters outside the vocabulary become one unknown token per run, whose token string is the run.
 /// </remarks>
 public sealed class AlbertTokenizer
@@ -327,6 +327,14 @@ public sealed class AlbertTokenizer
     {
         options ??= AlbertEncodeOptions.Default;
         int maxLength = ResolveMaxLength(options);
+        for (int i = 0; i < count; i++)
+        {
+            if (input(i).Text is null)
+            {
+                throw new ArgumentNullException(nameof(input), $"Text {i} of the batch is null.");
+            }
+        }
+
         var encoded = new AlbertEncoding[count];
         var chunks = System.Collections.Concurrent.Partitioner.Create(0, count, Math.Max(1, count / (Environment.ProcessorCount * 8)));
         Parallel.ForEach(chunks, range =>

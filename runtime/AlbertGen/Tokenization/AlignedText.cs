@@ -14,7 +14,7 @@ internal sealed class AlignedText
 
     public int Length { get; private set; }
 
-    /// <summary>Wraps plain text, one range per char (a surrogate pair's two chars share the pair's range); lone surrogates become U+FFFD.</summary>
+    /// <summary>Wraps plain text, one range per char (a surrogate pair's two chars share the pair's range).</summary>
     public static AlignedText FromText(ReadOnlySpan<char> text)
     {
         var aligned = new AlignedText();
@@ -28,7 +28,7 @@ internal sealed class AlignedText
             }
             else
             {
-                aligned.Append(char.IsSurrogate(c) ? '\uFFFD' : c, i, i + 1);
+                aligned.Append(c, i, i + 1);
             }
         }
 

@@ -137,6 +137,14 @@ internal sealed class SentencePieceTextNormalizer
             return _asciiRule[c] ?? text.Slice(pos, 1);
         }
 
+        if (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && pos + 1 < text.Length && char.IsLowSurrogate(text[pos + 1])))
+        {
+            // A lone surrogate is malformed text: SentencePiece turns a malformed UTF-8 byte into U+FFFD
+            // without looking it up (a real U+FFFD is looked up, and nmt_nfkc maps it to a space).
+            consumed = 1;
+            return "\uFFFD";
+        }
+
         if (_userSymbols.TryGetValue(c, out string[]? symbols))
         {
             foreach (string symbol in symbols)
@@ -155,9 +163,8 @@ internal sealed class SentencePieceTextNormalizer
             return Rule(value);
         }
 
-        // No rule: the code point passes through. Lone surrogates cannot reach here (the pre-processor
-        // replaces them with U+FFFD, as SentencePiece does with malformed UTF-8).
-        consumed = char.IsHighSurrogate(c) && pos + 1 < text.Length && char.IsLowSurrogate(text[pos + 1]) ? 2 : 1;
+        // No rule: the code point passes through.
+        consumed = char.IsHighSurrogate(c) ? 2 : 1;
         return text.Slice(pos, consumed);
     }
 
@@ -178,7 +185,7 @@ internal sealed class SentencePieceTextNormalizer
         {
             if (Rune.DecodeFromUtf16(text[i..], out Rune rune, out int chars) != System.Buffers.OperationStatus.Done)
             {
-                rune = Rune.ReplacementChar;
+                return best; // a lone surrogate ends every rule
             }
 
             int byteCount = rune.EncodeToUtf8(utf8);

@@ -143,7 +143,11 @@ public sealed class AlbertTokenizer
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int[] EncodeToIds(string text, bool addSpecialTokens = true)
     {
-        TokenSequence sequence = Tokens(text);
+        ArgumentNullException.ThrowIfNull(text);
+        Scratch scratch = t_scratch ??= new Scratch();
+        TokenSequence sequence = scratch.Ids;
+        sequence.Clear();
+        Tokenize(text, sequence, scratch);
         if (!addSpecialTokens)
         {
             return [.. sequence.Ids];
@@ -377,8 +381,13 @@ public sealed class AlbertTokenizer
     private TokenSequence Tokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        Scratch scratch = t_scratch ??= new Scratch();
-        var output = new TokenSequence(Math.Min(text.Length / 3 + 4, 4096));
+        var output = new TokenSequence(idsOnly: false, Math.Min((text.Length / 3) + 4, 4096));
+        Tokenize(text, output, t_scratch ??= new Scratch());
+        return output;
+    }
+
+    private void Tokenize(string text, TokenSequence output, Scratch scratch)
+    {
         _splitter.Split(text, scratch.Segments);
         foreach (TextSegment segment in scratch.Segments)
         {
@@ -401,8 +410,6 @@ public sealed class AlbertTokenizer
             _encoder.Encode(scratch.Normalized.Chars, scratch.Pieces);
             AddPieces(scratch.Normalized, scratch.Pieces, output);
         }
-
-        return output;
     }
 
     private void AddPieces(AlignedText normalized, List<SentencePiece> pieces, TokenSequence output)
@@ -410,6 +417,12 @@ public sealed class AlbertTokenizer
         foreach (SentencePiece piece in pieces)
         {
             ReadOnlySpan<char> surface = normalized.Chars.Slice(piece.Start, piece.Length);
+            if (!piece.Unknown && output.IdsOnly && !EndsWithDigitComma(surface))
+            {
+                output.Ids.Add(piece.Id);
+                continue;
+            }
+
             string token;
             int id;
             if (piece.Unknown)
@@ -426,6 +439,12 @@ public sealed class AlbertTokenizer
             if (EndsWithDigitComma(surface))
             {
                 AddResplit(normalized, piece, token, output);
+                continue;
+            }
+
+            if (output.IdsOnly)
+            {
+                output.Ids.Add(id);
                 continue;
             }
 
@@ -540,5 +559,7 @@ public sealed class AlbertTokenizer
         public List<SentencePiece> Pieces { get; } = [];
 
         public List<TextSegment> Segments { get; } = [];
+
+        public TokenSequence Ids { get; } = new(idsOnly: true, 256);
     }
 }

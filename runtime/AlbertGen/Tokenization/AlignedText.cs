@@ -85,12 +85,6 @@ internal sealed class AlignedText
 
     public void RemoveLast() => Length--;
 
-    public void SetRange(int index, int start, int end)
-    {
-        _starts[index] = start;
-        _ends[index] = end;
-    }
-
     private void Grow(int needed)
     {
         int size = Math.Max(needed, _chars.Length * 2);

@@ -54,10 +54,6 @@ internal sealed class SentencePieceEncoder
 
     public SentencePieceTextNormalizer Normalizer { get; }
 
-    public int UnknownId => File.UnkId;
-
-    public int Count => File.Pieces.Length;
-
     /// <summary>The id of a piece; the unknown id for text that is not a piece (SentencePiece <c>PieceToId</c>).</summary>
     public int PieceToId(string piece) => _ids.TryGetValue(piece, out int id) ? id : File.UnkId;
 

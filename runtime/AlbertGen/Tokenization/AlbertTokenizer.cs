@@ -421,31 +421,14 @@ public sealed class AlbertTokenizer
         foreach (SentencePiece piece in pieces)
         {
             ReadOnlySpan<char> surface = normalized.Chars.Slice(piece.Start, piece.Length);
-            if (!piece.Unknown && output.IdsOnly && !EndsWithDigitComma(surface))
-            {
-                output.Ids.Add(piece.Id);
-                continue;
-            }
-
-            string token;
-            int id;
-            if (piece.Unknown)
-            {
-                token = surface.ToString();
-                id = _encoder.PieceToId(token);
-            }
-            else
-            {
-                token = _pieces[piece.Id];
-                id = piece.Id;
-            }
-
             if (EndsWithDigitComma(surface))
             {
-                AddResplit(normalized, piece, token, output);
+                AddResplit(normalized, piece, piece.Unknown ? surface.ToString() : _pieces[piece.Id], output);
                 continue;
             }
 
+            // HF converts each token string back to an id: an unknown run's text is (almost surely) not a piece.
+            int id = piece.Unknown ? _encoder.PieceToId(surface) : piece.Id;
             if (output.IdsOnly)
             {
                 output.Ids.Add(id);
@@ -453,7 +436,7 @@ public sealed class AlbertTokenizer
             }
 
             (int start, int end) = OriginalRange(normalized, piece.Start, piece.Length);
-            output.Add(id, token, start, end);
+            output.Add(id, piece.Unknown ? surface.ToString() : _pieces[piece.Id], start, end);
         }
     }
 

@@ -122,16 +122,25 @@ namespace AlbertGen.Generators
                 })
                 .WithTrackingName(Steps.Models);
 
+            // Sources depend on the specs alone, so they are re-emitted only when a spec changes.
             context.RegisterSourceOutput(models, static (output, result) => Emit(output, result));
+
+            // Diagnostics are reported against the current compilation: a location rebuilt on its syntax tree is one
+            // that #pragma warning disable can suppress (a plain file location bypasses pragmas). This step reruns on
+            // every compilation change, but it only looks up trees; the named steps above stay cached.
+            context.RegisterSourceOutput(models.Combine(context.CompilationProvider), static (output, pair) => Report(output, pair.Left, pair.Right));
+        }
+
+        private static void Report(SourceProductionContext output, ModelResult result, Compilation compilation)
+        {
+            foreach (DiagnosticInfo diagnostic in result.Diagnostics)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic(compilation));
+            }
         }
 
         private static void Emit(SourceProductionContext output, ModelResult result)
         {
-            foreach (DiagnosticInfo diagnostic in result.Diagnostics)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-
             if (result.Model is null)
             {
                 return;

@@ -20,13 +20,14 @@ namespace AlbertGen.Generators.Diagnostics
         public static DiagnosticInfo Create(string id, LocationInfo? location, params string[] messageArgs) =>
             new DiagnosticInfo(id, DiagnosticDescriptors.Get(id).DefaultSeverity, messageArgs.ToEquatableArray(), location, null);
 
-        public Diagnostic ToDiagnostic()
+        /// <summary>The diagnostic, with source locations placed on <paramref name="compilation"/>'s trees where the file is one.</summary>
+        public Diagnostic ToDiagnostic(Compilation? compilation = null)
         {
             DiagnosticDescriptor descriptor = DiagnosticDescriptors.Get(Id);
-            Location? additional = AdditionalLocation?.ToLocation();
+            Location? additional = AdditionalLocation?.ToLocation(compilation);
             return Diagnostic.Create(
                 descriptor,
-                Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None,
+                Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None,
                 Severity,
                 additional is null ? null : new[] { additional },
                 properties: null,

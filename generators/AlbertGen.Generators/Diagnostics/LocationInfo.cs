@@ -9,7 +9,25 @@ namespace AlbertGen.Generators.Diagnostics
     /// </summary>
     internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
     {
-        public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+        /// <summary>
+        /// The location: on the syntax tree of <paramref name="compilation"/> with this path when there is one (so that
+        /// <c>#pragma warning disable</c> applies), else as a file location (additional files such as config.json).
+        /// </summary>
+        public Location ToLocation(Compilation? compilation = null)
+        {
+            if (compilation != null)
+            {
+                foreach (SyntaxTree tree in compilation.SyntaxTrees)
+                {
+                    if (tree.FilePath == FilePath && Span.End <= tree.Length)
+                    {
+                        return Location.Create(tree, Span);
+                    }
+                }
+            }
+
+            return Location.Create(FilePath, Span, LineSpan);
+        }
 
         public static LocationInfo? From(Location? location)
         {

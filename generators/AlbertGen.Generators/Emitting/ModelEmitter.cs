@@ -102,7 +102,7 @@ namespace AlbertGen.Generators.Emitting
             IntConstant(w, c, "IntermediateSize", "intermediate_size", "Size of the feed-forward layer", c.IntermediateSize);
             IntConstant(w, c, "InnerGroupNum", "inner_group_num", "Number of layers inside each group", c.InnerGroupNum);
             IntConstant(w, c, "MaxPositionEmbeddings", "max_position_embeddings", "Longest sequence: the size of the position table", c.MaxPositionEmbeddings);
-            IntConstant(w, c, "TypeVocabSize", "type_vocab_size", "Number of token types (segments)", c.TypeVocabSize);
+            IntConstant(w, c, "TypeVocabSize", "type_vocab_size", "Number of token types, i.e. segments", c.TypeVocabSize);
             IntConstant(w, c, "PadTokenId", "pad_token_id", "Id of the padding token", c.PadTokenId);
             IntConstant(w, c, "BosTokenId", "bos_token_id", "Id of the beginning-of-sequence token, <c>[CLS]</c>", c.BosTokenId);
             IntConstant(w, c, "EosTokenId", "eos_token_id", "Id of the end-of-sequence token, <c>[SEP]</c>", c.EosTokenId);
@@ -214,19 +214,20 @@ namespace AlbertGen.Generators.Emitting
 
             w.Line();
             w.DocLines("summary",
-                "Loads a HuggingFace checkpoint directory (<c>model.safetensors</c>) into a new model. Every tensor's name and",
-                "shape is checked against this model, and the directory's <c>config.json</c>, if there is one, must have the",
-                "dimensions this model was compiled for.");
+                "Loads a HuggingFace checkpoint directory (<c>model.safetensors</c>) into a new model, in eval mode. Every tensor's",
+                "name and shape is checked against this model, and the directory's <c>config.json</c>, if there is one, must have",
+                "the dimensions this model was compiled for.");
             w.Line("/// <param name=\"directory\">The checkpoint directory.</param>");
             w.Line("/// <param name=\"options\">Strictness, device and dtype; the defaults when <see langword=\"null\"/>.</param>");
-            w.Line("/// <returns>The model with the checkpoint's weights.</returns>");
+            w.Line("/// <returns>The model with the checkpoint's weights, in eval mode.</returns>");
             w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The directory's <c>config.json</c> has other dimensions.</exception>");
             w.Line("/// <exception cref=\"global::AlbertGen.Checkpoints.CheckpointException\">A weight is missing, unexpected or has another shape.</exception>");
-            w.Open("public static " + self + " FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)");
+            w.Open("public static new " + self + " FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)");
             w.Line(Runtime + ".TypedModels.CheckCheckpointConfig(directory, " + model.ClassName + ".Config, " + Text.Literal(model.ClassName) + ", compareLabels: " + (head.UsesLabels ? "true" : "false") + ");");
             w.Line("var model = new " + self + "();");
             w.Open("try");
             w.Line("model.LoadWeights(directory, options);");
+            w.Line("model.eval();");
             w.Line("return model;");
             w.Close();
             w.Open("catch");
@@ -250,7 +251,7 @@ namespace AlbertGen.Generators.Emitting
             w.Open("public enum Label");
             foreach (LabelSpec label in model.Labels)
             {
-                w.Doc("<c>" + Text.Xml(label.Name) + "</c>");
+                w.Doc(label.Name.Length == 0 ? "The label with an empty name." : "<c>" + Text.Xml(label.Name) + "</c>");
                 w.Line(label.Identifier + " = " + Text.Int(label.Id) + ",");
             }
 

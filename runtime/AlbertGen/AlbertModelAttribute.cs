@@ -23,7 +23,7 @@ public sealed class AlbertModelAttribute : Attribute
     /// <summary>Declares a typed model for a config file.</summary>
     /// <param name="configPath">
     /// The <c>config.json</c>, relative to the folder of the file holding the attribute or to the project folder
-    /// (or absolute); it must also be an <c>AdditionalFiles</c> item.
+    /// (or absolute); it must also be an <c>AdditionalFiles</c> item, and its name must end in <c>.json</c>.
     /// </param>
     public AlbertModelAttribute(string configPath)
     {

@@ -224,6 +224,13 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Config_path_that_is_not_json_is_ALBG017()
+    {
+        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration("\"config.txt\""), Configs.Tiny, GeneratorHarness.ProjectDir + "config.txt"), "ALBG017");
+        Assert.Contains(".json", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Empty_config_path_is_ALBG017()
     {
         Single(GeneratorHarness.Run(Configs.Declaration("\"\""), Configs.Tiny), "ALBG017");

@@ -77,6 +77,11 @@ namespace AlbertGen.Generators.Parsing
             if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string path && path.Trim().Length > 0)
             {
                 configPath = path;
+                if (!path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase))
+                {
+                    // Only .json additional files are read (reading every additional file would cost every build).
+                    Invalid("[AlbertModel] on '" + name + "' names '" + path + "', but the config must be a .json file (HuggingFace's config.json); rename it");
+                }
             }
             else
             {

@@ -79,8 +79,17 @@ namespace AlbertGen
         /// <summary>Number of labels of the classification heads (<c>num_labels</c>, else the size of <c>id2label</c>, else 2).</summary>
         public int NumLabels { get; init; } = 2;
 
-        /// <summary>Label names by id (<c>id2label</c>); HuggingFace's <c>LABEL_i</c> names when the file has none.</summary>
-        public IReadOnlyList<string> Id2Label { get; init; } = new[] { "LABEL_0", "LABEL_1" };
+        /// <summary>
+        /// Label names by id (<c>id2label</c>); when not set (the file has none), HuggingFace's names
+        /// <c>LABEL_0</c> … <c>LABEL_{NumLabels-1}</c>.
+        /// </summary>
+        public IReadOnlyList<string> Id2Label
+        {
+            get => _id2Label ?? new DefaultLabelNames(NumLabels);
+            init => _id2Label = value;
+        }
+
+        private readonly IReadOnlyList<string>? _id2Label;
 
         /// <summary>Whether <see cref="Id2Label"/> came from the file rather than from the defaults.</summary>
         public bool HasExplicitLabels { get; init; }
@@ -96,6 +105,34 @@ namespace AlbertGen
 
         /// <summary>Number of layer steps that share one group: <see cref="NumHiddenLayers"/> / <see cref="NumHiddenGroups"/>.</summary>
         public int LayersPerGroup => NumHiddenLayers / NumHiddenGroups;
+    }
+
+    /// <summary>
+    /// HuggingFace's default label names, <c>LABEL_0</c> … <c>LABEL_{count-1}</c>, made on demand: a config may say
+    /// <c>num_labels: 2000000000</c>, and reading it must not allocate two billion strings.
+    /// </summary>
+    internal sealed class DefaultLabelNames : IReadOnlyList<string>
+    {
+        public DefaultLabelNames(int count)
+        {
+            Count = count < 0 ? 0 : count;
+        }
+
+        public int Count { get; }
+
+        public string this[int index] => index >= 0 && index < Count
+            ? "LABEL_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : throw new System.ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<string> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>Activation functions ALBERT configurations name in <c>hidden_act</c>.</summary>

@@ -443,16 +443,7 @@ namespace AlbertGen
             return (Defaults(numLabels ?? 2), false);
         }
 
-        private static string[] Defaults(int count)
-        {
-            var names = new string[count];
-            for (int i = 0; i < count; i++)
-            {
-                names[i] = "LABEL_" + i.ToString(CultureInfo.InvariantCulture);
-            }
-
-            return names;
-        }
+        private static IReadOnlyList<string> Defaults(int count) => new DefaultLabelNames(count);
 
         private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

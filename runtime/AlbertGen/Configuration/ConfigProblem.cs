@@ -98,5 +98,7 @@ namespace AlbertGen.Configuration
         public const string UnknownKey = "ALBG016";
         /// <summary>The <c>[AlbertModel]</c> attribute is misused (generator only).</summary>
         public const string InvalidDeclaration = "ALBG017";
+        /// <summary>The generator failed unexpectedly on a declaration (generator only; a bug to report, never a crash).</summary>
+        public const string GeneratorFailure = "ALBG018";
     }
 }

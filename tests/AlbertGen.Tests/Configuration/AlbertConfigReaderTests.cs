@@ -164,4 +164,19 @@ public sealed class AlbertConfigReaderTests
         AlbertConfig copy = AlbertConfigReader.Parse(AlbertConfigWriter.ToJson(original), "written");
         Assert.Equivalent(original, copy, strict: true);
     }
+
+    [Fact]
+    public void Default_label_names_follow_num_labels()
+    {
+        Assert.Equal(["LABEL_0", "LABEL_1", "LABEL_2", "LABEL_3", "LABEL_4"], new AlbertConfig { NumLabels = 5 }.Id2Label);
+    }
+
+    [Fact]
+    public void Huge_num_labels_does_not_allocate_label_names()
+    {
+        AlbertConfig config = AlbertConfigReader.Parse("{\"num_labels\": 2000000000}", "huge");
+
+        Assert.Equal(2_000_000_000, config.Id2Label.Count);
+        Assert.Equal("LABEL_1999999999", config.Id2Label[1_999_999_999]);
+    }
 }

@@ -1,0 +1,83 @@
+using System.Globalization;
+
+namespace AlbertGen;
+
+/// <summary>
+/// Checks used by the typed models the AlbertGen generator writes: a model compiled for one configuration must not
+/// silently load a checkpoint made for another.
+/// </summary>
+public static class TypedModels
+{
+    /// <summary>
+    /// Checks that the <c>config.json</c> beside a checkpoint, if there is one, describes the configuration a typed
+    /// model was compiled for: every dimension, the activation and the position embedding type (and the label count
+    /// for classification heads) must agree.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint directory, or a checkpoint file (its folder's <c>config.json</c> is checked).</param>
+    /// <param name="compiledFor">The configuration the model was compiled for.</param>
+    /// <param name="modelName">The typed model's name, for the message.</param>
+    /// <param name="compareLabels">Whether <c>num_labels</c> matters (classification heads).</param>
+    /// <exception cref="InvalidDataException">The file describes another configuration; the message lists every difference.</exception>
+    /// <exception cref="AlbertConfigException">The file is not a valid ALBERT config.</exception>
+    public static void CheckCheckpointConfig(string checkpoint, AlbertConfig compiledFor, string modelName, bool compareLabels)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(compiledFor);
+        string folder = File.Exists(checkpoint) ? Path.GetDirectoryName(Path.GetFullPath(checkpoint))! : checkpoint;
+        string file = Path.Combine(folder, "config.json");
+        if (!File.Exists(file))
+        {
+            return;
+        }
+
+        IReadOnlyList<string> differences = Differences(compiledFor, AlbertConfigReader.ReadFile(file), compareLabels);
+        if (differences.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"{file} does not describe the configuration {modelName} was compiled for: {string.Join("; ", differences)}. "
+                + $"Load a checkpoint of {modelName}'s configuration, or compile a model for this config.json.");
+        }
+    }
+
+    /// <summary>
+    /// The fields on which <paramref name="found"/> differs from <paramref name="compiledFor"/>, each as
+    /// "<c>hidden_size</c> is 1024, but the model was compiled for 768".
+    /// </summary>
+    /// <param name="compiledFor">The configuration a model was compiled for.</param>
+    /// <param name="found">The configuration of a checkpoint.</param>
+    /// <param name="compareLabels">Whether to compare <c>num_labels</c>.</param>
+    /// <returns>The differences, in config order; empty when the checkpoint fits.</returns>
+    public static IReadOnlyList<string> Differences(AlbertConfig compiledFor, AlbertConfig found, bool compareLabels)
+    {
+        ArgumentNullException.ThrowIfNull(compiledFor);
+        ArgumentNullException.ThrowIfNull(found);
+        var differences = new List<string>();
+        void Compare<T>(string field, T expected, T actual, Func<T, string> show)
+        {
+            if (!EqualityComparer<T>.Default.Equals(expected, actual))
+            {
+                differences.Add($"{field} is {show(actual)}, but the model was compiled for {show(expected)}");
+            }
+        }
+
+        static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+        Compare("vocab_size", compiledFor.VocabSize, found.VocabSize, Int);
+        Compare("embedding_size", compiledFor.EmbeddingSize, found.EmbeddingSize, Int);
+        Compare("hidden_size", compiledFor.HiddenSize, found.HiddenSize, Int);
+        Compare("num_hidden_layers", compiledFor.NumHiddenLayers, found.NumHiddenLayers, Int);
+        Compare("num_hidden_groups", compiledFor.NumHiddenGroups, found.NumHiddenGroups, Int);
+        Compare("num_attention_heads", compiledFor.NumAttentionHeads, found.NumAttentionHeads, Int);
+        Compare("intermediate_size", compiledFor.IntermediateSize, found.IntermediateSize, Int);
+        Compare("inner_group_num", compiledFor.InnerGroupNum, found.InnerGroupNum, Int);
+        Compare("max_position_embeddings", compiledFor.MaxPositionEmbeddings, found.MaxPositionEmbeddings, Int);
+        Compare("type_vocab_size", compiledFor.TypeVocabSize, found.TypeVocabSize, Int);
+        Compare("hidden_act", compiledFor.HiddenAct, found.HiddenAct, AlbertConfigReader.ActivationName);
+        Compare("position_embedding_type", compiledFor.PositionEmbeddingType, found.PositionEmbeddingType, AlbertConfigReader.PositionEmbeddingTypeName);
+        if (compareLabels)
+        {
+            Compare("num_labels", compiledFor.NumLabels, found.NumLabels, Int);
+        }
+
+        return differences;
+    }
+}

@@ -80,4 +80,21 @@ public static class TypedModels
 
         return differences;
     }
+
+    /// <summary>
+    /// Loads the ALBERT tokenizer of a typed model: <c>spiece.model</c> (or a directory holding it), with the model's
+    /// <c>max_position_embeddings</c> as the default maximum length.
+    /// </summary>
+    /// <param name="path">The <c>spiece.model</c> file, or the directory that holds it.</param>
+    /// <param name="compiledFor">The configuration the model was compiled for.</param>
+    /// <returns>The tokenizer.</returns>
+    /// <exception cref="FileNotFoundException">There is no such file (or no <c>spiece.model</c> in the directory).</exception>
+    /// <exception cref="InvalidDataException">The file is not a SentencePiece model.</exception>
+    public static Tokenization.AlbertTokenizer LoadTokenizer(string path, AlbertConfig compiledFor)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(compiledFor);
+        string file = Directory.Exists(path) ? Path.Combine(path, "spiece.model") : path;
+        return Tokenization.AlbertTokenizer.FromFile(file, Tokenization.AlbertTokenizerOptions.ForConfig(compiledFor));
+    }
 }

@@ -78,6 +78,7 @@ namespace AlbertGen.Generators.Emitting
             WriteConstants(w, c);
             w.Line();
             WriteConfig(w, c);
+            WriteTokenizer(w);
 
             WriteHead(w, model, EncoderHead);
             foreach (Head head in Heads)
@@ -195,6 +196,16 @@ namespace AlbertGen.Generators.Emitting
             }
 
             w.Line("};");
+        }
+
+        private static void WriteTokenizer(SourceWriter w)
+        {
+            w.Line();
+            w.DocLines("summary",
+                "Loads this model's tokenizer from a SentencePiece <c>spiece.model</c> file, or from the checkpoint directory",
+                "that holds one, with <see cref=\"MaxPositionEmbeddings\"/> as its default maximum length.");
+            w.Line("/// <param name=\"path\">The <c>spiece.model</c> file, or its directory.</param>");
+            w.Line("public static " + Runtime + ".Tokenization.AlbertTokenizer LoadTokenizer(string path) => " + Runtime + ".TypedModels.LoadTokenizer(path, Config);");
         }
 
         private static void WriteHead(SourceWriter w, ModelSpec model, Head head)

@@ -102,6 +102,13 @@ namespace Fixtures
             Architectures = new string[] { "AlbertForSequenceClassification" },
         };
 
+        /// <summary>
+        /// Loads this model's tokenizer from a SentencePiece <c>spiece.model</c> file, or from the checkpoint directory
+        /// that holds one, with <see cref="MaxPositionEmbeddings"/> as its default maximum length.
+        /// </summary>
+        /// <param name="path">The <c>spiece.model</c> file, or its directory.</param>
+        public static global::AlbertGen.Tokenization.AlbertTokenizer LoadTokenizer(string path) => global::AlbertGen.TypedModels.LoadTokenizer(path, Config);
+
         /// <summary>The encoder alone, without a head (HuggingFace <c>AlbertModel</c>), with this configuration's dimensions.</summary>
         /// <remarks>
         /// <c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ 64) and returns an

@@ -84,4 +84,15 @@ public sealed class TypedModelTests
         Assert.Empty(TypedModels.Differences(compiled, found, compareLabels: false));
         Assert.Equal(["num_labels is 5, but the model was compiled for 2"], TypedModels.Differences(compiled, found, compareLabels: true));
     }
+
+    [Fact]
+    public void The_typed_tokenizer_defaults_to_the_models_position_limit()
+    {
+        var tokenizer = TinyTyped.LoadTokenizer(SharedFolder.Tokenizer);
+
+        Assert.Equal(TinyTyped.MaxPositionEmbeddings, tokenizer.MaxLength);
+        Assert.Equal(TinyTyped.VocabSize, tokenizer.VocabularySize);
+        var encoding = tokenizer.Encode(string.Join(' ', Enumerable.Repeat("word", 500)), new AlbertGen.Tokenization.AlbertEncodeOptions { Truncation = AlbertGen.Tokenization.TruncationStrategy.LongestFirst });
+        Assert.Equal(TinyTyped.MaxPositionEmbeddings, encoding.Length);
+    }
 }

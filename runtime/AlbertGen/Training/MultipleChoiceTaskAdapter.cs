@@ -15,7 +15,7 @@ internal sealed class MultipleChoiceTaskAdapter : TaskAdapter
     {
     }
 
-    public override nn.Module Module => _model ?? throw new InvalidOperationException("No model yet.");
+    protected override nn.Module? ModelOrNull => _model;
 
     public override void PrepareLabels(IReadOnlyList<TrainingExample> train) => _choices = Cast(train[0], 0).Choices.Count;
 

@@ -22,7 +22,7 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
     {
     }
 
-    public override nn.Module Module => _model ?? throw new InvalidOperationException("No model yet.");
+    protected override nn.Module? ModelOrNull => _model;
 
     public override void PrepareLabels(IReadOnlyList<TrainingExample> train)
     {

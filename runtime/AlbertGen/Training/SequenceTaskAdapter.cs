@@ -18,7 +18,7 @@ internal sealed class SequenceTaskAdapter : TaskAdapter
         _task = options.Task;
     }
 
-    public override nn.Module Module => _model ?? throw new InvalidOperationException("No model yet.");
+    protected override nn.Module? ModelOrNull => _model;
 
     public override IReadOnlyList<string> LabelNames => _labels?.Names ?? [];
 

@@ -22,7 +22,10 @@ internal abstract class TaskAdapter : IDisposable
     protected FineTuneOptions Options { get; }
 
     /// <summary>The model being trained (after <see cref="CreateModel"/>).</summary>
-    public abstract nn.Module Module { get; }
+    public nn.Module Module => ModelOrNull ?? throw new InvalidOperationException("CreateModel has not been called.");
+
+    /// <summary>The model, or null before <see cref="CreateModel"/>.</summary>
+    protected abstract nn.Module? ModelOrNull { get; }
 
     /// <summary>The label names in id order (empty for tasks without labels).</summary>
     public virtual IReadOnlyList<string> LabelNames => [];
@@ -61,8 +64,8 @@ internal abstract class TaskAdapter : IDisposable
     /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c>.</summary>
     public abstract void Save(string directory);
 
-    /// <summary>Disposes the model.</summary>
-    public void Dispose() => Module.Dispose();
+    /// <summary>Disposes the model, if one was created.</summary>
+    public void Dispose() => ModelOrNull?.Dispose();
 
     /// <summary>The location of example <paramref name="index"/>, for error messages.</summary>
     protected static SourceLocation Where(TrainingExample example, int index, string listName = "examples") =>

@@ -19,7 +19,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
     {
     }
 
-    public override nn.Module Module => _model ?? throw new InvalidOperationException("No model yet.");
+    protected override nn.Module? ModelOrNull => _model;
 
     public override IReadOnlyList<string> LabelNames => _labels?.Names ?? [];
 

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using AlbertGen.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Training;
+
+/// <summary>
+/// Fine-tunes an ALBERT head on labelled examples: dynamic-padding batches, AdamW with weight-decay exclusions, linear
+/// warm-up then decay, global-norm clipping, gradient accumulation, an evaluation after every epoch, optional early
+/// stopping, and a HuggingFace-layout checkpoint (<c>config.json</c> with <c>architectures</c> and labels,
+/// <c>model.safetensors</c>, <c>spiece.model</c>) plus <c>loss_curve.csv</c>/<c>.png</c>. Runs are deterministic on CPU for a seed.
+/// </summary>
+public static class FineTuner
+{
+    /// <summary>Runs fine-tuning on a background thread.</summary>
+    /// <param name="options">The run's settings.</param>
+    /// <param name="progress">Receives reports every <see cref="FineTuneOptions.LoggingSteps"/> updates and after each evaluation.</param>
+    /// <param name="cancellationToken">Stops the run between batches (nothing is saved for an unfinished epoch).</param>
+    /// <returns>The result; the checkpoint is in <see cref="FineTuneOptions.OutputDirectory"/>.</returns>
+    /// <exception cref="TrainingDataException">The training or evaluation data is unusable (file and line named).</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent (no data, no model, …).</exception>
+    public static Task<FineTuneResult> RunAsync(FineTuneOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Task.Run(() => Run(options, progress, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Runs fine-tuning on the calling thread (see <see cref="RunAsync"/>).</summary>
+    /// <param name="options">The run's settings.</param>
+    /// <param name="progress">Progress receiver.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The result.</returns>
+    public static FineTuneResult Run(FineTuneOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        AlbertTokenizer tokenizer = options.Tokenizer
+            ?? AlbertTokenizer.FromFile(Path.Combine(options.ModelDirectory!, "spiece.model"));
+        AlbertConfig baseConfig = options.ModelDirectory is { } dir ? AlbertConfigReader.ReadFile(dir) : options.Config!;
+
+        IReadOnlyList<TrainingExample> train = options.TrainFile is { } trainFile
+            ? TrainingDataReader.ReadFile(trainFile, options.Task)
+            : options.TrainExamples!;
+        IReadOnlyList<TrainingExample>? eval = options.EvalFile is { } evalFile
+            ? TrainingDataReader.ReadFile(evalFile, options.Task)
+            : options.EvalExamples;
+
+        torch.manual_seed(options.Seed);
+        using TaskAdapter adapter = CreateAdapter(tokenizer, options);
+        adapter.PrepareLabels(train);
+        List<EncodedExample> trainRows = adapter.Encode(train);
+        List<EncodedExample>? evalRows = eval is null ? null : adapter.Encode(eval);
+        adapter.CreateModel(baseConfig, options.ModelDirectory);
+        nn.Module model = adapter.Module;
+        model.train();
+
+        int batchesPerEpoch = (trainRows.Count + options.BatchSize - 1) / options.BatchSize;
+        int updatesPerEpoch = (batchesPerEpoch + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps;
+        long totalSteps = (long)updatesPerEpoch * options.Epochs;
+        long warmup = options.WarmupSteps ?? (long)Math.Ceiling(totalSteps * options.WarmupRatio);
+        var schedule = new LearningRateSchedule(options.LearningRate, Math.Min(warmup, totalSteps), totalSteps, options.Decay);
+        using var optimizer = new AdamW(ParameterGroups.Split(model, options.WeightDecay), options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
+
+        var curve = new LossCurve();
+        var evaluations = new List<EvaluationResult>();
+        EvaluationResult? best = null;
+        int sinceImprovement = 0;
+        bool stoppedEarly = false;
+        double epochLoss = 0;
+        int epoch = 0;
+        var meter = new ThroughputMeter();
+        for (; epoch < options.Epochs && !stoppedEarly; epoch++)
+        {
+            var order = Enumerable.Range(0, trainRows.Count).ToList();
+            new TrainingRandom(options.Seed, epoch).Shuffle(order);
+            double epochSum = 0;
+            int epochBatches = 0;
+            for (int b = 0; b < batchesPerEpoch; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var rows = order.Skip(b * options.BatchSize).Take(options.BatchSize).Select(i => trainRows[i]).ToList();
+                using (var scope = NewDisposeScope())
+                using (TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId))
+                {
+                    Tensor loss = adapter.Loss(batch);
+                    loss.div(options.GradientAccumulationSteps).backward();
+                    double value = loss.ToDouble();
+                    loss.Dispose();
+                    epochSum += value;
+                    epochBatches++;
+                    meter.Add(value, batch.TokenCount);
+                }
+
+                bool lastOfGroup = (b + 1) % options.GradientAccumulationSteps == 0 || b == batchesPerEpoch - 1;
+                if (!lastOfGroup)
+                {
+                    continue;
+                }
+
+                if (options.MaxGradNorm > 0)
+                {
+                    GradientClipping.ClipGlobalNorm(optimizer.Parameters, options.MaxGradNorm);
+                }
+
+                double lr = schedule.At(optimizer.StepCount);
+                optimizer.Step(lr);
+                optimizer.ZeroGrad();
+                if (optimizer.StepCount % options.LoggingSteps == 0 || optimizer.StepCount == totalSteps)
+                {
+                    (double meanLoss, double tokensPerSecond) = meter.Take();
+                    curve.Add(optimizer.StepCount, meanLoss, lr);
+                    progress?.Report(new TrainingProgress(TrainingPhase.Training, optimizer.StepCount, totalSteps, epoch, meanLoss, lr, tokensPerSecond));
+                }
+            }
+
+            epochLoss = epochSum / Math.Max(1, epochBatches);
+            if (eval is null || evalRows is null)
+            {
+                continue;
+            }
+
+            EvaluationResult result = Evaluate(adapter, eval, evalRows, options, tokenizer.PadTokenId);
+            evaluations.Add(result);
+            curve.AddEvaluation(optimizer.StepCount, result);
+            progress?.Report(new TrainingProgress(TrainingPhase.Evaluation, optimizer.StepCount, totalSteps, epoch, epochLoss, schedule.At(Math.Max(0, optimizer.StepCount - 1)), 0, result));
+            if (best is null || result.Primary > best.Primary)
+            {
+                best = result;
+                sinceImprovement = 0;
+                SaveCheckpoint(adapter, tokenizer, options.OutputDirectory);
+                progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, optimizer.StepCount, totalSteps, epoch, epochLoss, 0, 0, result));
+            }
+            else if (options.EarlyStoppingPatience is { } patience && ++sinceImprovement >= patience)
+            {
+                stoppedEarly = true;
+            }
+        }
+
+        if (eval is null)
+        {
+            SaveCheckpoint(adapter, tokenizer, options.OutputDirectory);
+            progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, optimizer.StepCount, totalSteps, epoch - 1, epochLoss, 0, 0));
+        }
+
+        curve.Write(options.OutputDirectory, $"Fine-tuning ({options.Task})");
+        return new FineTuneResult(options.OutputDirectory, optimizer.StepCount, epoch, epochLoss, evaluations, best, stoppedEarly, adapter.LabelNames);
+    }
+
+    private static EvaluationResult Evaluate(TaskAdapter adapter, IReadOnlyList<TrainingExample> eval, List<EncodedExample> rows, FineTuneOptions options, int padId)
+    {
+        adapter.Module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            adapter.BeginEvaluation(eval);
+            for (int start = 0; start < rows.Count; start += options.EvalBatchSize)
+            {
+                using var scope = NewDisposeScope();
+                using TrainingBatch batch = TrainingBatch.Collate(rows.Skip(start).Take(options.EvalBatchSize).ToList(), options.Task, padId, withLabels: false);
+                adapter.Collect(batch);
+            }
+
+            return adapter.EndEvaluation();
+        }
+        finally
+        {
+            adapter.Module.train();
+        }
+    }
+
+    private static void SaveCheckpoint(TaskAdapter adapter, AlbertTokenizer tokenizer, string directory)
+    {
+        adapter.Save(directory);
+        tokenizer.SaveVocabulary(directory);
+    }
+
+    private static TaskAdapter CreateAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) => options.Task switch
+    {
+        FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => new SequenceTaskAdapter(tokenizer, options),
+        FineTuneTask.TokenClassification => new TokenTaskAdapter(tokenizer, options),
+        FineTuneTask.QuestionAnswering => new QuestionAnsweringTaskAdapter(tokenizer, options),
+        FineTuneTask.MultipleChoice => new MultipleChoiceTaskAdapter(tokenizer, options),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "Unknown task."),
+    };
+
+    private static void Validate(FineTuneOptions o)
+    {
+        if (o.TrainFile is null && (o.TrainExamples is null || o.TrainExamples.Count == 0))
+        {
+            throw new ArgumentException("No training data: set TrainFile or TrainExamples.", nameof(o));
+        }
+
+        if (o.ModelDirectory is null && o.Config is null)
+        {
+            throw new ArgumentException("No model: set ModelDirectory (a pretrained checkpoint) or Config (train from scratch).", nameof(o));
+        }
+
+        if (o.ModelDirectory is null && o.Tokenizer is null)
+        {
+            throw new ArgumentException("No tokenizer: set Tokenizer, or ModelDirectory holding spiece.model.", nameof(o));
+        }
+
+        if (o.Epochs < 1 || o.BatchSize < 1 || o.EvalBatchSize < 1 || o.GradientAccumulationSteps < 1 || o.LoggingSteps < 1)
+        {
+            throw new ArgumentException("Epochs, BatchSize, EvalBatchSize, GradientAccumulationSteps and LoggingSteps must be at least 1.", nameof(o));
+        }
+
+        if (o.MaxSequenceLength < 8)
+        {
+            throw new ArgumentException($"MaxSequenceLength {o.MaxSequenceLength} is too short; use at least 8.", nameof(o));
+        }
+    }
+}

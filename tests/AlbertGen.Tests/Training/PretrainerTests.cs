@@ -1,0 +1,88 @@
+using AlbertGen.Checkpoints;
+using AlbertGen.Training;
+
+namespace AlbertGen.Tests.Training;
+
+[Collection(TorchRandomCollection.Name)]
+public class PretrainerTests
+{
+    private static string Corpus(TempDir dir, int lines)
+    {
+        string source = Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt");
+        return dir.File("corpus.txt", string.Join('\n', File.ReadLines(source).Take(lines)) + "\n");
+    }
+
+    private static PretrainOptions Options(string corpus, string output, int steps) => new()
+    {
+        CorpusFile = corpus,
+        BlankLineSeparatesDocuments = false,
+        Config = TrainingFixtures.TinyConfig(dropout: 0.1),
+        Tokenizer = TrainingFixtures.Tokenizer,
+        OutputDirectory = output,
+        MaxSequenceLength = 32,
+        MaxPredictionsPerSequence = 5,
+        BatchSize = 8,
+        MaxSteps = steps,
+        WarmupSteps = 2,
+        LearningRate = 5e-3,
+        LoggingSteps = 5,
+        SaveSteps = 1000,
+    };
+
+    [Fact]
+    public async Task A_few_pretraining_steps_reduce_the_loss_and_write_a_pretraining_checkpoint()
+    {
+        using var dir = new TempDir();
+        string output = Path.Combine(dir.Path, "out");
+        PretrainResult result = await Pretrainer.RunAsync(Options(Corpus(dir, 400), output, 40));
+        Assert.True(result.LastLoss < result.FirstLoss - 0.5, $"{result.FirstLoss} → {result.LastLoss}");
+        Assert.True(result.Completed);
+        Assert.True(result.TokensPerSecond > 0);
+        foreach (string file in new[] { "config.json", "model.safetensors", "spiece.model", "loss_curve.csv", "loss_curve.png", "checkpoint/optimizer.safetensors", "checkpoint/trainer_state.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        }
+
+        using var model = AlbertGen.Modeling.AlbertForPreTraining.FromPretrained(output);
+        Assert.Equal("AlbertForPreTraining", model.HuggingFaceClassName);
+    }
+
+    [Fact]
+    public async Task Resuming_from_a_checkpoint_continues_exactly_like_an_uninterrupted_run()
+    {
+        using var dir = new TempDir();
+        string corpus = Corpus(dir, 200);
+        string straight = Path.Combine(dir.Path, "straight");
+        string pieces = Path.Combine(dir.Path, "pieces");
+        PretrainResult full = await Pretrainer.RunAsync(Options(corpus, straight, 8));
+        PretrainResult first = await Pretrainer.RunAsync(Options(corpus, pieces, 8) with { StopAfterStep = 3 });
+        PretrainResult rest = await Pretrainer.RunAsync(Options(corpus, pieces, 8));
+
+        Assert.Equal(3, first.Steps);
+        Assert.False(first.Completed);
+        Assert.Equal(3, rest.ResumedFromStep);
+        Assert.Equal(8, rest.Steps);
+        using SafetensorsFile a = SafetensorsFile.Open(Path.Combine(straight, "model.safetensors"));
+        using SafetensorsFile b = SafetensorsFile.Open(Path.Combine(pieces, "model.safetensors"));
+        Assert.Equal(a.Tensors.Keys.Order(), b.Tensors.Keys.Order());
+        foreach (string name in a.Tensors.Keys)
+        {
+            using var x = a.ReadTensor(name);
+            using var y = b.ReadTensor(name);
+            Assert.True(x.eq(y).all().item<bool>(), $"{name} differs after resuming");
+        }
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "checkpoint", "optimizer.safetensors")), File.ReadAllBytes(Path.Combine(pieces, "checkpoint", "optimizer.safetensors")));
+    }
+
+    [Fact]
+    public async Task Resuming_with_another_seed_is_refused()
+    {
+        using var dir = new TempDir();
+        string corpus = Corpus(dir, 120);
+        string output = Path.Combine(dir.Path, "out");
+        await Pretrainer.RunAsync(Options(corpus, output, 4) with { StopAfterStep = 1 });
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Pretrainer.RunAsync(Options(corpus, output, 4) with { Seed = 99 }));
+        Assert.Contains("seed", e.Message);
+    }
+}

@@ -10,5 +10,7 @@ internal static class CommandCatalog
         InfoCommand.Create(context),
         DownloadCommand.Create(context),
         ForwardCommand.Create(context),
+        FineTuneCommand.Create(context),
+        PretrainCommand.Create(context),
     ];
 }

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using AlbertGen.Training;
+
+namespace AlbertGen.Cli.Commands;
+
+/// <summary><c>albertgen finetune</c>: trains a task head on labelled data and writes a HuggingFace checkpoint.</summary>
+internal static class FineTuneCommand
+{
+    private static readonly Dictionary<string, FineTuneTask> Tasks = new(StringComparer.Ordinal)
+    {
+        ["sequence-classification"] = FineTuneTask.SequenceClassification,
+        ["multi-label-classification"] = FineTuneTask.MultiLabelClassification,
+        ["regression"] = FineTuneTask.Regression,
+        ["token-classification"] = FineTuneTask.TokenClassification,
+        ["question-answering"] = FineTuneTask.QuestionAnswering,
+        ["multiple-choice"] = FineTuneTask.MultipleChoice,
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var model = new ModelOptions();
+        var task = new Option<string>("--task") { Description = "The head to train.", Required = true };
+        task.AcceptOnlyFromAmong([.. Tasks.Keys]);
+        var train = new Option<string>("--train") { Description = "Training data: JSONL or CSV (text, text_pair, label; tokens/tags; question/context/answers; choices/label).", Required = true };
+        var eval = new Option<string?>("--eval") { Description = "Evaluation data in the same format, evaluated after every epoch." };
+        var output = new Option<string>("--output") { Description = "Output directory for the fine-tuned model (HuggingFace layout).", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 3 };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => 3e-5 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Examples per update.", DefaultValueFactory = _ => 16 };
+        var maxLength = new Option<int>("--max-seq-length") { Description = "Tokens per example.", DefaultValueFactory = _ => 128 };
+        var warmupRatio = new Option<double>("--warmup-ratio") { Description = "Fraction of updates spent warming up.", DefaultValueFactory = _ => 0.1 };
+        var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without improvement of the evaluation metric." };
+        var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 42 };
+        var command = new Command("finetune", "Fine-tune a task head on labelled data and save it in HuggingFace layout.")
+        {
+            task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed,
+        };
+        model.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new FineTuneOptions
+            {
+                Task = Tasks[parse.GetValue(task)!],
+                ModelDirectory = model.Resolve(parse),
+                TrainFile = parse.GetValue(train),
+                EvalFile = parse.GetValue(eval),
+                OutputDirectory = parse.GetValue(output)!,
+                Epochs = parse.GetValue(epochs),
+                LearningRate = parse.GetValue(learningRate),
+                BatchSize = parse.GetValue(batchSize),
+                MaxSequenceLength = parse.GetValue(maxLength),
+                WarmupRatio = parse.GetValue(warmupRatio),
+                EarlyStoppingPatience = parse.GetValue(patience),
+                Seed = parse.GetValue(seed),
+            };
+            FineTuneResult result = await FineTuner.RunAsync(options, new TrainingProgressPrinter(context.Error), cancellationToken);
+            string best = result.BestEvaluation is null ? "no evaluation data" : $"best {result.BestEvaluation}";
+            await context.Output.WriteLineAsync(
+                $"trained {result.Steps} updates over {result.Epochs} epoch(s){(result.StoppedEarly ? " (stopped early)" : "")}; final loss {result.FinalLoss:0.0000}; {best}; model in {result.OutputDirectory}");
+        });
+        return command;
+    }
+}

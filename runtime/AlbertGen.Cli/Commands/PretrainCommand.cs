@@ -1,0 +1,58 @@
+using System.CommandLine;
+using AlbertGen.Tokenization;
+using AlbertGen.Training;
+
+namespace AlbertGen.Cli.Commands;
+
+/// <summary><c>albertgen pretrain</c>: ALBERT's pre-training recipe (masked n-grams + sentence order) on raw text.</summary>
+internal static class PretrainCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var corpus = new Option<string>("--corpus") { Description = "Raw text file: one sentence or line per line.", Required = true };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "The SentencePiece spiece.model (trained with ALBERT's spm_train flags).", Required = true };
+        var config = new Option<string>("--config") { Description = "config.json of the model to pretrain.", Required = true };
+        var output = new Option<string>("--output") { Description = "Output directory: the model in HuggingFace layout, loss curve and checkpoint/.", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Optimizer updates of the whole run.", DefaultValueFactory = _ => 2000 };
+        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many updates (the schedule keeps --steps); run again to resume." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per update.", DefaultValueFactory = _ => 32 };
+        var maxLength = new Option<int>("--max-seq-length") { Description = "Tokens per sequence, [CLS] and [SEP]s included.", DefaultValueFactory = _ => 128 };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 2e-3 };
+        var warmup = new Option<int>("--warmup-steps") { Description = "Linear warm-up updates.", DefaultValueFactory = _ => 100 };
+        var optimizer = new Option<PretrainOptimizer>("--optimizer") { Description = "LAMB (ALBERT's) or AdamW.", DefaultValueFactory = _ => PretrainOptimizer.Lamb };
+        var saveSteps = new Option<int>("--save-steps") { Description = "Updates between resumable checkpoints.", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "Seed of initialisation, data and masking.", DefaultValueFactory = _ => 12345 };
+        var oneDocument = new Option<bool>("--one-document") { Description = "Treat the whole corpus as one document (blank lines do not end documents)." };
+        var restart = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint/ in the output directory." };
+        var command = new Command("pretrain", "Pretrain an ALBERT model from raw text (resumes from its last checkpoint).")
+        {
+            corpus, tokenizer, config, output, steps, stopAfter, batchSize, maxLength, learningRate, warmup, optimizer, saveSteps, seed, oneDocument, restart,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            AlbertConfig modelConfig = AlbertConfigReader.ReadFile(parse.GetValue(config)!);
+            var options = new PretrainOptions
+            {
+                CorpusFile = parse.GetValue(corpus)!,
+                Tokenizer = AlbertTokenizer.FromFile(parse.GetValue(tokenizer)!, AlbertTokenizerOptions.ForConfig(modelConfig)),
+                Config = modelConfig,
+                OutputDirectory = parse.GetValue(output)!,
+                MaxSteps = parse.GetValue(steps),
+                StopAfterStep = parse.GetValue(stopAfter),
+                BatchSize = parse.GetValue(batchSize),
+                MaxSequenceLength = parse.GetValue(maxLength),
+                LearningRate = parse.GetValue(learningRate),
+                WarmupSteps = parse.GetValue(warmup),
+                Optimizer = parse.GetValue(optimizer),
+                SaveSteps = parse.GetValue(saveSteps),
+                Seed = parse.GetValue(seed),
+                BlankLineSeparatesDocuments = !parse.GetValue(oneDocument),
+                Resume = !parse.GetValue(restart),
+            };
+            PretrainResult result = await Pretrainer.RunAsync(options, new TrainingProgressPrinter(context.Error), cancellationToken);
+            await context.Output.WriteLineAsync(
+                $"{(result.Completed ? "finished" : "stopped")} at step {result.Steps} (resumed from {result.ResumedFromStep}); loss {result.FirstLoss:0.000} → {result.LastLoss:0.000}; {result.TokensPerSecond:0} tokens/s; model in {result.OutputDirectory}");
+        });
+        return command;
+    }
+}

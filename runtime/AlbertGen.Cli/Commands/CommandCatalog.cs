@@ -10,5 +10,13 @@ internal static class CommandCatalog
         InfoCommand.Create(context),
         DownloadCommand.Create(context),
         ForwardCommand.Create(context),
+        FillMaskCommand.Create(context),
+        ClassifyCommand.Create(context),
+        TagCommand.Create(context),
+        AnswerCommand.Create(context),
+        ChooseCommand.Create(context),
+        EmbedCommand.Create(context),
+        TokenizeCommand.Create(context),
+        DecodeCommand.Create(context),
     ];
 }

@@ -9,10 +9,12 @@ namespace AlbertGen.Tests;
 public static class TaskModelDirectory
 {
     private static readonly ConcurrentDictionary<string, string> Made = new(StringComparer.Ordinal);
-    private static readonly string Root = Path.Combine(Path.GetTempPath(), "albertgen-task-models-" + Environment.ProcessId);
+    private const string Prefix = "albertgen-task-models-";
+    private static readonly string Root = Path.Combine(Path.GetTempPath(), Prefix + Environment.ProcessId);
 
     static TaskModelDirectory()
     {
+        RemoveLeftovers();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try
@@ -24,6 +26,38 @@ public static class TaskModelDirectory
                 // Best effort.
             }
         };
+    }
+
+    /// <summary>Removes the copies of earlier runs whose process is gone (a test host may end without running exit handlers).</summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (string dir in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(dir)[Prefix.Length..], out int pid) && pid != Environment.ProcessId && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Best effort.
+                }
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The tiny pre-training checkpoint (masked LM and encoder).</summary>

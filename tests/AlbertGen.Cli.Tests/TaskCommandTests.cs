@@ -238,6 +238,15 @@ public sealed class TaskCommandTests
     }
 
     [Fact]
+    public async Task Long_inputs_are_truncated_unless_refused()
+    {
+        string text = string.Join(" ", Enumerable.Repeat("word", 100));
+        var (code, _, _) = await Cli.RunAsync("classify", "--model", Head("seqcls-single3"), text);
+        Assert.Equal(0, code);
+        Assert.Contains("at most 64", await FailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--no-truncation", text));
+    }
+
+    [Fact]
     public async Task Human_readable_output_is_plain_text()
     {
         var (code, output, _) = await Cli.RunAsync("classify", "--model", Head("seqcls-single3"), "--all", "plain");

@@ -26,6 +26,11 @@ internal sealed class TaskCommandSupport
 
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Inputs per forward pass.", DefaultValueFactory = _ => 8 };
 
+    public Option<bool> NoTruncation { get; } = new("--no-truncation")
+    {
+        Description = "Refuse inputs longer than the model's maximum length instead of cutting them.",
+    };
+
     /// <summary>Adds the shared options (and the text argument when the command takes one).</summary>
     public void AddTo(Command command, bool textArgument = true)
     {
@@ -37,6 +42,7 @@ internal sealed class TaskCommandSupport
         command.Options.Add(Json);
         command.Options.Add(InputJsonl);
         command.Options.Add(BatchSize);
+        command.Options.Add(NoTruncation);
         Model.AddTo(command);
     }
 
@@ -48,7 +54,7 @@ internal sealed class TaskCommandSupport
             throw new ArgumentException($"--batch-size must be at least 1, not {batch}.");
         }
 
-        return new PipelineOptions { BatchSize = batch };
+        return new PipelineOptions { BatchSize = batch, Truncation = !parse.GetValue(NoTruncation) };
     }
 
     /// <summary>The text argument; an error when it is missing or given together with <c>--input-jsonl</c>.</summary>

@@ -1,14 +1,20 @@
 namespace AlbertGen.Tokenization;
 
-/// <summary>The tokens of one text, before special tokens, truncation and padding.</summary>
+/// <summary>
+/// The tokens of one text, before special tokens, truncation and padding. An ids-only sequence skips the
+/// token strings and offsets (the fast path of <see cref="AlbertTokenizer.EncodeToIds"/>).
+/// </summary>
 internal sealed class TokenSequence
 {
-    public TokenSequence(int capacity = 16)
+    public TokenSequence(bool idsOnly, int capacity = 16)
     {
+        IdsOnly = idsOnly;
         Ids = new List<int>(capacity);
-        Tokens = new List<string>(capacity);
-        Offsets = new List<(int Start, int End)>(capacity);
+        Tokens = new List<string>(idsOnly ? 0 : capacity);
+        Offsets = new List<(int Start, int End)>(idsOnly ? 0 : capacity);
     }
+
+    public bool IdsOnly { get; }
 
     public List<int> Ids { get; }
 
@@ -21,7 +27,17 @@ internal sealed class TokenSequence
     public void Add(int id, string token, int start, int end)
     {
         Ids.Add(id);
-        Tokens.Add(token);
-        Offsets.Add((start, end));
+        if (!IdsOnly)
+        {
+            Tokens.Add(token);
+            Offsets.Add((start, end));
+        }
+    }
+
+    public void Clear()
+    {
+        Ids.Clear();
+        Tokens.Clear();
+        Offsets.Clear();
     }
 }

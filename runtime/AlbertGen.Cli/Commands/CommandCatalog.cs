@@ -12,5 +12,13 @@ internal static class CommandCatalog
         ForwardCommand.Create(context),
         FineTuneCommand.Create(context),
         PretrainCommand.Create(context),
+        FillMaskCommand.Create(context),
+        ClassifyCommand.Create(context),
+        TagCommand.Create(context),
+        AnswerCommand.Create(context),
+        ChooseCommand.Create(context),
+        EmbedCommand.Create(context),
+        TokenizeCommand.Create(context),
+        DecodeCommand.Create(context),
     ];
 }

@@ -1,0 +1,36 @@
+using AlbertGen.Checkpoints;
+
+namespace AlbertGen.Tasks;
+
+/// <summary>
+/// Settings every task pipeline shares: how many inputs go through the model at once, how long an input may be, and how
+/// the model is loaded when the pipeline creates it from a directory.
+/// </summary>
+public sealed record PipelineOptions
+{
+    /// <summary>The defaults: batches of 8, truncation to the model's maximum length.</summary>
+    public static PipelineOptions Default { get; } = new();
+
+    /// <summary>
+    /// Inputs (or windows, or choices) per forward call. Each batch is padded to its longest row. Default 8.
+    /// Larger batches are faster until the machine is saturated; padding never changes a row's result beyond float rounding.
+    /// </summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// Longest input, special tokens included. Null (default) = the model's maximum: the smaller of the tokenizer's
+    /// <see cref="Tokenization.AlbertTokenizer.MaxLength"/> and the config's <c>max_position_embeddings</c>. A larger value
+    /// than the model's maximum is refused.
+    /// </summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>
+    /// Whether inputs longer than <see cref="MaxLength"/> are cut to it (default true, the longest sequence of a pair
+    /// first). When false, such an input is an <see cref="ArgumentException"/> naming its length and the limit.
+    /// Question answering is not affected: long contexts are always split into overlapping windows.
+    /// </summary>
+    public bool Truncation { get; init; } = true;
+
+    /// <summary>How <c>FromPretrained</c> loads the weights (device, dtype, strictness); null = defaults.</summary>
+    public LoadOptions? LoadOptions { get; init; }
+}

@@ -1,0 +1,180 @@
+using AlbertGen.Modeling;
+using AlbertGen.Tokenization;
+using Microsoft.Extensions.AI;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Tasks;
+
+/// <summary>How token states become one sentence vector.</summary>
+public enum EmbeddingPooling
+{
+    /// <summary>Mean of the last hidden state over real tokens (padding excluded), special tokens included, as sentence-transformers' mean pooling.</summary>
+    Mean,
+
+    /// <summary>The last hidden state of <c>[CLS]</c> (not the tanh pooler).</summary>
+    Cls,
+}
+
+/// <summary>Settings of <see cref="SentenceEmbeddingGenerator"/>.</summary>
+public sealed record SentenceEmbeddingOptions
+{
+    /// <summary>The defaults: mean pooling, no normalisation.</summary>
+    public static SentenceEmbeddingOptions Default { get; } = new();
+
+    /// <summary>Pooling. Default <see cref="EmbeddingPooling.Mean"/>.</summary>
+    public EmbeddingPooling Pooling { get; init; }
+
+    /// <summary>Scale each vector to unit L2 norm (so a dot product is the cosine similarity). Default false.</summary>
+    public bool Normalize { get; init; }
+
+    /// <summary>The model id reported in metadata and on each embedding; null = none.</summary>
+    public string? ModelId { get; init; }
+}
+
+/// <summary>
+/// Sentence embeddings from ALBERT's last hidden state, as a <c>Microsoft.Extensions.AI</c>
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>: one vector of <c>hidden_size</c> floats per text.
+/// </summary>
+/// <remarks>
+/// A text's vector does not depend on the other texts of its batch (padding is masked out), up to float rounding.
+/// Texts longer than the model are truncated unless <see cref="PipelineOptions.Truncation"/> is off. Thread-safe; see
+/// <see cref="AlbertPipeline{TModel, TOutput}"/>.
+/// </remarks>
+public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, AlbertModelOutput>, IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The provider name in <see cref="Metadata"/>.</summary>
+    public const string ProviderName = "AlbertGen";
+
+    /// <summary>Builds a generator on a loaded model.</summary>
+    /// <param name="model">The encoder (the pooler, if any, is not used).</param>
+    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="embeddingOptions">Pooling and normalisation; null = <see cref="SentenceEmbeddingOptions.Default"/>.</param>
+    /// <param name="options">Shared settings; null = defaults.</param>
+    /// <param name="ownsModel">Whether disposing the generator disposes the model.</param>
+    public SentenceEmbeddingGenerator(AlbertModel model, AlbertTokenizer tokenizer, SentenceEmbeddingOptions? embeddingOptions = null, PipelineOptions? options = null, bool ownsModel = false)
+        : base(model, tokenizer, options, ownsModel)
+    {
+        EmbeddingOptions = embeddingOptions ?? SentenceEmbeddingOptions.Default;
+        Metadata = new EmbeddingGeneratorMetadata(ProviderName, null, EmbeddingOptions.ModelId, model.Config.HiddenSize);
+    }
+
+    /// <summary>Loads <c>config.json</c>, the encoder weights of any ALBERT checkpoint and <c>spiece.model</c> from a directory.</summary>
+    /// <param name="directory">A HuggingFace model directory.</param>
+    /// <param name="embeddingOptions">Pooling and normalisation; null = defaults.</param>
+    /// <param name="options">Shared settings; null = defaults.</param>
+    /// <returns>A generator that owns its model.</returns>
+    public static SentenceEmbeddingGenerator FromPretrained(string directory, SentenceEmbeddingOptions? embeddingOptions = null, PipelineOptions? options = null)
+    {
+        var (model, tokenizer) = PipelineResources.Load(directory, d =>
+            AlbertPreTrainedModel<AlbertModelOutput>.FromPretrained(d, config => new AlbertModel(config, addPoolingLayer: false), options?.LoadOptions));
+        return new SentenceEmbeddingGenerator(model, tokenizer, embeddingOptions, options, ownsModel: true);
+    }
+
+    /// <summary>Pooling and normalisation.</summary>
+    public SentenceEmbeddingOptions EmbeddingOptions { get; }
+
+    /// <summary>Provider <c>AlbertGen</c>, the model id, and <c>hidden_size</c> dimensions.</summary>
+    public EmbeddingGeneratorMetadata Metadata { get; }
+
+    /// <summary>Length of every vector: the model's <c>hidden_size</c>.</summary>
+    public int Dimensions => Model.Config.HiddenSize;
+
+    /// <summary>Embeds one text.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="cancellationToken">Cancels before the forward pass.</param>
+    /// <returns>The vector.</returns>
+    public float[] Embed(string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Embed([text], cancellationToken)[0];
+    }
+
+    /// <summary>Embeds texts, <see cref="PipelineOptions.BatchSize"/> at a time.</summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    /// <returns>One vector per text, in order.</returns>
+    public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        int hidden = Dimensions;
+        var vectors = new float[texts.Count][];
+        ForEachBatch([.. texts.Select(t => (t, (string?)null))], cancellationToken, (first, batch) =>
+        {
+            float[] pooled = Run(batch, (output, inputs) => ToArray(Pool(output.LastHiddenState, inputs.AttentionMask)));
+            for (int r = 0; r < batch.Count; r++)
+            {
+                vectors[first + r] = pooled.AsSpan(r * hidden, hidden).ToArray();
+            }
+        });
+
+        return vectors;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException"><see cref="EmbeddingGenerationOptions.Dimensions"/> asks for another size than <see cref="Dimensions"/>.</exception>
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (options?.Dimensions is int requested && requested != Dimensions)
+        {
+            throw new NotSupportedException($"This model's embeddings have {Dimensions} dimensions; {requested} were requested.");
+        }
+
+        string[] texts = [.. values];
+        return Task.Run(() =>
+        {
+            float[][] vectors = Embed(texts, cancellationToken);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v)
+            {
+                ModelId = EmbeddingOptions.ModelId,
+                CreatedAt = now,
+            }));
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        if (serviceType == typeof(EmbeddingGeneratorMetadata))
+        {
+            return Metadata;
+        }
+
+        if (serviceType.IsInstanceOfType(this))
+        {
+            return this;
+        }
+
+        if (serviceType.IsInstanceOfType(Model))
+        {
+            return Model;
+        }
+
+        return serviceType.IsInstanceOfType(Tokenizer) ? Tokenizer : null;
+    }
+
+    /// <summary>[B, S, H] states and [B, S] mask → [B, H] sentence vectors.</summary>
+    private Tensor Pool(Tensor states, Tensor attentionMask)
+    {
+        Tensor pooled;
+        if (EmbeddingOptions.Pooling == EmbeddingPooling.Cls)
+        {
+            pooled = states.select(1, 0);
+        }
+        else
+        {
+            Tensor mask = attentionMask.to(states.dtype, states.device).unsqueeze(-1); // [B, S, 1]
+            pooled = states.mul(mask).sum(1).div(mask.sum(1).clamp_min(1e-9));
+        }
+
+        pooled = pooled.to(ScalarType.Float32);
+        return EmbeddingOptions.Normalize ? nn.functional.normalize(pooled, p: 2, dim: 1) : pooled;
+    }
+}

@@ -1,0 +1,116 @@
+using AlbertGen.Modeling;
+using AlbertGen.Tokenization;
+
+namespace AlbertGen.Tasks;
+
+/// <summary>How token predictions become entities (HuggingFace <c>aggregation_strategy</c>).</summary>
+public enum AggregationStrategy
+{
+    /// <summary>One entity per token, with its index (<c>"none"</c>).</summary>
+    None,
+
+    /// <summary>Adjacent tokens with the same tag are grouped; words may be split between entities (<c>"simple"</c>).</summary>
+    Simple,
+
+    /// <summary>Each word takes the label of its first token, then words are grouped (<c>"first"</c>).</summary>
+    First,
+
+    /// <summary>Each word takes the best label of its tokens' averaged scores, then words are grouped (<c>"average"</c>).</summary>
+    Average,
+
+    /// <summary>Each word takes the label of its single most confident token, then words are grouped (<c>"max"</c>).</summary>
+    Max,
+}
+
+/// <summary>
+/// A token (strategy <see cref="AggregationStrategy.None"/>) or a group of tokens with one label (HuggingFace's
+/// <c>entity</c>/<c>entity_group</c>, <c>score</c>, <c>word</c>, <c>start</c>, <c>end</c>, <c>index</c>).
+/// </summary>
+/// <param name="Entity">The label (<c>entity</c>) of a token; the tag without its <c>B-</c>/<c>I-</c> prefix (<c>entity_group</c>) of a group.</param>
+/// <param name="Score">The label's probability; for a group the mean over its members.</param>
+/// <param name="Word">The token string (<c>▁paris</c>) of a token; the text of a group's tokens (<c>new york</c>).</param>
+/// <param name="Start">First char in the text. Offsets cover a token's characters, not the space before it.</param>
+/// <param name="End">Char after the last one: <c>text[Start..End]</c> is the entity's text.</param>
+/// <param name="Index">The token's index in the encoded input (<c>[CLS]</c> = 0); null for groups.</param>
+public sealed record TokenEntity(string Entity, float Score, string Word, int Start, int End, int? Index);
+
+/// <summary>
+/// Labels tokens and groups them into entities (HuggingFace <c>TokenClassificationPipeline</c>, the "ner" pipeline), with
+/// its aggregation strategies. Texts longer than the model are truncated (see <see cref="PipelineOptions.Truncation"/>);
+/// HuggingFace's optional striding over long texts is not offered.
+/// </summary>
+/// <remarks>
+/// ALBERT's SentencePiece tokenizer has no word boundaries of its own, so word aggregation uses HuggingFace's fallback: a
+/// token continues a word when neither it nor the char before it is a space. Thread-safe; see
+/// <see cref="AlbertPipeline{TModel, TOutput}"/>.
+/// </remarks>
+public sealed class TokenClassificationPipeline : AlbertPipeline<AlbertForTokenClassification, TokenClassifierOutput>
+{
+    /// <summary>The labels ignored by default: <c>O</c> (outside any entity).</summary>
+    public static IReadOnlyCollection<string> DefaultIgnoreLabels { get; } = ["O"];
+
+    /// <summary>Builds a pipeline on a loaded model.</summary>
+    /// <param name="model">The model (or a generated class deriving from it).</param>
+    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="options">Shared settings; null = defaults.</param>
+    /// <param name="ownsModel">Whether disposing the pipeline disposes the model.</param>
+    public TokenClassificationPipeline(AlbertForTokenClassification model, AlbertTokenizer tokenizer, PipelineOptions? options = null, bool ownsModel = false)
+        : base(model, tokenizer, options, ownsModel)
+    {
+    }
+
+    /// <summary>Loads <c>config.json</c>, the weights and <c>spiece.model</c> from a directory.</summary>
+    /// <param name="directory">A HuggingFace model directory with a token-classification checkpoint.</param>
+    /// <param name="options">Shared settings; null = defaults.</param>
+    /// <returns>A pipeline that owns its model.</returns>
+    public static TokenClassificationPipeline FromPretrained(string directory, PipelineOptions? options = null)
+    {
+        var (model, tokenizer) = PipelineResources.Load(directory, d => AlbertForTokenClassification.FromPretrained(d, options?.LoadOptions));
+        return new TokenClassificationPipeline(model, tokenizer, options, ownsModel: true);
+    }
+
+    /// <summary>Labels one text.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="strategy">How tokens are aggregated.</param>
+    /// <param name="ignoreLabels">Labels (or groups) left out of the result; null = <see cref="DefaultIgnoreLabels"/>.</param>
+    /// <param name="cancellationToken">Cancels before the forward pass.</param>
+    /// <returns>The entities in text order.</returns>
+    public IReadOnlyList<TokenEntity> Predict(string text, AggregationStrategy strategy = AggregationStrategy.None, IReadOnlyCollection<string>? ignoreLabels = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return PredictBatch([text], strategy, ignoreLabels, cancellationToken)[0];
+    }
+
+    /// <summary>Labels several texts, <see cref="PipelineOptions.BatchSize"/> at a time.</summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="strategy">How tokens are aggregated.</param>
+    /// <param name="ignoreLabels">Labels left out; null = <see cref="DefaultIgnoreLabels"/>.</param>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    /// <returns>One entity list per text, in order.</returns>
+    public IReadOnlyList<IReadOnlyList<TokenEntity>> PredictBatch(IReadOnlyList<string> texts, AggregationStrategy strategy = AggregationStrategy.None, IReadOnlyCollection<string>? ignoreLabels = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        IReadOnlyCollection<string> ignored = ignoreLabels ?? DefaultIgnoreLabels;
+        int labels = Model.Config.NumLabels;
+        var results = new IReadOnlyList<TokenEntity>[texts.Count];
+        ForEachBatch([.. texts.Select(t => (t, (string?)null))], cancellationToken, (first, batch) =>
+        {
+            float[] logits = Run(batch, (output, _) => ToArray(output.Logits)); // [B, S, labels]
+            int length = batch[0].Length;
+            for (int r = 0; r < batch.Count; r++)
+            {
+                AlbertEncoding e = batch[r];
+                var rows = new float[length][];
+                for (int i = 0; i < length; i++)
+                {
+                    rows[i] = logits.AsSpan(((r * length) + i) * labels, labels).ToArray();
+                }
+
+                List<PreEntity> pre = TokenAggregator.Gather(texts[first + r], e.Tokens, e.InputIds, e.SpecialTokensMask, e.Offsets, rows, Tokenizer.UnknownTokenId);
+                results[first + r] = TokenAggregator.Aggregate(pre, Model.Config.Id2Label, strategy, ignored, Tokenizer.ConvertTokensToString);
+            }
+        });
+
+        return results;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace AlbertGen.Packaging.Tests;
+
+/// <summary>
+/// The packages work for a fresh consumer: <c>dotnet pack</c> the runtime (with the generator inside) and a model
+/// package into a local folder, then build and run a new console project that references them from that folder only
+/// (third-party packages from the usual registry) and declares its own model from a config file.
+/// </summary>
+public sealed class ConsumerProjectTests
+{
+    private static string Metadata(string key) =>
+        typeof(ConsumerProjectTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
+    [Fact]
+    public void A_fresh_console_project_builds_and_runs_against_the_packed_packages()
+    {
+        string root = Metadata("RepositoryRoot");
+        string configuration = Metadata("Configuration");
+        string work = Directory.CreateTempSubdirectory("albertgen-consumer-").FullName;
+        string feed = Path.Combine(work, "feed");
+        // A version no earlier run used, so the NuGet cache can never serve a stale copy.
+        string version = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "." + Environment.ProcessId;
+        try
+        {
+            foreach (string project in new[] { "runtime/AlbertGen/AlbertGen.csproj", "models/base-v2/AlbertGen.Models.BaseV2.csproj" })
+            {
+                Run(root, "dotnet", "pack", Path.Combine(root, project), "--no-build", "-c", configuration, "-o", feed, "-p:Version=" + version);
+            }
+
+            string app = Path.Combine(work, "app");
+            Directory.CreateDirectory(app);
+            File.Copy(Path.Combine(Metadata("SharedFixtures"), "fixtures", "models", "tiny", "config.json"), Path.Combine(app, "tiny.json"));
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="local" value="{feed}" />
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                  </packageSources>
+                  <packageSourceMapping>
+                    <packageSource key="local"><package pattern="AlbertGen" /><package pattern="AlbertGen.*" /></packageSource>
+                    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+                  </packageSourceMapping>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="AlbertGen" Version="{version}" />
+                    <PackageReference Include="AlbertGen.Models.BaseV2" Version="{version}" />
+                    <AdditionalFiles Include="tiny.json" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using AlbertGen;
+                using AlbertGen.Models;
+                using AlbertGen.Modeling;
+                using static TorchSharp.torch;
+
+                Console.WriteLine($"base-v2 hidden {AlbertBaseV2.HiddenSize} heads {AlbertBaseV2.NumAttentionHeads}");
+                using var model = new Tiny.ForMaskedLM();
+                model.eval();
+                using var ids = randint(0, Tiny.VocabSize, [1, 5], dtype: int64);
+                using var output = model.forward(new AlbertInputs { InputIds = ids });
+                Console.WriteLine($"logits {string.Join("x", output.Logits.shape)}");
+
+                [AlbertModel("tiny.json", Heads = AlbertHeads.MaskedLM)]
+                static partial class Tiny;
+                """);
+
+            string printed = Run(app, "dotnet", "run", "-c", "Release");
+
+            Assert.Contains("base-v2 hidden 768 heads 12", printed);
+            Assert.Contains("logits 1x5x1000", printed);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static string Run(string directory, string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 8 minutes.");
+        }
+
+        string text = output.Result + error.Result;
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:\n{text}");
+        return text;
+    }
+}

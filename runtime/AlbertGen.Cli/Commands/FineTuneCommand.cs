@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlbertGen.Cli.Progress;
 using AlbertGen.Training;
 
 namespace AlbertGen.Cli.Commands;
@@ -53,7 +54,7 @@ internal static class FineTuneCommand
                 EarlyStoppingPatience = parse.GetValue(patience),
                 Seed = parse.GetValue(seed),
             };
-            FineTuneResult result = await FineTuner.RunAsync(options, new TrainingProgressPrinter(context.Error), cancellationToken);
+            FineTuneResult result = await TerminalProgress.TrainAsync(context, "fine-tuning", progress => FineTuner.RunAsync(options, progress, cancellationToken));
             string best = result.BestEvaluation is null ? "no evaluation data" : $"best {result.BestEvaluation}";
             await context.Output.WriteLineAsync(
                 $"trained {result.Steps} updates over {result.Epochs} epoch(s){(result.StoppedEarly ? " (stopped early)" : "")}; final loss {result.FinalLoss:0.0000}; {best}; model in {result.OutputDirectory}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using AlbertGen.Checkpoints;
+using AlbertGen.Cli.Progress;
 
 namespace AlbertGen.Cli.Commands;
 
@@ -65,7 +66,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"activation   {AlbertConfigReader.ActivationName(c.HiddenAct)}",
             $"labels       {c.NumLabels}: {string.Join(", ", c.Id2Label)}",
             $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the shared encoder layers)",
-            $"memory       {DownloadProgressPrinter.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressPrinter.Bytes(Parameters * 4)} in float32, {DownloadProgressPrinter.Bytes(Parameters * 2)} in bfloat16",
+            $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
             $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
     }
 

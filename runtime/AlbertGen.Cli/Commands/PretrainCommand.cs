@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlbertGen.Cli.Progress;
 using AlbertGen.Tokenization;
 using AlbertGen.Training;
 
@@ -49,7 +50,7 @@ internal static class PretrainCommand
                 BlankLineSeparatesDocuments = !parse.GetValue(oneDocument),
                 Resume = !parse.GetValue(restart),
             };
-            PretrainResult result = await Pretrainer.RunAsync(options, new TrainingProgressPrinter(context.Error), cancellationToken);
+            PretrainResult result = await TerminalProgress.TrainAsync(context, "pretraining", progress => Pretrainer.RunAsync(options, progress, cancellationToken));
             await context.Output.WriteLineAsync(
                 $"{(result.Completed ? "finished" : "stopped")} at step {result.Steps} (resumed from {result.ResumedFromStep}); loss {result.FirstLoss:0.000} → {result.LastLoss:0.000}; {result.TokensPerSecond:0} tokens/s; model in {result.OutputDirectory}");
         });

@@ -1,0 +1,31 @@
+using System.Globalization;
+using AlbertGen.Training;
+
+namespace AlbertGen.Cli.Progress;
+
+/// <summary>
+/// Training progress as lines (step, loss, learning rate, throughput), for logs and redirected output; the terminal
+/// gets a live bar instead (<see cref="TerminalProgress"/>).
+/// </summary>
+internal sealed class TrainingProgressLines(TextWriter writer) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value)
+    {
+        lock (writer)
+        {
+            writer.WriteLine(Format(value));
+        }
+    }
+
+    /// <summary>The line of one report.</summary>
+    public static string Format(TrainingProgress value) => value.Phase switch
+    {
+        TrainingPhase.Evaluation => $"epoch {value.Epoch + 1}: {value.Evaluation}",
+        TrainingPhase.Checkpoint => $"step {value.Step}/{value.TotalSteps}: checkpoint saved",
+        _ => $"step {value.Step}/{value.TotalSteps} ({100.0 * value.Step / Math.Max(1, value.TotalSteps):0.0} %)  {Describe(value)}",
+    };
+
+    /// <summary>Loss, learning rate and throughput of a training report.</summary>
+    public static string Describe(TrainingProgress value) => string.Create(CultureInfo.InvariantCulture,
+        $"loss {value.Loss:0.0000}  lr {value.LearningRate:0.00e+0}  {value.TokensPerSecond:0} tokens/s");
+}

@@ -19,5 +19,5 @@ internal static class CliErrors
     public static bool IsInputError(Exception e) => e is ArgumentException or IOException or InvalidDataException
         or UnauthorizedAccessException or FormatException or AlbertConfigException or OperationCanceledException
         or NotSupportedException or InvalidOperationException or KeyNotFoundException or System.Text.Json.JsonException
-        or Checkpoints.CheckpointException or Hub.HubException;
+        or Checkpoints.CheckpointException or Hub.HubException or Training.TrainingDataException;
 }

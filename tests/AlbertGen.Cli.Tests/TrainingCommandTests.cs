@@ -1,0 +1,87 @@
+using AlbertGen.Modeling;
+using AlbertGen.Tests;
+
+namespace AlbertGen.Cli.Tests;
+
+/// <summary><c>albertgen pretrain</c> and <c>albertgen finetune</c> write loadable HuggingFace checkpoints.</summary>
+[Collection(TrainingCollection.Name)]
+public sealed class TrainingCommandTests
+{
+    private static string Corpus()
+    {
+        string path = Cli.TempFile("corpus.txt");
+        File.WriteAllLines(path, File.ReadLines(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt")).Take(300));
+        return path;
+    }
+
+    private static string[] PretrainArgs(string corpus, string output, int steps, params string[] extra) =>
+    [
+        "pretrain", "--corpus", corpus, "--tokenizer", Path.Combine(SharedFolder.Tokenizer, "spiece.model"),
+        "--config", Path.Combine(SharedFolder.Model("tiny"), "config.json"), "--output", output,
+        "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch-size", "2", "--max-seq-length", "64",
+        "--save-steps", "1", "--warmup-steps", "1", .. extra,
+    ];
+
+    [Fact]
+    public async Task Pretraining_writes_a_checkpoint_that_loads_and_resumes_where_it_stopped()
+    {
+        string corpus = Corpus();
+        string output = Path.Combine(Directory.CreateTempSubdirectory("albertgen-pretrain-").FullName, "model");
+
+        var (code, printed, error) = await Cli.RunAsync(PretrainArgs(corpus, output, 4, "--stop-after", "2"));
+        Assert.True(code == 0, error);
+        Assert.Contains("stopped at step 2 (resumed from 0)", printed);
+        Assert.Contains("step 2/4", error);
+
+        (code, printed, error) = await Cli.RunAsync(PretrainArgs(corpus, output, 4));
+        Assert.True(code == 0, error);
+        Assert.Contains("finished at step 4 (resumed from 2)", printed);
+
+        foreach (string file in new[] { "config.json", "model.safetensors", "spiece.model", "loss_curve.csv", "loss_curve.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), file + " is missing");
+        }
+
+        using AlbertForPreTraining model = AlbertForPreTraining.FromPretrained(output);
+        Assert.Equal(1000, model.Config.VocabSize);
+    }
+
+    [Fact]
+    public async Task Fine_tuning_turns_string_labels_into_id2label()
+    {
+        string train = Cli.TempFile("train.jsonl");
+        File.WriteAllLines(train, Enumerable.Range(0, 16).Select(i =>
+            i % 2 == 0 ? """{"text": "the king is here", "label": "royal"}""" : """{"text": "a dog ran by", "label": "common"}"""));
+        string output = Path.Combine(Directory.CreateTempSubdirectory("albertgen-finetune-").FullName, "model");
+
+        var (code, printed, error) = await Cli.RunAsync(
+            "finetune", "--task", "sequence-classification", "--model", TaskModelDirectory.Tiny, "--train", train, "--eval", train,
+            "--output", output, "--epochs", "1", "--batch-size", "4", "--max-seq-length", "16");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("model in", printed);
+        AlbertConfig config = AlbertConfigReader.ReadFile(output);
+        Assert.Equal(["common", "royal"], config.Id2Label.Order(StringComparer.Ordinal));
+        using AlbertForSequenceClassification model = AlbertForSequenceClassification.FromPretrained(output);
+        Assert.Equal(2, model.Config.NumLabels);
+    }
+
+    [Fact]
+    public async Task A_malformed_training_line_is_named_by_file_and_line()
+    {
+        string train = Cli.TempFile("bad.jsonl");
+        File.WriteAllLines(train, ["""{"text": "fine", "label": "a"}""", """{"text": "no label here"}"""]);
+        var (code, _, error) = await Cli.RunAsync(
+            "finetune", "--task", "sequence-classification", "--model", TaskModelDirectory.Tiny, "--train", train,
+            "--output", Cli.TempFile("out"));
+        Assert.Equal(CliApp.InputError, code);
+        Assert.Contains("bad.jsonl:2", error);
+    }
+}
+
+/// <summary>Training draws from TorchSharp's global random generator, so these tests do not run beside each other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TrainingCollection
+{
+    public const string Name = "Training (global random generator)";
+}

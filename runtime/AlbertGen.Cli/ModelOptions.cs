@@ -58,7 +58,7 @@ internal static class DefaultModel
         get
         {
             string folder = Path.Combine(AppContext.BaseDirectory, FolderName);
-            if (!File.Exists(Path.Combine(folder, "config.json")))
+            if (!File.Exists(Path.Combine(folder, "config.json")) || !File.Exists(Path.Combine(folder, "model.safetensors")))
             {
                 throw new FileNotFoundException(
                     $"no --model was given and this build has no default model ({folder} is missing); pass --model <directory or hub id>.", folder);

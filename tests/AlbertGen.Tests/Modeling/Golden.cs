@@ -46,7 +46,7 @@ public sealed class Golden : IDisposable
     {
         Tensor expected = this[name];
         using Tensor view = actual.Dimensions == 0 && expected.shape.SequenceEqual([1L]) ? expected.reshape() : expected.alias();
-        ParityLog.Record(Config, $"{Name}/{name}", TensorAssert.Close(view, actual, $"{Config}/{Name}/{name}"));
+        TensorAssert.Close(view, actual, $"{Config}/{Name}/{name}");
     }
 
     public void Dispose()
@@ -54,27 +54,6 @@ public sealed class Golden : IDisposable
         foreach (Tensor t in _tensors.Values)
         {
             t.Dispose();
-        }
-    }
-}
-
-/// <summary>Worst absolute error per fixture across the parity tests, for the report.</summary>
-public static class ParityLog
-{
-    private static readonly object Gate = new();
-    private static readonly Dictionary<string, (double Error, string Where)> Worst = new();
-
-    public static void Record(string fixture, string where, double error)
-    {
-        lock (Gate)
-        {
-            if (!Worst.TryGetValue(fixture, out var current) || error > current.Error)
-            {
-                Worst[fixture] = (error, where);
-            }
-
-            string line = $"{DateTime.UtcNow:O} {fixture} {where} {error:E3}{Environment.NewLine}";
-            File.AppendAllText(Path.Combine(Path.GetTempPath(), "albertgen-parity.log"), line);
         }
     }
 }

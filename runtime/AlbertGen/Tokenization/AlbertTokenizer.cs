@@ -1,0 +1,565 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace AlbertGen.Tokenization;
+
+/// <summary>
+/// ALBERT's tokenizer, as HuggingFace's (slow, SentencePiece) <c>AlbertTokenizer</c> behaves: pre-processing,
+/// special tokens written in the text, SentencePiece segmentation (Microsoft.ML.Tokenizers), the digit-comma
+/// re-split, <c>[CLS] A [SEP] B [SEP]</c>, truncation, padding, decoding; plus offsets into the original text.
+/// Instances are immutable and thread-safe.
+/// </summary>
+/// <remarks>
+/// Text is never rejected: a lone surrogate becomes a U+FFFD token (as SentencePiece treats malformed UTF-8), control characters follow the model's normaliser,
+/// and characters outside the vocabulary become one unknown token per run, whose token string is the run.
+/// </remarks>
+public sealed class AlbertTokenizer
+{
+    /// <summary>The classification token, <c>[CLS]</c>.</summary>
+    public const string ClsToken = "[CLS]";
+
+    /// <summary>The separator token, <c>[SEP]</c>.</summary>
+    public const string SepToken = "[SEP]";
+
+    /// <summary>The mask token, <c>[MASK]</c>.</summary>
+    public const string MaskToken = "[MASK]";
+
+    /// <summary>The padding token, <c>&lt;pad&gt;</c>.</summary>
+    public const string PadToken = "<pad>";
+
+    /// <summary>The unknown token, <c>&lt;unk&gt;</c>.</summary>
+    public const string UnknownToken = "<unk>";
+
+    private const int DefaultMaxLength = 512;
+    private const int MaxCachedResplits = 1 << 14;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private readonly SentencePieceEncoder _encoder;
+    private readonly AlbertPreprocessor _preprocessor;
+    private readonly SpecialTokenSplitter _splitter;
+    private readonly EncodingBuilder _builder;
+    private readonly string[] _pieces;
+    private readonly HashSet<int> _specialIds;
+    private readonly ConcurrentDictionary<string, (string[] Tokens, int[] Ids, bool Aligned)> _resplits = new(StringComparer.Ordinal);
+
+    private AlbertTokenizer(SentencePieceModelFile file, AlbertTokenizerOptions options)
+    {
+        Options = options;
+        MaxLength = options.MaxLength ?? DefaultMaxLength;
+        if (MaxLength <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, "MaxLength must be positive.");
+        }
+
+        _encoder = new SentencePieceEncoder(file);
+        _pieces = file.Pieces;
+        _preprocessor = new AlbertPreprocessor(options.DoLowerCase, options.RemoveSpace, options.KeepAccents);
+        PadTokenId = _encoder.PieceToId(PadToken);
+        UnknownTokenId = _encoder.PieceToId(UnknownToken);
+        ClsTokenId = _encoder.PieceToId(ClsToken);
+        SepTokenId = _encoder.PieceToId(SepToken);
+        MaskTokenId = _encoder.PieceToId(MaskToken);
+        _specialIds = [PadTokenId, UnknownTokenId, ClsTokenId, SepTokenId, MaskTokenId];
+
+        // HF AlbertTokenizer makes [MASK] an AddedToken(lstrip=True, rstrip=False); the others are plain
+        // strings, whose neighbours HF strips on both sides.
+        _splitter = new SpecialTokenSplitter(
+            [
+                new SpecialToken(ClsToken, ClsTokenId, true, true),
+                new SpecialToken(SepToken, SepTokenId, true, true),
+                new SpecialToken(PadToken, PadTokenId, true, true),
+                new SpecialToken(UnknownToken, UnknownTokenId, true, true),
+                new SpecialToken(MaskToken, MaskTokenId, true, false),
+            ],
+            options.DoLowerCase);
+        _builder = new EncodingBuilder(ClsTokenId, ClsToken, SepTokenId, SepToken, PadTokenId, PadToken);
+    }
+
+    /// <summary>The settings this tokenizer was created with.</summary>
+    public AlbertTokenizerOptions Options { get; }
+
+    /// <summary>Default maximum length (special tokens included) for truncation and max-length padding.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Number of ids (the model's <c>vocab_size</c>).</summary>
+    public int VocabularySize => _pieces.Length;
+
+    /// <summary>Id of <c>&lt;pad&gt;</c>.</summary>
+    public int PadTokenId { get; }
+
+    /// <summary>Id of <c>&lt;unk&gt;</c>.</summary>
+    public int UnknownTokenId { get; }
+
+    /// <summary>Id of <c>[CLS]</c>.</summary>
+    public int ClsTokenId { get; }
+
+    /// <summary>Id of <c>[SEP]</c>.</summary>
+    public int SepTokenId { get; }
+
+    /// <summary>Id of <c>[MASK]</c>.</summary>
+    public int MaskTokenId { get; }
+
+    /// <summary>Loads a SentencePiece model file (<c>spiece.model</c>).</summary>
+    /// <param name="modelPath">Path of the model file.</param>
+    /// <param name="options">Settings; null = HuggingFace's defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is null.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a usable SentencePiece model; the message names it and says why.</exception>
+    public static AlbertTokenizer FromFile(string modelPath, AlbertTokenizerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        if (!File.Exists(modelPath))
+        {
+            throw new FileNotFoundException($"SentencePiece model '{modelPath}' not found.", modelPath);
+        }
+
+        return new AlbertTokenizer(SentencePieceModelFile.Parse(File.ReadAllBytes(modelPath), modelPath), options ?? new());
+    }
+
+    /// <summary>Loads a SentencePiece model from a stream (read to its end, not disposed).</summary>
+    /// <param name="modelStream">The model bytes.</param>
+    /// <param name="options">Settings; null = HuggingFace's defaults.</param>
+    /// <param name="sourceName">Name used in error messages.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="modelStream"/> is null.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a usable SentencePiece model.</exception>
+    public static AlbertTokenizer FromStream(Stream modelStream, AlbertTokenizerOptions? options = null, string sourceName = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(modelStream);
+        using var copy = new MemoryStream();
+        modelStream.CopyTo(copy);
+        return new AlbertTokenizer(SentencePieceModelFile.Parse(copy.ToArray(), sourceName), options ?? new());
+    }
+
+    /// <summary>The token strings of a text, without special tokens added (HF <c>tokenize</c>).</summary>
+    /// <param name="text">Any text.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    public IReadOnlyList<string> Tokenize(string text) => Tokens(text).Tokens;
+
+    /// <summary>The ids of a text (HF <c>encode</c>): <c>[CLS] A [SEP]</c> unless <paramref name="addSpecialTokens"/> is false.</summary>
+    /// <param name="text">Any text.</param>
+    /// <param name="addSpecialTokens">Whether to add <c>[CLS]</c> and <c>[SEP]</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    public int[] EncodeToIds(string text, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Scratch scratch = t_scratch ??= new Scratch();
+        TokenSequence sequence = scratch.Ids;
+        sequence.Clear();
+        Tokenize(text, sequence, scratch);
+        if (!addSpecialTokens)
+        {
+            return [.. sequence.Ids];
+        }
+
+        var ids = new int[sequence.Count + 2];
+        ids[0] = ClsTokenId;
+        sequence.Ids.CopyTo(ids, 1);
+        ids[^1] = SepTokenId;
+        return ids;
+    }
+
+    /// <summary>Encodes one text (HF <c>__call__</c> / <c>encode_plus</c>).</summary>
+    /// <param name="text">Any text.</param>
+    /// <param name="options">Truncation, padding and special tokens; null = <see cref="AlbertEncodeOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="ArgumentException">The truncation settings cannot be met (see <see cref="AlbertEncodeOptions"/>).</exception>
+    public AlbertEncoding Encode(string text, AlbertEncodeOptions? options = null) => Encode(text, null, options);
+
+    /// <summary>Encodes a text, or a pair as <c>[CLS] A [SEP] B [SEP]</c>.</summary>
+    /// <param name="text">First text.</param>
+    /// <param name="textPair">Second text, or null.</param>
+    /// <param name="options">Truncation, padding and special tokens; null = <see cref="AlbertEncodeOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="ArgumentException">The truncation settings cannot be met (see <see cref="AlbertEncodeOptions"/>).</exception>
+    public AlbertEncoding Encode(string text, string? textPair, AlbertEncodeOptions? options = null)
+    {
+        options ??= AlbertEncodeOptions.Default;
+        int maxLength = ResolveMaxLength(options);
+        AlbertEncoding main = EncodeUnpadded(text, textPair, options, maxLength);
+        if (options.Padding == PaddingStrategy.None)
+        {
+            return main;
+        }
+
+        AlbertEncoding[] rows = [main, .. main.Overflowing];
+        _builder.PadRows(rows, options, maxLength);
+        rows[0].Overflowing = rows[1..];
+        return rows[0];
+    }
+
+    /// <summary>Encodes texts in parallel; the result does not depend on the number of threads.</summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="options">Truncation, padding and special tokens; null = <see cref="AlbertEncodeOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="texts"/> or one of its texts is null.</exception>
+    /// <exception cref="ArgumentException">The truncation settings cannot be met for some text.</exception>
+    public AlbertBatchEncoding EncodeBatch(IReadOnlyList<string> texts, AlbertEncodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return EncodeBatch(texts.Count, i => (texts[i], null), options);
+    }
+
+    /// <summary>Encodes text pairs in parallel; the result does not depend on the number of threads.</summary>
+    /// <param name="pairs">The inputs; a null <c>TextPair</c> encodes the text alone.</param>
+    /// <param name="options">Truncation, padding and special tokens; null = <see cref="AlbertEncodeOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="pairs"/> or one of its first texts is null.</exception>
+    /// <exception cref="ArgumentException">The truncation settings cannot be met for some input.</exception>
+    public AlbertBatchEncoding EncodeBatch(IReadOnlyList<(string Text, string? TextPair)> pairs, AlbertEncodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        return EncodeBatch(pairs.Count, i => pairs[i], options);
+    }
+
+    /// <summary>Turns ids back into text (HF <c>decode</c>): pieces joined, <c>▁</c> → space, stripped, then HF's <c>clean_up_tokenization</c>.</summary>
+    /// <param name="ids">Vocabulary ids.</param>
+    /// <param name="skipSpecialTokens">Drop <c>&lt;pad&gt; &lt;unk&gt; [CLS] [SEP] [MASK]</c>.</param>
+    /// <param name="cleanUpTokenizationSpaces">Remove the spaces HF's clean-up removes (<c>" ."</c> → <c>"."</c>, <c>" n't"</c> → <c>"n't"</c>, ...).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ids"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary.</exception>
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false, bool cleanUpTokenizationSpaces = true)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var text = new StringBuilder();
+        foreach (int id in ids)
+        {
+            if (skipSpecialTokens && _specialIds.Contains(id))
+            {
+                continue;
+            }
+
+            text.Append(ConvertIdToToken(id));
+        }
+
+        string decoded = PythonText.Strip(text.Replace(SentencePieceTextNormalizer.SpaceSymbol, ' ').ToString());
+        return cleanUpTokenizationSpaces ? CleanUpTokenization(decoded) : decoded;
+    }
+
+    /// <summary>Joins tokens into text (HF <c>convert_tokens_to_string</c>): concatenated, <c>▁</c> → space, stripped.</summary>
+    /// <param name="tokens">Token strings.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
+    public string ConvertTokensToString(IEnumerable<string> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        return PythonText.Strip(string.Concat(tokens).Replace(SentencePieceTextNormalizer.SpaceSymbol, ' '));
+    }
+
+    /// <summary>The id of a token string; the unknown id if it is not in the vocabulary.</summary>
+    /// <param name="token">A token string.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
+    public int ConvertTokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _encoder.PieceToId(token);
+    }
+
+    /// <summary>The ids of token strings (unknown id for strings not in the vocabulary).</summary>
+    /// <param name="tokens">Token strings.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
+    public int[] ConvertTokensToIds(IEnumerable<string> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        return tokens.Select(ConvertTokenToId).ToArray();
+    }
+
+    /// <summary>The token string of an id.</summary>
+    /// <param name="id">A vocabulary id.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is outside the vocabulary.</exception>
+    public string ConvertIdToToken(int id)
+    {
+        if ((uint)id >= (uint)_pieces.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"Ids run from 0 to {_pieces.Length - 1}.");
+        }
+
+        return _pieces[id];
+    }
+
+    /// <summary>The token strings of ids, optionally without special tokens (HF <c>convert_ids_to_tokens</c>).</summary>
+    /// <param name="ids">Vocabulary ids.</param>
+    /// <param name="skipSpecialTokens">Drop <c>&lt;pad&gt; &lt;unk&gt; [CLS] [SEP] [MASK]</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ids"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary.</exception>
+    public string[] ConvertIdsToTokens(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return ids.Where(id => !skipSpecialTokens || !_specialIds.Contains(id)).Select(ConvertIdToToken).ToArray();
+    }
+
+    /// <summary>Whether an id is one of the special tokens <c>&lt;pad&gt; &lt;unk&gt; [CLS] [SEP] [MASK]</c>.</summary>
+    /// <param name="id">A vocabulary id.</param>
+    public bool IsSpecialTokenId(int id) => _specialIds.Contains(id);
+
+    /// <summary>Writes the model file's bytes, unchanged, as <c>spiece.model</c> in a directory (created if missing).</summary>
+    /// <param name="directory">Target directory.</param>
+    /// <returns>The path of the written file.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    public string SaveVocabulary(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, "spiece.model");
+        File.WriteAllBytes(path, _encoder.File.Bytes);
+        return path;
+    }
+
+    /// <summary>HF <c>clean_up_tokenization</c>: the listed replacements, in order.</summary>
+    internal static string CleanUpTokenization(string text) => text
+        .Replace(" .", ".", StringComparison.Ordinal)
+        .Replace(" ?", "?", StringComparison.Ordinal)
+        .Replace(" !", "!", StringComparison.Ordinal)
+        .Replace(" ,", ",", StringComparison.Ordinal)
+        .Replace(" ' ", "'", StringComparison.Ordinal)
+        .Replace(" n't", "n't", StringComparison.Ordinal)
+        .Replace(" 'm", "'m", StringComparison.Ordinal)
+        .Replace(" 's", "'s", StringComparison.Ordinal)
+        .Replace(" 've", "'ve", StringComparison.Ordinal)
+        .Replace(" 're", "'re", StringComparison.Ordinal);
+
+    private int ResolveMaxLength(AlbertEncodeOptions options)
+    {
+        int maxLength = options.MaxLength ?? MaxLength;
+        if (maxLength <= 0)
+        {
+            throw new ArgumentException($"MaxLength must be positive, not {maxLength}.", nameof(options));
+        }
+
+        return maxLength;
+    }
+
+    private AlbertBatchEncoding EncodeBatch(int count, Func<int, (string Text, string? TextPair)> input, AlbertEncodeOptions? options)
+    {
+        options ??= AlbertEncodeOptions.Default;
+        int maxLength = ResolveMaxLength(options);
+        for (int i = 0; i < count; i++)
+        {
+            if (input(i).Text is null)
+            {
+                throw new ArgumentNullException(nameof(input), $"Text {i} of the batch is null.");
+            }
+        }
+
+        var encoded = new AlbertEncoding[count];
+        var chunks = System.Collections.Concurrent.Partitioner.Create(0, count, Math.Max(1, count / (Environment.ProcessorCount * 8)));
+        Parallel.ForEach(chunks, range =>
+        {
+            for (int i = range.Item1; i < range.Item2; i++)
+            {
+                (string text, string? pair) = input(i);
+                encoded[i] = EncodeUnpadded(text, pair, options, maxLength);
+            }
+        });
+
+        var rows = new List<AlbertEncoding>(count);
+        var samples = new List<int>(count);
+        for (int i = 0; i < count; i++)
+        {
+            IReadOnlyList<AlbertEncoding> overflow = encoded[i].Overflowing;
+            encoded[i].Overflowing = [];
+            rows.Add(encoded[i]);
+            samples.Add(i);
+            foreach (AlbertEncoding window in overflow)
+            {
+                rows.Add(window);
+                samples.Add(i);
+            }
+        }
+
+        AlbertEncoding[] padded = [.. rows];
+        _builder.PadRows(padded, options, maxLength);
+        return new AlbertBatchEncoding(padded, [.. samples]);
+    }
+
+    private AlbertEncoding EncodeUnpadded(string text, string? textPair, AlbertEncodeOptions options, int maxLength)
+    {
+        TokenSequence first = Tokens(text);
+        TokenSequence? second = textPair is null ? null : Tokens(textPair);
+        return _builder.Build(first, second, options, maxLength);
+    }
+
+    /// <summary>Tokenises one text: special tokens in it, then each plain span through pre-processing, normalisation and segmentation.</summary>
+    private TokenSequence Tokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var output = new TokenSequence(idsOnly: false, Math.Min((text.Length / 3) + 4, 4096));
+        Tokenize(text, output, t_scratch ??= new Scratch());
+        return output;
+    }
+
+    private void Tokenize(string text, TokenSequence output, Scratch scratch)
+    {
+        _splitter.Split(text, scratch.Segments);
+        foreach (TextSegment segment in scratch.Segments)
+        {
+            if (segment.Special is { } special)
+            {
+                output.Add(special.Id, special.Text, segment.Start, segment.End);
+                continue;
+            }
+
+            if (segment.Start == segment.End)
+            {
+                continue;
+            }
+
+            scratch.Preprocessed.Clear();
+            _preprocessor.Process(text, segment.Start, segment.End, scratch.Preprocessed);
+            scratch.Normalized.Clear();
+            _encoder.Normalizer.Normalize(scratch.Preprocessed, scratch.Normalized);
+            scratch.Pieces.Clear();
+            _encoder.Encode(scratch.Normalized.Chars, scratch.Pieces);
+            AddPieces(scratch.Normalized, scratch.Pieces, output);
+        }
+    }
+
+    private void AddPieces(AlignedText normalized, List<SentencePiece> pieces, TokenSequence output)
+    {
+        foreach (SentencePiece piece in pieces)
+        {
+            ReadOnlySpan<char> surface = normalized.Chars.Slice(piece.Start, piece.Length);
+            if (!piece.Unknown && output.IdsOnly && !EndsWithDigitComma(surface))
+            {
+                output.Ids.Add(piece.Id);
+                continue;
+            }
+
+            string token;
+            int id;
+            if (piece.Unknown)
+            {
+                token = surface.ToString();
+                id = _encoder.PieceToId(token);
+            }
+            else
+            {
+                token = _pieces[piece.Id];
+                id = piece.Id;
+            }
+
+            if (EndsWithDigitComma(surface))
+            {
+                AddResplit(normalized, piece, token, output);
+                continue;
+            }
+
+            if (output.IdsOnly)
+            {
+                output.Ids.Add(id);
+                continue;
+            }
+
+            (int start, int end) = OriginalRange(normalized, piece.Start, piece.Length);
+            output.Add(id, token, start, end);
+        }
+    }
+
+    /// <summary>HF <c>_tokenize</c>'s test: longer than one char, ends with <c>,</c> preceded by a digit (<c>str.isdigit</c>).</summary>
+    private static bool EndsWithDigitComma(ReadOnlySpan<char> piece)
+    {
+        if (piece.Length < 2 || piece[^1] != ',')
+        {
+            return false;
+        }
+
+        char before = piece[^2];
+        if (before < 128)
+        {
+            return before is >= '0' and <= '9';
+        }
+
+        return Rune.DecodeLastFromUtf16(piece[..^1], out Rune rune, out _) == System.Buffers.OperationStatus.Done && PythonText.IsDigit(rune);
+    }
+
+    /// <summary>
+    /// HF <c>AlbertTokenizer._tokenize</c>: a piece like <c>▁9,</c> is re-encoded without the comma and the
+    /// <c>▁</c>; if the piece had no <c>▁</c>, the re-encoding's leading <c>▁</c> is dropped; then <c>,</c> follows.
+    /// </summary>
+    private void AddResplit(AlignedText normalized, SentencePiece piece, string token, TokenSequence output)
+    {
+        if (!_resplits.TryGetValue(token, out var resplit))
+        {
+            List<string> parts = _encoder.EncodeAsPieces(token[..^1].Replace(SentencePieceTextNormalizer.SpaceSymbol.ToString(), "", StringComparison.Ordinal));
+            if (token[0] != SentencePieceTextNormalizer.SpaceSymbol && parts.Count > 0 && parts[0][0] == SentencePieceTextNormalizer.SpaceSymbol)
+            {
+                if (parts[0].Length == 1)
+                {
+                    parts.RemoveAt(0);
+                }
+                else
+                {
+                    parts[0] = parts[0][1..];
+                }
+            }
+
+            parts.Add(token[^1..]);
+            string[] tokens = [.. parts.Select(p => _encoder.FindId(p) is int known and >= 0 ? _pieces[known] : p)];
+            resplit = (tokens, [.. tokens.Select(_encoder.PieceToId)], string.Concat(tokens) == token);
+            if (_resplits.Count < MaxCachedResplits)
+            {
+                _resplits.TryAdd(token, resplit);
+            }
+        }
+
+        int at = piece.Start;
+        for (int k = 0; k < resplit.Tokens.Length; k++)
+        {
+            // When the re-encoding reproduces the piece's text, each part maps to its own chars; otherwise to the whole piece.
+            (int start, int end) = resplit.Aligned
+                ? OriginalRange(normalized, at, resplit.Tokens[k].Length)
+                : OriginalRange(normalized, piece.Start, piece.Length);
+            at += resplit.Tokens[k].Length;
+            output.Add(resplit.Ids[k], resplit.Tokens[k], start, end);
+        }
+    }
+
+    /// <summary>
+    /// The original range of normalised chars <c>[start, start + length)</c>, leaving out <c>▁</c>; a run of
+    /// only <c>▁</c> gets the empty range where the next real char begins.
+    /// </summary>
+    private static (int Start, int End) OriginalRange(AlignedText normalized, int start, int length)
+    {
+        ReadOnlySpan<char> chars = normalized.Chars;
+        ReadOnlySpan<int> starts = normalized.Starts, ends = normalized.Ends;
+        int first = int.MaxValue, last = -1;
+        for (int k = start; k < start + length; k++)
+        {
+            if (chars[k] == SentencePieceTextNormalizer.SpaceSymbol)
+            {
+                continue;
+            }
+
+            first = Math.Min(first, starts[k]);
+            last = Math.Max(last, ends[k]);
+        }
+
+        if (last >= 0)
+        {
+            return (first, last);
+        }
+
+        for (int k = start + length; k < chars.Length; k++)
+        {
+            if (chars[k] != SentencePieceTextNormalizer.SpaceSymbol)
+            {
+                return (starts[k], starts[k]);
+            }
+        }
+
+        int end = length > 0 ? ends[start + length - 1] : 0;
+        return (end, end);
+    }
+
+    /// <summary>Per-thread buffers, so a call allocates little beyond its result.</summary>
+    private sealed class Scratch
+    {
+        public AlignedText Preprocessed { get; } = new();
+
+        public AlignedText Normalized { get; } = new();
+
+        public List<SentencePiece> Pieces { get; } = [];
+
+        public List<TextSegment> Segments { get; } = [];
+
+        public TokenSequence Ids { get; } = new(idsOnly: true, 256);
+    }
+}

@@ -55,11 +55,13 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// <param name="fileOrDirectory">Checkpoint file or directory.</param>
     /// <param name="options">Strictness, fine-tuning preparation, device and dtype; defaults when null.</param>
     /// <returns>Which keys were loaded, missing, unexpected or ignored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fileOrDirectory"/> is null.</exception>
     /// <exception cref="CheckpointException">The checkpoint does not fit the model (missing weights in strict mode, wrong shapes,
     /// unknown keys, a pickle <c>.bin</c> file, no checkpoint found).</exception>
     /// <exception cref="SafetensorsFormatException">A safetensors file is malformed.</exception>
     public LoadReport LoadWeights(string fileOrDirectory, LoadOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(fileOrDirectory);
         options ??= new LoadOptions();
         if (options.DType is { } dtype && dtype != DType)
         {

@@ -122,11 +122,12 @@ public sealed class AlbertTokenizer
     /// <param name="modelStream">The model bytes.</param>
     /// <param name="options">Settings; null = HuggingFace's defaults.</param>
     /// <param name="sourceName">Name used in error messages.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="modelStream"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="modelStream"/> or <paramref name="sourceName"/> is null.</exception>
     /// <exception cref="InvalidDataException">The bytes are not a usable SentencePiece model.</exception>
     public static AlbertTokenizer FromStream(Stream modelStream, AlbertTokenizerOptions? options = null, string sourceName = "stream")
     {
         ArgumentNullException.ThrowIfNull(modelStream);
+        ArgumentNullException.ThrowIfNull(sourceName);
         using var copy = new MemoryStream();
         modelStream.CopyTo(copy);
         return new AlbertTokenizer(SentencePieceModelFile.Parse(copy.ToArray(), sourceName), options ?? new());

@@ -25,7 +25,10 @@ if (!FuzzTargetNames.All.Contains(target))
     return 2;
 }
 
-AlbertTokenizer? tokenizer = target == FuzzTargetNames.Tokenizer ? AlbertTokenizer.FromFile(FindSpiece()) : null;
+// Created on first use inside the fuzzing loop: instrumented code must not run before SharpFuzz has set up AFL's
+// coverage map (it would write through a null pointer).
+AlbertTokenizer? tokenizer = null;
+AlbertTokenizer? Tokenizer() => target == FuzzTargetNames.Tokenizer ? tokenizer ??= AlbertTokenizer.FromFile(FindSpiece()) : null;
 string scratch = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"albertgen-fuzz-{Environment.ProcessId}.safetensors");
 try
 {
@@ -35,7 +38,7 @@ try
         {
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
-            FuzzTargets.Run(target, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), tokenizer, scratch);
+            FuzzTargets.Run(target, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Tokenizer(), scratch);
         });
         return 0;
     }
@@ -46,7 +49,7 @@ try
         count++;
         try
         {
-            FuzzTargets.Run(target, File.ReadAllBytes(file), tokenizer, scratch);
+            FuzzTargets.Run(target, File.ReadAllBytes(file), Tokenizer(), scratch);
         }
         catch (Exception e)
         {

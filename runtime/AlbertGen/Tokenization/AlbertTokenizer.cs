@@ -142,7 +142,13 @@ public sealed class AlbertTokenizer
     /// <summary>The token strings of a text, without special tokens added (HF <c>tokenize</c>).</summary>
     /// <param name="text">Any text.</param>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
-    public IReadOnlyList<string> Tokenize(string text) => Tokens(text).Tokens;
+    public IReadOnlyList<string> Tokenize(string text)
+    {
+        Scratch scratch = t_scratch ??= new Scratch();
+        string[] tokens = [.. Tokens(text, scratch.First, scratch).Tokens];
+        Scratch.ReleaseIfLarge();
+        return tokens;
+    }
 
     /// <summary>The ids of a text (HF <c>encode</c>): <c>[CLS] A [SEP]</c> unless <paramref name="addSpecialTokens"/> is false.</summary>
     /// <param name="text">Any text.</param>
@@ -150,20 +156,18 @@ public sealed class AlbertTokenizer
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int[] EncodeToIds(string text, bool addSpecialTokens = true)
     {
-        ArgumentNullException.ThrowIfNull(text);
         Scratch scratch = t_scratch ??= new Scratch();
-        TokenSequence sequence = scratch.Ids;
-        sequence.Clear();
-        Tokenize(text, sequence, scratch);
-        if (!addSpecialTokens)
+        TokenSequence sequence = Tokens(text, scratch.Ids, scratch);
+        int added = addSpecialTokens ? 1 : 0;
+        var ids = new int[sequence.Count + (2 * added)];
+        sequence.Ids.CopyTo(ids, added);
+        if (addSpecialTokens)
         {
-            return [.. sequence.Ids];
+            ids[0] = ClsTokenId;
+            ids[^1] = SepTokenId;
         }
 
-        var ids = new int[sequence.Count + 2];
-        ids[0] = ClsTokenId;
-        sequence.Ids.CopyTo(ids, 1);
-        ids[^1] = SepTokenId;
+        Scratch.ReleaseIfLarge();
         return ids;
     }
 
@@ -379,22 +383,20 @@ public sealed class AlbertTokenizer
 
     private AlbertEncoding EncodeUnpadded(string text, string? textPair, AlbertEncodeOptions options, int maxLength)
     {
-        TokenSequence first = Tokens(text);
-        TokenSequence? second = textPair is null ? null : Tokens(textPair);
-        return _builder.Build(first, second, options, maxLength);
+        // The builder copies the tokens into the encoding, so the sequences can be per-thread buffers.
+        Scratch scratch = t_scratch ??= new Scratch();
+        TokenSequence first = Tokens(text, scratch.First, scratch);
+        TokenSequence? second = textPair is null ? null : Tokens(textPair, scratch.Second, scratch);
+        AlbertEncoding encoding = _builder.Build(first, second, options, maxLength);
+        Scratch.ReleaseIfLarge();
+        return encoding;
     }
 
     /// <summary>Tokenises one text: special tokens in it, then each plain span through pre-processing, normalisation and segmentation.</summary>
-    private TokenSequence Tokens(string text)
+    private TokenSequence Tokens(string text, TokenSequence output, Scratch scratch)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var output = new TokenSequence(idsOnly: false, Math.Min((text.Length / 3) + 4, 4096));
-        Tokenize(text, output, t_scratch ??= new Scratch());
-        return output;
-    }
-
-    private void Tokenize(string text, TokenSequence output, Scratch scratch)
-    {
+        output.Clear();
         _splitter.Split(text, scratch.Segments);
         foreach (TextSegment segment in scratch.Segments)
         {
@@ -417,6 +419,8 @@ public sealed class AlbertTokenizer
             _encoder.Encode(scratch.Normalized.Chars, scratch.Pieces);
             AddPieces(scratch.Normalized, scratch.Pieces, output);
         }
+
+        return output;
     }
 
     private void AddPieces(AlignedText normalized, List<SentencePiece> pieces, TokenSequence output)
@@ -424,31 +428,14 @@ public sealed class AlbertTokenizer
         foreach (SentencePiece piece in pieces)
         {
             ReadOnlySpan<char> surface = normalized.Chars.Slice(piece.Start, piece.Length);
-            if (!piece.Unknown && output.IdsOnly && !EndsWithDigitComma(surface))
-            {
-                output.Ids.Add(piece.Id);
-                continue;
-            }
-
-            string token;
-            int id;
-            if (piece.Unknown)
-            {
-                token = surface.ToString();
-                id = _encoder.PieceToId(token);
-            }
-            else
-            {
-                token = _pieces[piece.Id];
-                id = piece.Id;
-            }
-
             if (EndsWithDigitComma(surface))
             {
-                AddResplit(normalized, piece, token, output);
+                AddResplit(normalized, piece, piece.Unknown ? surface.ToString() : _pieces[piece.Id], output);
                 continue;
             }
 
+            // HF converts each token string back to an id: an unknown run's text is (almost surely) not a piece.
+            int id = piece.Unknown ? _encoder.PieceToId(surface) : piece.Id;
             if (output.IdsOnly)
             {
                 output.Ids.Add(id);
@@ -456,7 +443,7 @@ public sealed class AlbertTokenizer
             }
 
             (int start, int end) = OriginalRange(normalized, piece.Start, piece.Length);
-            output.Add(id, token, start, end);
+            output.Add(id, piece.Unknown ? surface.ToString() : _pieces[piece.Id], start, end);
         }
     }
 
@@ -559,6 +546,20 @@ public sealed class AlbertTokenizer
     /// <summary>Per-thread buffers, so a call allocates little beyond its result.</summary>
     private sealed class Scratch
     {
+        private const int LargeCapacity = 1 << 16;
+
+        /// <summary>Drops this thread's buffers after a huge text, so they do not hold its memory for good.</summary>
+        public static void ReleaseIfLarge()
+        {
+            Scratch? scratch = t_scratch;
+            if (scratch is not null && (scratch.First.Ids.Capacity > LargeCapacity || scratch.Second.Ids.Capacity > LargeCapacity
+                || scratch.Ids.Ids.Capacity > LargeCapacity || scratch.Preprocessed.Capacity > LargeCapacity
+                || scratch.Normalized.Capacity > LargeCapacity || scratch.Pieces.Capacity > LargeCapacity))
+            {
+                t_scratch = null;
+            }
+        }
+
         public AlignedText Preprocessed { get; } = new();
 
         public AlignedText Normalized { get; } = new();
@@ -568,5 +569,9 @@ public sealed class AlbertTokenizer
         public List<TextSegment> Segments { get; } = [];
 
         public TokenSequence Ids { get; } = new(idsOnly: true, 256);
+
+        public TokenSequence First { get; } = new(idsOnly: false, 256);
+
+        public TokenSequence Second { get; } = new(idsOnly: false, 256);
     }
 }

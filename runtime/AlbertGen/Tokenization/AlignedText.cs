@@ -14,6 +14,9 @@ internal sealed class AlignedText
 
     public int Length { get; private set; }
 
+    /// <summary>Chars the buffers hold without growing.</summary>
+    public int Capacity => _chars.Length;
+
     /// <summary>Wraps plain text, one range per char (a surrogate pair's two chars share the pair's range).</summary>
     public static AlignedText FromText(ReadOnlySpan<char> text)
     {
@@ -81,12 +84,6 @@ internal sealed class AlignedText
     }
 
     public void RemoveLast() => Length--;
-
-    public void SetRange(int index, int start, int end)
-    {
-        _starts[index] = start;
-        _ends[index] = end;
-    }
 
     private void Grow(int needed)
     {

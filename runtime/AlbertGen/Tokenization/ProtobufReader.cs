@@ -94,9 +94,6 @@ internal ref struct ProtobufReader
     /// <summary>The varint just read as a signed 32-bit value (protobuf <c>int32</c>: negatives are 10-byte varints).</summary>
     public readonly int Int32 => unchecked((int)Scalar);
 
-    /// <summary>The fixed32 just read as a float.</summary>
-    public readonly float Float => BitConverter.Int32BitsToSingle(unchecked((int)Scalar));
-
     /// <summary>The varint just read as a bool.</summary>
     public readonly bool Bool => Scalar != 0;
 

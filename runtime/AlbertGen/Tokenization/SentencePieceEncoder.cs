@@ -27,6 +27,7 @@ internal sealed class SentencePieceEncoder
 
     private readonly SentencePieceTokenizer _model;
     private readonly Dictionary<string, int> _ids;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _idsBySpan;
     private readonly bool _wordCache;
     private readonly ConcurrentDictionary<string, SentencePiece[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SentencePiece[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
@@ -42,6 +43,7 @@ internal sealed class SentencePieceEncoder
             _ids.TryAdd(file.Pieces[id], id); // SentencePiece keeps the first id of a duplicated piece.
         }
 
+        _idsBySpan = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
         _model = CreateModel(file);
         const char space = SentencePieceTextNormalizer.SpaceSymbol;
         _wordCache = !file.TreatWhitespaceAsSuffix
@@ -54,12 +56,11 @@ internal sealed class SentencePieceEncoder
 
     public SentencePieceTextNormalizer Normalizer { get; }
 
-    public int UnknownId => File.UnkId;
-
-    public int Count => File.Pieces.Length;
-
     /// <summary>The id of a piece; the unknown id for text that is not a piece (SentencePiece <c>PieceToId</c>).</summary>
     public int PieceToId(string piece) => _ids.TryGetValue(piece, out int id) ? id : File.UnkId;
+
+    /// <summary>The id of a piece given as a span; the unknown id for text that is not a piece.</summary>
+    public int PieceToId(ReadOnlySpan<char> piece) => _idsBySpan.TryGetValue(piece, out int id) ? id : File.UnkId;
 
     /// <summary>The id of a piece, or -1.</summary>
     public int FindId(string piece) => _ids.TryGetValue(piece, out int id) ? id : -1;

@@ -47,8 +47,6 @@ internal sealed class SentencePieceModelFile
 
     public string[] Pieces { get; private set; } = [];
 
-    public float[] Scores { get; private set; } = [];
-
     public PieceType[] Types { get; private set; } = [];
 
     public int UnkId { get; private set; }
@@ -96,7 +94,6 @@ internal sealed class SentencePieceModelFile
         }
 
         var pieces = new List<string>();
-        var scores = new List<float>();
         var types = new List<PieceType>();
         var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
         var reader = new ProtobufReader(Bytes);
@@ -106,9 +103,8 @@ internal sealed class SentencePieceModelFile
             {
                 case PiecesField:
                     ExpectWireType(reader, 2, "ModelProto.pieces");
-                    ReadPiece(reader.Bytes, pieces.Count, utf8, out string text, out float score, out PieceType type);
+                    ReadPiece(reader.Bytes, pieces.Count, utf8, out string text, out PieceType type);
                     pieces.Add(text);
-                    scores.Add(score);
                     types.Add(type);
                     break;
                 case TrainerSpecField:
@@ -128,7 +124,6 @@ internal sealed class SentencePieceModelFile
         }
 
         Pieces = [.. pieces];
-        Scores = [.. scores];
         Types = [.. types];
         if ((uint)UnkId >= (uint)Pieces.Length || Types[UnkId] != PieceType.Unknown)
         {
@@ -141,10 +136,9 @@ internal sealed class SentencePieceModelFile
         }
     }
 
-    private static void ReadPiece(ReadOnlySpan<byte> message, int index, UTF8Encoding utf8, out string text, out float score, out PieceType type)
+    private static void ReadPiece(ReadOnlySpan<byte> message, int index, UTF8Encoding utf8, out string text, out PieceType type)
     {
         text = "";
-        score = 0;
         type = PieceType.Normal;
         var reader = new ProtobufReader(message);
         while (reader.Next())
@@ -156,8 +150,7 @@ internal sealed class SentencePieceModelFile
                     text = Decode(utf8, reader.Bytes, $"piece {index}");
                     break;
                 case PieceScoreField:
-                    ExpectWireType(reader, 5, $"score of piece {index}");
-                    score = reader.Float;
+                    ExpectWireType(reader, 5, $"score of piece {index}"); // the scores are ML.Tokenizers' business
                     break;
                 case PieceTypeField:
                     ExpectWireType(reader, 0, $"type of piece {index}");

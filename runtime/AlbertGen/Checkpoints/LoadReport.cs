@@ -21,12 +21,12 @@ public sealed class LoadReport
         IReadOnlyList<string> ignoredKeys,
         IReadOnlyList<string> initializedKeys)
     {
-        Source = source;
-        LoadedKeys = loadedKeys;
-        MissingKeys = missingKeys;
-        UnexpectedKeys = unexpectedKeys;
-        IgnoredKeys = ignoredKeys;
-        InitializedKeys = initializedKeys;
+        Source = source ?? throw new ArgumentNullException(nameof(source));
+        LoadedKeys = loadedKeys ?? throw new ArgumentNullException(nameof(loadedKeys));
+        MissingKeys = missingKeys ?? throw new ArgumentNullException(nameof(missingKeys));
+        UnexpectedKeys = unexpectedKeys ?? throw new ArgumentNullException(nameof(unexpectedKeys));
+        IgnoredKeys = ignoredKeys ?? throw new ArgumentNullException(nameof(ignoredKeys));
+        InitializedKeys = initializedKeys ?? throw new ArgumentNullException(nameof(initializedKeys));
     }
 
     /// <summary>The checkpoint file loaded (a <c>.safetensors</c> file or a sharded index).</summary>

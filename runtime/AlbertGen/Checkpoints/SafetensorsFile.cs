@@ -14,7 +14,7 @@ namespace AlbertGen.Checkpoints;
 /// Validation: the 8-byte header length must fit in the file and stay under <see cref="MaxHeaderBytes"/>; the header must be a
 /// JSON object whose entries have a supported <c>dtype</c>, a <c>shape</c> of non-negative integers and
 /// <c>data_offsets</c> [begin, end] inside the data section, with <c>end - begin = elements · element size</c>, no two tensors
-/// overlapping, and no duplicate names; <c>__metadata__</c> must map strings to strings.
+/// overlapping, and no duplicate names; <c>__metadata__</c> must map strings to strings; the header must be valid UTF-8.
 /// </remarks>
 public sealed class SafetensorsFile : IDisposable
 {
@@ -89,6 +89,13 @@ public sealed class SafetensorsFile : IDisposable
 
     private static (Dictionary<string, SafetensorsTensorInfo>, IReadOnlyDictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
+        // JsonDocument validates UTF-8 only when a string is materialised (and then throws InvalidOperationException):
+        // check the whole header first, as the format requires UTF-8.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new SafetensorsFormatException(path, "the header is not valid UTF-8.");
+        }
+
         // The reference writer pads the header with trailing spaces; JSON allows trailing whitespace.
         JsonDocument doc;
         try

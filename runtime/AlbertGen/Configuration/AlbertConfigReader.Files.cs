@@ -46,10 +46,12 @@ public static partial class AlbertConfigReader
     /// <summary>Parses and validates config text, throwing when it has errors.</summary>
     /// <param name="json">The JSON text.</param>
     /// <param name="path">The file name to use in messages.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="json"/> or <paramref name="path"/> is null.</exception>
     /// <exception cref="AlbertConfigException">The text is not a valid ALBERT config.</exception>
     public static AlbertConfig Parse(string json, string path)
     {
         ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(path);
         ConfigParseResult result = Parse(json);
         return result.Config ?? throw new AlbertConfigException(path, result.Problems);
     }

@@ -125,6 +125,11 @@ namespace AlbertGen
         /// </summary>
         public static AlbertHeads HeadsFromArchitectures(IReadOnlyList<string> architectures)
         {
+            if (architectures == null)
+            {
+                throw new ArgumentNullException(nameof(architectures));
+            }
+
             AlbertHeads heads = AlbertHeads.None;
             foreach (string name in architectures)
             {
@@ -320,6 +325,11 @@ namespace AlbertGen
         /// </summary>
         public static IReadOnlyList<ConfigProblem> CheckHeads(ConfigParseResult parsed, AlbertHeads heads, TextPosition where)
         {
+            if (parsed == null)
+            {
+                throw new ArgumentNullException(nameof(parsed));
+            }
+
             var problems = new List<ConfigProblem>();
             AlbertConfig? config = parsed.Config;
             if (config is null)

@@ -16,9 +16,9 @@ namespace AlbertGen.Configuration
         /// <summary>Creates a problem.</summary>
         public ConfigProblem(string id, bool isError, string message, string? field, TextPosition position)
         {
-            Id = id;
+            Id = id ?? throw new System.ArgumentNullException(nameof(id));
             IsError = isError;
-            Message = message;
+            Message = message ?? throw new System.ArgumentNullException(nameof(message));
             Field = field;
             Position = position;
         }

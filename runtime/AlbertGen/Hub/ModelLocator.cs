@@ -12,6 +12,7 @@ public static class ModelLocator
     /// <param name="revision">For a hub id: the branch, tag or commit (default <c>main</c>).</param>
     /// <param name="cacheDir">For a hub id: the cache folder, overriding <c>HF_HUB_CACHE</c>/<c>HF_HOME</c>.</param>
     /// <returns>The model's location.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="revision"/> is null.</exception>
     /// <exception cref="HubException">
     /// <see cref="HubErrorKind.NotInCache"/> naming what is missing and the <c>albertgen download</c> command that
     /// fetches it; <see cref="HubErrorKind.InvalidRepoId"/> when the text is a file, or neither a directory nor a hub id.
@@ -22,6 +23,7 @@ public static class ModelLocator
     internal static ModelLocation Locate(string model, string revision, string? cacheDir, HubEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(revision);
         if (model.Length > 0 && Directory.Exists(model))
         {
             return new ModelLocation(Path.GetFullPath(model), null);

@@ -10,17 +10,22 @@ public static class Activations
     /// <param name="activation">The activation.</param>
     /// <param name="x">Input of any shape.</param>
     /// <returns>The activated tensor, same shape.</returns>
-    public static Tensor Apply(AlbertActivation activation, Tensor x) => activation switch
+    /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
+    public static Tensor Apply(AlbertActivation activation, Tensor x)
     {
-        AlbertActivation.Gelu => nn.functional.gelu(x),
-        // gelu_new and gelu_fast are the same tanh approximation written two ways; libtorch's fused kernel computes
-        // 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))).
-        AlbertActivation.GeluNew or AlbertActivation.GeluFast => nn.functional.gelu(x, GELU.Approximate.tanh),
-        AlbertActivation.QuickGelu => QuickGelu(x),
-        AlbertActivation.Relu => nn.functional.relu(x),
-        AlbertActivation.Silu => nn.functional.silu(x),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown ALBERT activation."),
-    };
+        ArgumentNullException.ThrowIfNull(x);
+        return activation switch
+        {
+            AlbertActivation.Gelu => nn.functional.gelu(x),
+            // gelu_new and gelu_fast are the same tanh approximation written two ways; libtorch's fused kernel computes
+            // 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))).
+            AlbertActivation.GeluNew or AlbertActivation.GeluFast => nn.functional.gelu(x, GELU.Approximate.tanh),
+            AlbertActivation.QuickGelu => QuickGelu(x),
+            AlbertActivation.Relu => nn.functional.relu(x),
+            AlbertActivation.Silu => nn.functional.silu(x),
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown ALBERT activation."),
+        };
+    }
 
     private static Tensor QuickGelu(Tensor x)
     {

@@ -17,6 +17,16 @@ namespace AlbertGen.Modeling;
 /// <c>eval()</c> for inference (dropout is active only in training mode, TorchSharp's default for new modules
 /// is training) and wrap calls in <c>torch.inference_mode()</c> when no gradients are needed.
 /// Every intermediate tensor of a forward call is disposed; the returned output owns its tensors.
+/// <para>
+/// Thread safety: once loaded and in eval mode, one model may run <c>forward</c> from many threads at once. A forward
+/// call only reads the parameters and keeps no state between calls; TorchSharp's dispose scopes and libtorch's grad and
+/// inference modes are per thread (enter <c>torch.inference_mode()</c> on the thread that calls <c>forward</c>), so each
+/// call frees its own intermediates and hands its output to its caller. On the CPU in float32, concurrent results are
+/// bitwise identical to serial ones (tested from 8 threads). Not safe while other threads run <c>forward</c>:
+/// <see cref="LoadWeights"/>, <c>to(device)</c>/<c>to(dtype)</c> and <c>train()</c>/<c>eval()</c>; training (backward,
+/// optimizer steps) on a model shared between threads is not supported. The library never changes
+/// process-wide state: <c>torch.set_num_threads</c>, the culture, environment variables and the console are left alone.
+/// </para>
 /// </remarks>
 public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, TOutput>
     where TOutput : AlbertOutput
@@ -55,11 +65,13 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// <param name="fileOrDirectory">Checkpoint file or directory.</param>
     /// <param name="options">Strictness, fine-tuning preparation, device and dtype; defaults when null.</param>
     /// <returns>Which keys were loaded, missing, unexpected or ignored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fileOrDirectory"/> is null.</exception>
     /// <exception cref="CheckpointException">The checkpoint does not fit the model (missing weights in strict mode, wrong shapes,
     /// unknown keys, a pickle <c>.bin</c> file, no checkpoint found).</exception>
     /// <exception cref="SafetensorsFormatException">A safetensors file is malformed.</exception>
     public LoadReport LoadWeights(string fileOrDirectory, LoadOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(fileOrDirectory);
         options ??= new LoadOptions();
         if (options.DType is { } dtype && dtype != DType)
         {

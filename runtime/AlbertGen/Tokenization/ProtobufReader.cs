@@ -8,6 +8,9 @@ namespace AlbertGen.Tokenization;
 /// </summary>
 internal ref struct ProtobufReader
 {
+    /// <summary>Largest field number protobuf allows (2^29 - 1).</summary>
+    private const ulong MaxFieldNumber = (1 << 29) - 1;
+
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
 
@@ -46,7 +49,12 @@ internal ref struct ProtobufReader
 
         FieldStart = _position;
         ulong tag = ReadVarint();
-        Field = checked((int)(tag >> 3));
+        if ((tag >> 3) > MaxFieldNumber)
+        {
+            throw new InvalidDataException($"field number {tag >> 3} at byte {FieldStart} exceeds protobuf's maximum {MaxFieldNumber}");
+        }
+
+        Field = (int)(tag >> 3);
         WireType = (int)(tag & 7);
         Bytes = default;
         Scalar = 0;

@@ -126,7 +126,15 @@ internal sealed class SentencePieceEncoder
             text, out _, addBeginningOfSentence: false, addEndOfSentence: false, considerPreTokenization: false, considerNormalization: false);
         foreach (EncodedToken token in tokens)
         {
-            (int start, int length) = token.Offset.GetOffsetAndLength(text.Length);
+            // Clamped: with some malformed models (found by fuzzing) ML.Tokenizers reports ranges past the text it was
+            // given; a token that covers none of the text is dropped rather than failing the call.
+            int start = Math.Clamp(token.Offset.Start.GetOffset(text.Length), 0, text.Length);
+            int length = Math.Clamp(token.Offset.End.GetOffset(text.Length), start, text.Length) - start;
+            if (length == 0)
+            {
+                continue;
+            }
+
             bool unknown = token.Id == File.UnkId;
             if (unknown && output.Count > 0 && output[^1] is { Unknown: true } previous && previous.Start + previous.Length == start + offset)
             {

@@ -15,8 +15,8 @@ public sealed class AlbertForPreTrainingOutput : AlbertOutput
         : base(hiddenStates, attentions)
     {
         Loss = loss;
-        PredictionLogits = predictionLogits;
-        SopLogits = sopLogits;
+        PredictionLogits = predictionLogits ?? throw new ArgumentNullException(nameof(predictionLogits));
+        SopLogits = sopLogits ?? throw new ArgumentNullException(nameof(sopLogits));
     }
 
     /// <summary>Masked-LM cross-entropy plus sentence-order cross-entropy (scalar); only when both labels are given.</summary>

@@ -13,7 +13,7 @@ public sealed class AlbertModelOutput : AlbertOutput
     public AlbertModelOutput(Tensor lastHiddenState, Tensor? poolerOutput, IReadOnlyList<Tensor>? hiddenStates, IReadOnlyList<Tensor>? attentions)
         : base(hiddenStates, attentions)
     {
-        LastHiddenState = lastHiddenState;
+        LastHiddenState = lastHiddenState ?? throw new ArgumentNullException(nameof(lastHiddenState));
         PoolerOutput = poolerOutput;
     }
 

@@ -14,7 +14,7 @@ public sealed class MaskedLMOutput : AlbertOutput
         : base(hiddenStates, attentions)
     {
         Loss = loss;
-        Logits = logits;
+        Logits = logits ?? throw new ArgumentNullException(nameof(logits));
     }
 
     /// <summary>Masked-LM cross-entropy over labels other than -100 (scalar); only with labels.</summary>

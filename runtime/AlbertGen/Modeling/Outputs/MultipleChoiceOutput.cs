@@ -14,7 +14,7 @@ public sealed class MultipleChoiceOutput : AlbertOutput
         : base(hiddenStates, attentions)
     {
         Loss = loss;
-        Logits = logits;
+        Logits = logits ?? throw new ArgumentNullException(nameof(logits));
     }
 
     /// <summary>Cross-entropy over the choices (scalar); only with labels.</summary>

@@ -15,8 +15,8 @@ public sealed class QuestionAnsweringOutput : AlbertOutput
         : base(hiddenStates, attentions)
     {
         Loss = loss;
-        StartLogits = startLogits;
-        EndLogits = endLogits;
+        StartLogits = startLogits ?? throw new ArgumentNullException(nameof(startLogits));
+        EndLogits = endLogits ?? throw new ArgumentNullException(nameof(endLogits));
     }
 
     /// <summary>Mean of the start and end cross-entropies (scalar); only when both positions are given.</summary>

@@ -14,7 +14,7 @@ public sealed class SequenceClassifierOutput : AlbertOutput
         : base(hiddenStates, attentions)
     {
         Loss = loss;
-        Logits = logits;
+        Logits = logits ?? throw new ArgumentNullException(nameof(logits));
     }
 
     /// <summary>Regression (MSE), single-label (cross-entropy) or multi-label (BCE with logits) loss (scalar); only with labels.</summary>

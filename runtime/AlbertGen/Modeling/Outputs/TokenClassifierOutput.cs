@@ -14,7 +14,7 @@ public sealed class TokenClassifierOutput : AlbertOutput
         : base(hiddenStates, attentions)
     {
         Loss = loss;
-        Logits = logits;
+        Logits = logits ?? throw new ArgumentNullException(nameof(logits));
     }
 
     /// <summary>Cross-entropy over tokens whose label is not -100 (and whose attention mask is 1 when a mask is given) (scalar); only with labels.</summary>

@@ -1,0 +1,65 @@
+using System.Buffers.Binary;
+using AlbertGen.Checkpoints;
+using AlbertGen.Tests.Checkpoints;
+using AlbertGen.Tokenization;
+
+namespace AlbertGen.Tests.Fuzz;
+
+/// <summary>One test per crash the fuzzers found, named after the bug; the inputs are also in tests/fuzz/corpus/.</summary>
+public sealed class FuzzRegressionTests
+{
+    private static byte[] Corpus(string target, string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", target, name));
+
+    [Theory]
+    [InlineData("regression-invalid-utf8-name")]
+    [InlineData("regression-invalid-utf8-metadata")]
+    [InlineData("regression-invalid-utf8-dtype")]
+    public void Safetensors_header_with_invalid_utf8_is_a_format_error_not_an_InvalidOperationException(string input)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("x.safetensors");
+        File.WriteAllBytes(path, Corpus("safetensors", input));
+
+        SafetensorsFormatException error = Assert.Throws<SafetensorsFormatException>(() => SafetensorsFile.Open(path));
+
+        Assert.Contains("UTF-8", error.Message);
+    }
+
+    [Fact]
+    public void Safetensors_header_with_invalid_utf8_in_a_tensor_name_is_refused()
+    {
+        using var dir = new TempDirectory();
+        byte[] header = [.. "{\""u8, 0xC3, 0x28, .. "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}"u8];
+        var bytes = new byte[8 + header.Length + 1];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        File.WriteAllBytes(dir.File("x.safetensors"), bytes);
+
+        Assert.Throws<SafetensorsFormatException>(() => SafetensorsFile.Open(dir.File("x.safetensors")));
+    }
+
+    [Fact]
+    public void Spiece_model_with_a_field_number_beyond_int32_is_invalid_data_not_an_OverflowException()
+    {
+        // Tag varint 0xFFFFFFFFFF >> 3 is far past protobuf's largest field number.
+        byte[] bytes = [0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x00];
+
+        Assert.Throws<InvalidDataException>(() => AlbertTokenizer.FromStream(new MemoryStream(bytes)));
+        Assert.Throws<InvalidDataException>(() => AlbertTokenizer.FromStream(new MemoryStream(Corpus("spiece", "regression-field-number-overflow"))));
+    }
+
+    [Theory]
+    [InlineData("regression-offsets-past-text-1")]
+    [InlineData("regression-offsets-past-text-2")]
+    public void Malformed_model_whose_segmenter_reports_ranges_past_the_text_still_encodes_within_bounds(string input)
+    {
+        AlbertTokenizer tokenizer = AlbertTokenizer.FromStream(new MemoryStream(Corpus("spiece", input)));
+
+        foreach (string text in new[] { "Hello, world! It's 1,000 km.", "the ab", "  [CLS] a [MASK] b [SEP] " })
+        {
+            AlbertEncoding encoding = tokenizer.Encode(text);
+            Assert.All(encoding.Offsets, o => Assert.InRange(o.End, o.Start, text.Length));
+            Assert.Equal(encoding.InputIds, tokenizer.EncodeToIds(text));
+        }
+    }
+}

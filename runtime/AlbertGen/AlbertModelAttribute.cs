@@ -27,6 +27,7 @@ public sealed class AlbertModelAttribute : Attribute
     /// </param>
     public AlbertModelAttribute(string configPath)
     {
+        ArgumentNullException.ThrowIfNull(configPath);
         ConfigPath = configPath;
     }
 

@@ -23,6 +23,7 @@ public static class TypedModels
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(compiledFor);
+        ArgumentNullException.ThrowIfNull(modelName);
         string folder = File.Exists(checkpoint) ? Path.GetDirectoryName(Path.GetFullPath(checkpoint))! : checkpoint;
         string file = Path.Combine(folder, "config.json");
         if (!File.Exists(file))

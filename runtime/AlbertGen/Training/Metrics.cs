@@ -11,6 +11,8 @@ public static class Metrics
     /// <param name="references">Reference ids.</param>
     public static double Accuracy(IReadOnlyList<int> predictions, IReadOnlyList<int> references)
     {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
         CheckLengths(predictions.Count, references.Count);
         int right = 0;
         for (int i = 0; i < predictions.Count; i++)
@@ -26,6 +28,8 @@ public static class Metrics
     /// <param name="references">Reference ids.</param>
     public static double MacroF1(IReadOnlyList<int> predictions, IReadOnlyList<int> references)
     {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
         CheckLengths(predictions.Count, references.Count);
         var classes = predictions.Concat(references).Distinct().ToList();
         if (classes.Count == 0)
@@ -56,6 +60,8 @@ public static class Metrics
     /// <param name="references">Reference rows.</param>
     public static double MicroF1(IReadOnlyList<bool[]> predictions, IReadOnlyList<bool[]> references)
     {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
         CheckLengths(predictions.Count, references.Count);
         int tp = 0, fp = 0, fn = 0;
         for (int i = 0; i < predictions.Count; i++)
@@ -81,6 +87,8 @@ public static class Metrics
     /// <param name="references">Reference tag sequences, same lengths.</param>
     public static (double Precision, double Recall, double F1) EntityF1(IReadOnlyList<IReadOnlyList<string>> predictions, IReadOnlyList<IReadOnlyList<string>> references)
     {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
         CheckLengths(predictions.Count, references.Count);
         var predicted = new HashSet<(int, string, int, int)>();
         var gold = new HashSet<(int, string, int, int)>();
@@ -108,6 +116,11 @@ public static class Metrics
     public static IEnumerable<(string Type, int Start, int End)> Entities(IReadOnlyList<string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
+        return EntitiesOf(tags);
+    }
+
+    private static IEnumerable<(string Type, int Start, int End)> EntitiesOf(IReadOnlyList<string> tags)
+    {
         string? type = null;
         int start = 0;
         for (int i = 0; i <= tags.Count; i++)
@@ -135,6 +148,8 @@ public static class Metrics
     /// <param name="references">Reference values.</param>
     public static double MeanSquaredError(IReadOnlyList<double> predictions, IReadOnlyList<double> references)
     {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
         CheckLengths(predictions.Count, references.Count);
         return predictions.Count == 0 ? 0 : predictions.Zip(references, (p, r) => (p - r) * (p - r)).Average();
     }
@@ -144,6 +159,8 @@ public static class Metrics
     /// <param name="references">Reference values.</param>
     public static double Pearson(IReadOnlyList<double> predictions, IReadOnlyList<double> references)
     {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
         CheckLengths(predictions.Count, references.Count);
         if (predictions.Count < 2)
         {
@@ -166,14 +183,20 @@ public static class Metrics
     /// <summary>SQuAD exact match: 1 when the normalised prediction equals any normalised answer.</summary>
     /// <param name="prediction">Predicted answer text.</param>
     /// <param name="answers">Gold answers.</param>
-    public static double ExactMatch(string prediction, IEnumerable<string> answers) =>
-        answers.Any(a => NormalizeAnswer(a) == NormalizeAnswer(prediction)) ? 1 : 0;
+    public static double ExactMatch(string prediction, IEnumerable<string> answers)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(answers);
+        return answers.Any(a => NormalizeAnswer(a) == NormalizeAnswer(prediction)) ? 1 : 0;
+    }
 
     /// <summary>SQuAD F1: the best bag-of-words F1 between the normalised prediction and any answer.</summary>
     /// <param name="prediction">Predicted answer text.</param>
     /// <param name="answers">Gold answers.</param>
     public static double AnswerF1(string prediction, IEnumerable<string> answers)
     {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(answers);
         string[] predicted = NormalizeAnswer(prediction).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         double best = 0;
         foreach (string answer in answers)

@@ -21,6 +21,7 @@ public sealed class NgramMasking
     /// <param name="maxNgram">Longest span.</param>
     public NgramMasking(int vocabularySize, int maskTokenId, IEnumerable<int> specialTokenIds, double maskedLmProbability = 0.15, int maxPredictions = 20, int maxNgram = 3)
     {
+        ArgumentNullException.ThrowIfNull(specialTokenIds);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxNgram, 1);
         VocabularySize = vocabularySize;
         MaskTokenId = maskTokenId;

@@ -26,6 +26,7 @@ public sealed class PretrainingCorpus
     /// <exception cref="TrainingDataException">The file holds no text.</exception>
     public static PretrainingCorpus FromFile(string path, AlbertTokenizer tokenizer, bool blankLineSeparatesDocuments = true)
     {
+        ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
         {

@@ -24,8 +24,8 @@ public sealed class SentenceOrderPairs
     /// <param name="shortSequenceProbability">Probability of a shorter target length.</param>
     public SentenceOrderPairs(int maxSequenceLength, int clsTokenId, int sepTokenId, NgramMasking masking, double shortSequenceProbability = 0.1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 5);
         ArgumentNullException.ThrowIfNull(masking);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 5);
         MaxSequenceLength = maxSequenceLength;
         ClsTokenId = clsTokenId;
         SepTokenId = sepTokenId;

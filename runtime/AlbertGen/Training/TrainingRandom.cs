@@ -14,6 +14,7 @@ public sealed class TrainingRandom
     /// <param name="streams">Further numbers that select an independent stream (epoch, purpose, …).</param>
     public TrainingRandom(long seed, params long[] streams)
     {
+        ArgumentNullException.ThrowIfNull(streams);
         ulong x = unchecked((ulong)seed);
         foreach (long s in streams)
         {

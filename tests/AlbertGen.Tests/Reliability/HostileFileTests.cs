@@ -12,6 +12,7 @@ namespace AlbertGen.Tests.Reliability;
 /// Hostile files: sizes claimed by a file are checked against the file before anything is allocated, pickles are never
 /// opened, and shard names in an index cannot leave the checkpoint's directory.
 /// </summary>
+[Collection(nameof(Modeling.LiveTensorCount))]
 public sealed class HostileFileTests : IDisposable
 {
     /// <summary>What refusing a tiny file may allocate: an exception and its message, nothing proportional to a claimed size.</summary>

@@ -250,6 +250,10 @@ namespace AlbertGen.Generators.Emitting
             if (head.UsesLabels && model.Labels.Count > 0)
             {
                 WriteLabels(w, model);
+                if (head.TypeName == "ForSequenceClassification")
+                {
+                    WriteClassifier(w, model);
+                }
             }
 
             w.Close();
@@ -285,6 +289,17 @@ namespace AlbertGen.Generators.Emitting
             w.Line();
             w.Line("return LabelNames[id];");
             w.Close();
+        }
+
+        private static void WriteClassifier(SourceWriter w, ModelSpec model)
+        {
+            w.Line();
+            w.Doc("A text-classification pipeline over this model whose results carry <see cref=\"Label\"/> values.");
+            w.Line("/// <param name=\"tokenizer\">The model's tokenizer (see <see cref=\"" + model.ClassName + ".LoadTokenizer\"/>).</param>");
+            w.Line("/// <param name=\"options\">Batch size and truncation; the defaults when <see langword=\"null\"/>.</param>");
+            w.Line("/// <returns>The pipeline; it uses this model without owning it.</returns>");
+            w.Line("public global::AlbertGen.Tasks.TextClassificationPipeline<Label> CreateClassifier(global::AlbertGen.Tokenization.AlbertTokenizer tokenizer, global::AlbertGen.Tasks.PipelineOptions? options = null) =>");
+            w.Line("    new global::AlbertGen.Tasks.TextClassificationPipeline<Label>(this, tokenizer, id => (Label)id, options);");
         }
 
         private const string DefaultNote = "not in the file: HuggingFace's default";

@@ -220,6 +220,13 @@ namespace Fixtures
 
                 return LabelNames[id];
             }
+
+            /// <summary>A text-classification pipeline over this model whose results carry <see cref="Label"/> values.</summary>
+            /// <param name="tokenizer">The model's tokenizer (see <see cref="TinyHeadsSeqclsSingle3.LoadTokenizer"/>).</param>
+            /// <param name="options">Batch size and truncation; the defaults when <see langword="null"/>.</param>
+            /// <returns>The pipeline; it uses this model without owning it.</returns>
+            public global::AlbertGen.Tasks.TextClassificationPipeline<Label> CreateClassifier(global::AlbertGen.Tokenization.AlbertTokenizer tokenizer, global::AlbertGen.Tasks.PipelineOptions? options = null) =>
+                new global::AlbertGen.Tasks.TextClassificationPipeline<Label>(this, tokenizer, id => (Label)id, options);
         }
     }
 }

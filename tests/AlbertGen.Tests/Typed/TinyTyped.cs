@@ -8,3 +8,7 @@ namespace AlbertGen.Tests.Typed;
 /// </summary>
 [AlbertModel("../../../shared/fixtures/models/tiny/config.json")]
 internal static partial class TinyTyped;
+
+/// <summary>The shared tiny single-label classification checkpoint (3 labels in id2label) as a typed model.</summary>
+[AlbertModel("../../../shared/fixtures/models/tiny/heads/seqcls-single3/config.json")]
+internal static partial class TinySingle3;

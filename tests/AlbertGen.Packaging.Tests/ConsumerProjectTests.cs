@@ -83,6 +83,12 @@ public sealed class ConsumerProjectTests
 
             Assert.Contains("base-v2 hidden 768 heads 12", printed);
             Assert.Contains("logits 1x5x1000", printed);
+
+            // A config the runtime cannot run is a build error with its id, pointing into the JSON.
+            string config = File.ReadAllText(Path.Combine(app, "tiny.json")).Replace("\"hidden_size\": 32", "\"hidden_size\": 30", StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(app, "tiny.json"), config);
+            string failed = Run(app, expectSuccess: false, "dotnet", "build", "-c", "Release");
+            Assert.Matches(@"tiny\.json\(\d+,\d+\): error ALBG006", failed);
         }
         finally
         {
@@ -90,7 +96,9 @@ public sealed class ConsumerProjectTests
         }
     }
 
-    private static string Run(string directory, string file, params string[] args)
+    private static string Run(string directory, string file, params string[] args) => Run(directory, expectSuccess: true, file, args);
+
+    private static string Run(string directory, bool expectSuccess, string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -108,7 +116,7 @@ public sealed class ConsumerProjectTests
         }
 
         string text = output.Result + error.Result;
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:\n{text}");
+        Assert.True(process.ExitCode == 0 == expectSuccess, $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:\n{text}");
         return text;
     }
 }

@@ -1,0 +1,39 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Modeling;
+
+/// <summary>
+/// One transformer layer: attention, then the feed-forward block <c>ffn_output(act(ffn(x)))</c> with residual and
+/// <c>full_layer_layer_norm</c> (HuggingFace <c>AlbertLayer</c>, which applies no dropout after the feed-forward block).
+/// </summary>
+internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (Tensor Output, Tensor? Probs)>
+{
+    private readonly AlbertAttention attention;
+    private readonly Linear ffn;
+    private readonly Linear ffn_output;
+    private readonly LayerNorm full_layer_layer_norm;
+    private readonly AlbertActivation _activation;
+
+    public AlbertLayer(AlbertConfig config) : base("AlbertLayer")
+    {
+        full_layer_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        attention = new AlbertAttention(config);
+        ffn = nn.Linear(config.HiddenSize, config.IntermediateSize);
+        ffn_output = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        _activation = config.HiddenAct;
+        RegisterComponents();
+    }
+
+    /// <summary>Runs the layer on <paramref name="hidden"/> <c>[B, S, H]</c>.</summary>
+    public override (Tensor Output, Tensor? Probs) forward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
+    {
+        using var scope = NewDisposeScope();
+        (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
+        Tensor inner = Activations.Apply(_activation, ffn.forward(attended)); // [B, S, I]
+        Tensor output = full_layer_layer_norm.forward(ffn_output.forward(inner).add_(attended));
+        output.MoveToOuterDisposeScope();
+        probs?.MoveToOuterDisposeScope();
+        return (output, probs);
+    }
+}

@@ -1,0 +1,167 @@
+using TorchSharp;
+using AlbertGen.Checkpoints;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Modeling;
+
+/// <summary>
+/// Base of every ALBERT model and head: the config, HuggingFace's weight initialisation, loading and saving
+/// checkpoints in HuggingFace layout. Parameter names are the HuggingFace checkpoint keys
+/// (<c>albert.encoder.albert_layer_groups.0.albert_layers.0.attention.query.weight</c>, …).
+/// </summary>
+/// <typeparam name="TOutput">The output record of <see cref="nn.Module{T, TResult}.forward(T)"/>.</typeparam>
+/// <remarks>
+/// A new model is on the CPU in float32 with random weights. Move it with TorchSharp's <c>to(device)</c> /
+/// <c>to(dtype)</c> or through <see cref="LoadOptions.Device"/> and <see cref="LoadOptions.DType"/>. Call
+/// <c>eval()</c> for inference (dropout is active only in training mode, TorchSharp's default for new modules
+/// is training) and wrap calls in <c>torch.inference_mode()</c> when no gradients are needed.
+/// Every intermediate tensor of a forward call is disposed; the returned output owns its tensors.
+/// </remarks>
+public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, TOutput>
+    where TOutput : AlbertOutput
+{
+    /// <summary>Initialises the base; derived constructors register their modules, then call <see cref="InitializeWeights"/>.</summary>
+    /// <param name="name">The module name (the HuggingFace class name).</param>
+    /// <param name="config">The configuration; dimensions are read from it once.</param>
+    private protected AlbertPreTrainedModel(string name, AlbertConfig config) : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config;
+    }
+
+    /// <summary>The configuration the model was built from.</summary>
+    public AlbertConfig Config { get; }
+
+    /// <summary>The HuggingFace class this model corresponds to (written to <c>architectures</c> by <see cref="Save"/>).</summary>
+    public abstract string HuggingFaceClassName { get; }
+
+    /// <summary>The device the parameters are on.</summary>
+    public Device Device => WordEmbeddingWeight.device;
+
+    /// <summary>The dtype of the parameters (float32, bfloat16 or float16).</summary>
+    public ScalarType DType => WordEmbeddingWeight.dtype;
+
+    /// <summary><c>"albert."</c> for heads (whose body lives under <c>albert</c>), <c>""</c> for the bare <see cref="AlbertModel"/>.</summary>
+    internal abstract string BodyPrefix { get; }
+
+    /// <summary>The word-embedding table <c>[V, E]</c>.</summary>
+    internal abstract Parameter WordEmbeddingWeight { get; }
+
+    /// <summary>
+    /// Loads HuggingFace weights: a <c>.safetensors</c> file, a <c>model.safetensors.index.json</c>, or a directory holding
+    /// either. Tensors are converted to the model's dtype and device (use <paramref name="options"/> to move the model first).
+    /// </summary>
+    /// <param name="fileOrDirectory">Checkpoint file or directory.</param>
+    /// <param name="options">Strictness, fine-tuning preparation, device and dtype; defaults when null.</param>
+    /// <returns>Which keys were loaded, missing, unexpected or ignored.</returns>
+    /// <exception cref="CheckpointException">The checkpoint does not fit the model (missing weights in strict mode, wrong shapes,
+    /// unknown keys, a pickle <c>.bin</c> file, no checkpoint found).</exception>
+    /// <exception cref="SafetensorsFormatException">A safetensors file is malformed.</exception>
+    public LoadReport LoadWeights(string fileOrDirectory, LoadOptions? options = null)
+    {
+        options ??= new LoadOptions();
+        if (options.DType is { } dtype && dtype != DType)
+        {
+            this.to(dtype);
+        }
+
+        if (options.Device is { } device && device.type != Device.type)
+        {
+            this.to(device);
+        }
+
+        return CheckpointLoader.Load(this, BodyPrefix, fileOrDirectory, options);
+    }
+
+    /// <summary>
+    /// Saves the model in HuggingFace layout: <c>model.safetensors</c> (float tensors in the model's dtype, the tied MLM
+    /// decoder not stored) and <c>config.json</c> with <c>architectures</c> = [<see cref="HuggingFaceClassName"/>].
+    /// </summary>
+    /// <param name="directory">Target directory; created if needed, existing files replaced.</param>
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach ((string name, Parameter p) in named_parameters())
+        {
+            tensors.Add(new(name, p));
+        }
+
+        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors);
+        AlbertConfigWriter.WriteFile(Config, directory, [HuggingFaceClassName]);
+    }
+
+    /// <summary>
+    /// Creates a model from a HuggingFace directory: reads <c>config.json</c>, builds the model with
+    /// <paramref name="create"/>, loads the weights (<c>model.safetensors</c> or a sharded index) and switches to eval mode.
+    /// Each model class also has a non-generic <c>FromPretrained(directory, options)</c>; this overload serves derived
+    /// (generated) classes: <c>AlbertPreTrainedModel&lt;MaskedLMOutput&gt;.FromPretrained(dir, _ =&gt; new MyTypedModel())</c>.
+    /// </summary>
+    /// <typeparam name="TModel">The model type.</typeparam>
+    /// <param name="directory">Directory with <c>config.json</c> and the weights.</param>
+    /// <param name="create">Builds the model from the config read.</param>
+    /// <param name="options">Loading options.</param>
+    /// <returns>The loaded model in eval mode.</returns>
+    /// <exception cref="AlbertConfigException">The config is invalid.</exception>
+    /// <exception cref="CheckpointException">The weights do not fit (see <see cref="LoadWeights"/>).</exception>
+    public static TModel FromPretrained<TModel>(string directory, Func<AlbertConfig, TModel> create, LoadOptions? options = null)
+        where TModel : AlbertPreTrainedModel<TOutput>
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        AlbertConfig config = AlbertConfigReader.ReadFile(directory);
+        TModel model = create(config);
+        try
+        {
+            model.LoadWeights(directory, options);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// HuggingFace's initialisation: Linear and Embedding weights normal(0, <c>initializer_range</c>), biases zero, the
+    /// padding row of the word embeddings zero, LayerNorm weight 1 and bias 0.
+    /// </summary>
+    private protected void InitializeWeights()
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope(); // in-place initialisers return handles of their own
+        double std = Config.InitializerRange;
+        foreach ((string name, nn.Module module) in named_modules())
+        {
+            switch (module)
+            {
+                case Linear linear:
+                    nn.init.normal_(linear.weight!, 0, std);
+                    linear.bias?.zero_();
+                    break;
+                case Embedding embedding:
+                    nn.init.normal_(embedding.weight!, 0, std);
+                    if (name.EndsWith("word_embeddings", StringComparison.Ordinal))
+                    {
+                        embedding.weight![Config.PadTokenId].zero_();
+                    }
+
+                    break;
+                case LayerNorm norm:
+                    norm.weight!.fill_(1.0);
+                    norm.bias!.zero_();
+                    break;
+            }
+        }
+
+        foreach ((string name, Parameter p) in named_parameters())
+        {
+            if (name == "predictions.bias")
+            {
+                p.zero_();
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Modeling;
+
+/// <summary>
+/// The encoder (HuggingFace <c>AlbertTransformer</c>): the E→H projection <c>embedding_hidden_mapping_in</c>, then
+/// <c>num_hidden_layers</c> layer steps; step i runs group <c>floor(i / (L / groups))</c>.
+/// </summary>
+internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, List<Tensor>?, List<Tensor>?, Tensor>
+{
+    private readonly Linear embedding_hidden_mapping_in;
+    private readonly ModuleList<AlbertLayerGroup> albert_layer_groups;
+    private readonly int _layers;
+    private readonly int _groups;
+    private readonly int _innerLayers;
+
+    public AlbertTransformer(AlbertConfig config) : base("AlbertTransformer")
+    {
+        embedding_hidden_mapping_in = nn.Linear(config.EmbeddingSize, config.HiddenSize);
+        albert_layer_groups = new ModuleList<AlbertLayerGroup>();
+        for (int g = 0; g < config.NumHiddenGroups; g++)
+        {
+            albert_layer_groups.Add(new AlbertLayerGroup(config));
+        }
+
+        _layers = config.NumHiddenLayers;
+        _groups = config.NumHiddenGroups;
+        _innerLayers = config.InnerGroupNum;
+        RegisterComponents();
+    }
+
+    /// <summary>Group used by layer step <paramref name="step"/>: HuggingFace's <c>int(i / (L / groups))</c>.</summary>
+    internal static int GroupOfStep(int step, int layers, int groups) => (int)(step / ((double)layers / groups));
+
+    /// <summary>Runs the encoder.</summary>
+    /// <param name="embeddings">Embeddings <c>[B, S, E]</c>.</param>
+    /// <param name="mask">Additive attention mask <c>[B, 1, 1, S]</c> or null.</param>
+    /// <param name="headMask">Head mask <c>[L, 1, heads, 1, 1]</c> or null.</param>
+    /// <param name="hiddenStates">Receives the hidden states, or null when not wanted.</param>
+    /// <param name="attentions">Receives the attention probabilities, or null when not wanted.</param>
+    /// <returns>The last hidden state <c>[B, S, H]</c>.</returns>
+    public override Tensor forward(Tensor embeddings, Tensor? mask, Tensor? headMask, List<Tensor>? hiddenStates, List<Tensor>? attentions)
+    {
+        using var scope = NewDisposeScope();
+        int firstHidden = hiddenStates?.Count ?? 0, firstAttention = attentions?.Count ?? 0;
+        Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
+        hiddenStates?.Add(hidden);
+        int layersPerGroup = _layers / _groups;
+        var headMasks = new Tensor?[_innerLayers];
+        for (int i = 0; i < _layers; i++)
+        {
+            int group = GroupOfStep(i, _layers, _groups);
+            for (int j = 0; j < _innerLayers; j++)
+            {
+                // HuggingFace hands group g the rows g·(L/groups) … of the head mask and inner layer j takes row j of those.
+                headMasks[j] = headMask?[group * layersPerGroup + j];
+            }
+
+            hidden = albert_layer_groups[group].forward(hidden, mask, headMasks, attentions);
+            hiddenStates?.Add(hidden);
+        }
+
+        ScopeHelpers.MoveToOuter(attentions, firstAttention);
+        if (hiddenStates is null)
+        {
+            return hidden.MoveToOuterDisposeScope();
+        }
+
+        ScopeHelpers.MoveToOuter(hiddenStates, firstHidden); // the last one is `hidden`
+        return hidden;
+    }
+}

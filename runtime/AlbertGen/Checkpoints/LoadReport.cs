@@ -1,6 +1,9 @@
 namespace AlbertGen.Checkpoints;
 
-/// <summary>What loading a checkpoint did, key by key (model parameter names).</summary>
+/// <summary>
+/// What loading a checkpoint did, key by key. Loaded, missing and initialised keys are model parameter names; unexpected and
+/// ignored keys are checkpoint keys as stored in the file.
+/// </summary>
 public sealed class LoadReport
 {
     /// <summary>Creates a report.</summary>

@@ -66,7 +66,7 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
             this.to(dtype);
         }
 
-        if (options.Device is { } device && device.type != Device.type)
+        if (options.Device is { } device && (device.type != Device.type || device.index != Device.index))
         {
             this.to(device);
         }

@@ -97,7 +97,7 @@ public sealed class HeadBehaviourTests
     public void Bfloat16_models_compute_in_bfloat16_close_to_float32()
     {
         using Golden g = Golden.Load("tiny", "batch_padded");
-        using AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Model("tiny"), new Checkpoints.LoadOptions { DType = ScalarType.BFloat16 });
+        using AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Model("tiny"), new AlbertGen.Checkpoints.LoadOptions { DType = ScalarType.BFloat16 });
         Assert.Equal(ScalarType.BFloat16, model.DType);
         using AlbertModelOutput output = model.forward(new AlbertInputs
         {

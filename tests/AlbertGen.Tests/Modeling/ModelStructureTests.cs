@@ -59,7 +59,10 @@ public sealed class ModelStructureTests
         Parameter embeddings = model.get_parameter("albert.embeddings.word_embeddings.weight")!;
         using (no_grad())
         {
-            embeddings[17].add_(1.0); // row 17 is not an input id: only the decoder sees the change
+            // Row 17 is not an input id: only the decoder sees the change. (A constant shift would be invisible: the MLM
+            // LayerNorm output sums to zero over E with its initial weight 1 and bias 0.)
+            using Tensor shift = arange(1.0, model.Config.EmbeddingSize + 1.0);
+            embeddings[17].add_(shift);
         }
 
         using MaskedLMOutput after = model.forward(new AlbertInputs { InputIds = ids });

@@ -31,6 +31,7 @@ internal sealed class BenchmarkRun
     public int Execute()
     {
         var total = Stopwatch.StartNew();
+        _ = AnchorConfig; // AlbertGen before libtorch, as an application would (OpenMP defaults, see the runtime's OpenMpDefaults)
         set_num_threads(Program.Threads);
         set_num_interop_threads(1);
         manual_seed(0);
@@ -38,7 +39,8 @@ internal sealed class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine($"- date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
         Console.WriteLine($"- machine: {Machine.CpuModel()}, {Environment.ProcessorCount} cores visible, AVX512-BF16: {(Machine.HasAvx512Bf16() ? "yes" : "no")}");
-        Console.WriteLine($"- threads: torch intra-op {get_num_threads()} / inter-op {get_num_interop_threads()}, ONNX Runtime intra-op {Program.Threads} (sequential)");
+        Console.WriteLine($"- threads: torch intra-op {get_num_threads()} / inter-op {get_num_interop_threads()}, ONNX Runtime intra-op {Program.Threads} (sequential); "
+            + $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}, GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "unset"}");
         Console.WriteLine($"- ONNX Runtime {OrtEngine.Version}, ORT_ENABLE_ALL; TorchSharp {typeof(torch).Assembly.GetName().Version}");
         Console.WriteLine($"- load average (1 min) at start: {Machine.LoadAverage()}");
         Console.WriteLine();
@@ -279,12 +281,12 @@ internal sealed class BenchmarkRun
             }
         }
 
-        Console.WriteLine("| engine | processes | peak RSS MiB | RSS at end MiB |");
-        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        Console.WriteLine("| engine | processes | peak RSS MiB | peak after load MiB | RSS at end MiB | of which anonymous / file-backed MiB |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | --- |");
         double Mib(string e, string key) => Timing.Median(results[e].Select(r => r[key]).ToList()) / 1024;
         foreach (string e in engines)
         {
-            Console.WriteLine($"| {e} | {results[e].Count} | {Mib(e, "hwm_kib"):0} | {Mib(e, "rss_kib"):0} |");
+            Console.WriteLine($"| {e} | {results[e].Count} | {Mib(e, "hwm_kib"):0} | {Mib(e, "loaded_hwm_kib"):0} | {Mib(e, "rss_kib"):0} | {Mib(e, "anon_kib"):0} / {Mib(e, "file_kib"):0} |");
         }
 
         _rssRatio = Mib("albertgen", "hwm_kib") / Mib("ort", "hwm_kib");

@@ -20,8 +20,9 @@ internal static class ChildCommands
         float first;
         if (engine == "albertgen")
         {
-            set_num_threads(Program.Threads);
+            // AlbertGen first, as an application would: its module initializer sets OpenMP's defaults before libtorch loads.
             using AlbertGenEngine albert = AlbertGenEngine.Load(Paths.Anchor, ScalarType.Float32, "AlbertGen");
+            set_num_threads(Program.Threads);
             created = Stopwatch.GetElapsedTime(mainStarted).TotalMilliseconds;
             using IPreparedRun run = albert.Prepare(batch);
             first = run.RunAndRead().LastHiddenState[0];
@@ -40,7 +41,10 @@ internal static class ChildCommands
         return 0;
     }
 
-    /// <summary><c>rss albertgen|albertgen-bf16|ort</c>: load, run 8×128 twice, report peak and current resident set.</summary>
+    /// <summary>
+    /// <c>rss albertgen|albertgen-bf16|ort</c>: load, run 8×128 twice, report the peak resident set (VmHWM), the resident
+    /// set after loading and at the end, and the end's split into anonymous memory and mapped files (code, models).
+    /// </summary>
     public static int Rss(string engine)
     {
         BatchInputs batch = BatchInputs.Random(8, 128, 30000, Seed);
@@ -51,12 +55,15 @@ internal static class ChildCommands
             "ort" => new OrtEngine(Paths.AnchorOnnx, Program.Threads),
             _ => throw new ArgumentException($"Unknown engine '{engine}'."),
         };
+        long loadedHwm = Machine.StatusKib("VmHWM"), loadedRss = Machine.StatusKib("VmRSS");
         using (e)
         using (IPreparedRun run = e.Prepare(batch))
         {
             run.Run();
             run.Run();
-            ChildProcess.Report(("hwm_kib", Machine.StatusKib("VmHWM")), ("rss_kib", Machine.StatusKib("VmRSS")));
+            ChildProcess.Report(("hwm_kib", Machine.StatusKib("VmHWM")), ("rss_kib", Machine.StatusKib("VmRSS")),
+                ("loaded_hwm_kib", loadedHwm), ("loaded_rss_kib", loadedRss),
+                ("anon_kib", Machine.StatusKib("RssAnon")), ("file_kib", Machine.StatusKib("RssFile")));
         }
 
         return 0;
@@ -64,7 +71,8 @@ internal static class ChildCommands
 
     private static AlbertGenEngine LoadAlbert(ScalarType dtype)
     {
+        AlbertGenEngine engine = AlbertGenEngine.Load(Paths.Anchor, dtype, "AlbertGen");
         set_num_threads(Program.Threads);
-        return AlbertGenEngine.Load(Paths.Anchor, dtype, "AlbertGen");
+        return engine;
     }
 }

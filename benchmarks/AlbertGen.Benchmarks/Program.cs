@@ -25,6 +25,12 @@ internal static class Program
             return ChildCommands.Rss(args[1]);
         }
 
+        if (args.Length >= 3 && args[0] == "profile")
+        {
+            return Profile.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
+                args.Length > 3 && args[3] == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
+        }
+
         var settings = BenchmarkSettings.Parse(args);
         if (settings is null)
         {

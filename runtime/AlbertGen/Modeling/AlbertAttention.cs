@@ -56,6 +56,9 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         _fused = FusedProjection.Tie(query, key, value);
     }
 
+    /// <summary>Whether inference can use the fused Q/K/V projection (the parameters are still rows of the fused tensors).</summary>
+    internal bool HasFusedProjection => _fused is { } f && f.IsTiedTo(query, key, value);
+
     /// <summary>Runs attention.</summary>
     /// <param name="hidden">Hidden states <c>[B, S, H]</c>.</param>
     /// <param name="mask">Additive mask broadcastable to <c>[B, heads, S, S]</c> (0 or -10000), or null.</param>

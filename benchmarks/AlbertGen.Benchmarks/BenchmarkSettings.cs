@@ -33,7 +33,7 @@ internal sealed record BenchmarkSettings(
         }
 
         return quick
-            ? new BenchmarkSettings(true, Warmup: 2, Runs: 10, RunsLarge: 5, LoadProcesses: 5, RssProcesses: 3, GemmRuns: 10, XxlargeRuns: 5, sections)
+            ? new BenchmarkSettings(true, Warmup: 2, Runs: 10, RunsLarge: 5, LoadProcesses: 5, RssProcesses: 3, GemmRuns: 10, XxlargeRuns: 3, sections)
             : new BenchmarkSettings(false, Warmup: 3, Runs: 20, RunsLarge: 10, LoadProcesses: 10, RssProcesses: 5, GemmRuns: 20, XxlargeRuns: 10, sections);
     }
 }

@@ -1,5 +1,5 @@
 using TorchSharp;
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace AlbertGen.Checkpoints;
 
 /// <summary>
-/// A safetensors file opened for reading: the header is read and validated up front (it is untrusted input), the data is
-/// memory-mapped on first use and copied tensor by tensor, never read whole.
+/// A safetensors file opened for reading: the header is read and validated up front (it is untrusted input), then tensors
+/// are read one by one straight into their destination's memory, never the whole file at once.
 /// </summary>
 /// <remarks>
 /// Validation: the 8-byte header length must fit in the file and stay under <see cref="MaxHeaderBytes"/>; the header must be a
@@ -23,8 +23,7 @@ public sealed class SafetensorsFile : IDisposable
 
     private readonly Dictionary<string, SafetensorsTensorInfo> _tensors;
     private readonly long _dataStart;
-    private MemoryMappedFile? _map;
-    private MemoryMappedViewAccessor? _view;
+    private SafeFileHandle? _handle;
 
     private SafetensorsFile(string path, long fileLength, long dataStart, Dictionary<string, SafetensorsTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
     {
@@ -49,7 +48,7 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>Opens and validates a safetensors file.</summary>
     /// <param name="path">The file.</param>
-    /// <returns>The opened file; dispose it to unmap.</returns>
+    /// <returns>The opened file; dispose it to close it.</returns>
     /// <exception cref="SafetensorsFormatException">The file is malformed.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static SafetensorsFile Open(string path)
@@ -278,7 +277,7 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>
     /// Copies a tensor into <paramref name="destination"/>, converting dtype and device. When the destination is a contiguous
-    /// CPU tensor of the stored dtype, the bytes go straight from the mapped file into it.
+    /// CPU tensor of the stored dtype, the bytes are read from the file straight into it.
     /// </summary>
     /// <param name="name">The tensor name.</param>
     /// <param name="destination">A tensor with the same number of elements (the caller checks shapes).</param>
@@ -301,8 +300,12 @@ public sealed class SafetensorsFile : IDisposable
             ? info
             : throw new KeyNotFoundException($"{FilePath}: no tensor named '{name}'.");
 
-    /// <summary>Copies the raw bytes of <paramref name="info"/> into a contiguous CPU tensor, in chunks a span can address.</summary>
-    private unsafe void CopyBytes(SafetensorsTensorInfo info, Tensor destination)
+    /// <summary>
+    /// Reads the raw bytes of <paramref name="info"/> from the file into a contiguous CPU tensor, in chunks a span can address.
+    /// Plain reads rather than a memory map: the bytes go once from the page cache into the tensor, and the file's pages never
+    /// count in the process's resident set (mapped, they would double the weights' share of peak memory while loading).
+    /// </summary>
+    private void CopyBytes(SafetensorsTensorInfo info, Tensor destination)
     {
         long total = info.End - info.Begin;
         if (total == 0)
@@ -315,51 +318,36 @@ public sealed class SafetensorsFile : IDisposable
             throw new PlatformNotSupportedException("Reading safetensors needs a little-endian machine.");
         }
 
-        byte* basePtr = AcquireView();
-        try
+        _handle ??= File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        int elementSize = SafetensorsDTypes.ElementSize(info.DType);
+        long chunkElements = (1L << 30) / elementSize;
+        long elements = total / elementSize;
+        using Tensor flat = destination.view(-1);
+        for (long start = 0; start < elements; start += chunkElements)
         {
-            byte* source = basePtr + _view!.PointerOffset + _dataStart + info.Begin;
-            int elementSize = SafetensorsDTypes.ElementSize(info.DType);
-            long chunkElements = (1L << 30) / elementSize;
-            using Tensor flat = destination.view(-1);
-            long elements = total / elementSize;
-            for (long start = 0; start < elements; start += chunkElements)
+            long count = Math.Min(chunkElements, elements - start);
+            using Tensor part = flat.narrow(0, start, count);
+            Span<byte> target = part.bytes;
+            long fileOffset = _dataStart + info.Begin + (start * elementSize);
+            while (!target.IsEmpty)
             {
-                long count = Math.Min(chunkElements, elements - start);
-                using Tensor part = flat.narrow(0, start, count);
-                part.bytes = new Span<byte>(source + (start * elementSize), checked((int)(count * elementSize)));
+                int read = RandomAccess.Read(_handle, target, fileOffset);
+                if (read == 0)
+                {
+                    throw new SafetensorsFormatException(FilePath, $"tensor '{info.Name}': the file ended early (it shrank while open).");
+                }
+
+                target = target[read..];
+                fileOffset += read;
             }
-        }
-        finally
-        {
-            _view!.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 
-    private unsafe byte* AcquireView()
-    {
-        if (_view is null)
-        {
-            _map = MemoryMappedFile.CreateFromFile(FilePath, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
-            _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            if (_view.Capacity < FileLength)
-            {
-                throw new SafetensorsFormatException(FilePath, $"the file shrank while open (mapped {_view.Capacity} of {FileLength} bytes).");
-            }
-        }
-
-        byte* ptr = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
-        return ptr;
-    }
-
-    /// <summary>Unmaps the file.</summary>
+    /// <summary>Closes the file.</summary>
     public void Dispose()
     {
-        _view?.Dispose();
-        _map?.Dispose();
-        _view = null;
-        _map = null;
+        _handle?.Dispose();
+        _handle = null;
     }
 
     /// <summary>Describes the header for messages: <c>name dtype [shape]</c> per tensor.</summary>

@@ -27,6 +27,35 @@ public static class Activations
         };
     }
 
+    /// <summary>Applies <paramref name="activation"/> to <paramref name="x"/> in place (inference only: no autograd).</summary>
+    /// <param name="activation">The activation.</param>
+    /// <param name="x">Input of any shape, overwritten with the result.</param>
+    internal static void ApplyInPlace(AlbertActivation activation, Tensor x)
+    {
+        switch (activation)
+        {
+            case AlbertActivation.Gelu:
+                x.gelu_();
+                break;
+            case AlbertActivation.GeluNew or AlbertActivation.GeluFast:
+                x.gelu_(GELU.Approximate.tanh);
+                break;
+            case AlbertActivation.Relu:
+                x.relu_();
+                break;
+            case AlbertActivation.Silu:
+                x.silu_();
+                break;
+            default:
+                using (Tensor result = Apply(activation, x))
+                {
+                    x.copy_(result);
+                }
+
+                break;
+        }
+    }
+
     private static Tensor QuickGelu(Tensor x)
     {
         using Tensor scaled = x.mul(1.702);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -8,6 +9,12 @@ namespace AlbertGen.Modeling;
 /// Scores are <c>q·kᵀ/√d + mask</c>; with relative position types the relative scores are added after the mask, unscaled,
 /// exactly as HuggingFace's <c>AlbertAttention</c> does.
 /// </summary>
+/// <remarks>
+/// The query, key and value weights (and biases) are rows of one <c>[3·A, H]</c> tensor (<see cref="FusedProjection"/>): the
+/// parameters keep their checkpoint names and are what loading, saving, optimisers and autograd see, while inference runs
+/// one matrix product instead of three. The weights exist once. Converting the module (<c>to(dtype/device)</c>) replaces
+/// parameters, so the overrides of <c>_to</c> tie them again.
+/// </remarks>
 internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool, (Tensor Output, Tensor? Probs)>
 {
     private readonly Linear query;
@@ -24,6 +31,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     private readonly PositionEmbeddingType _positionType;
     private readonly double _attentionDropout;
     private readonly double _hiddenDropout;
+    private FusedProjection? _fused;
 
     public AlbertAttention(AlbertConfig config) : base("AlbertAttention")
     {
@@ -45,7 +53,11 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         _attentionDropout = config.AttentionProbsDropoutProb;
         _hiddenDropout = config.HiddenDropoutProb;
         RegisterComponents();
+        _fused = FusedProjection.Tie(query, key, value);
     }
+
+    /// <summary>Whether inference can use the fused Q/K/V projection (the parameters are still rows of the fused tensors).</summary>
+    internal bool HasFusedProjection => _fused is { } f && f.IsTiedTo(query, key, value);
 
     /// <summary>Runs attention.</summary>
     /// <param name="hidden">Hidden states <c>[B, S, H]</c>.</param>
@@ -55,6 +67,12 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <returns>The new hidden states <c>[B, S, H]</c> and, when asked, the probabilities <c>[B, heads, S, S]</c>.</returns>
     public override (Tensor Output, Tensor? Probs) forward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
     {
+        if (!training && !is_grad_enabled() && !outputAttentions && headMask is null && distance_embedding is null
+            && _fused is { } projection && projection.IsTiedTo(query, key, value))
+        {
+            return (InferenceForward(projection, hidden, mask), null);
+        }
+
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
         Tensor q = SplitHeads(query.forward(hidden), batch, seq); // [B, heads, S, d]
@@ -99,6 +117,86 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         output.MoveToOuterDisposeScope();
         probs = outputAttentions ? probs!.MoveToOuterDisposeScope() : null;
         return (output, probs);
+    }
+
+    /// <summary>
+    /// Inference (eval mode, no gradients, no maps asked for): one fused Q/K/V product, the fused attention kernel reading
+    /// q, k and v as strided views of that product, and every intermediate released as soon as it has been used.
+    /// Same arithmetic as the general path, in the same order.
+    /// </summary>
+    private Tensor InferenceForward(FusedProjection fused, Tensor hidden, Tensor? mask)
+    {
+        long batch = hidden.shape[0], seq = hidden.shape[1];
+        Tensor context;
+        using (Tensor qkv = nn.functional.linear(hidden, fused.Weight, fused.Bias)) // [B, S, 3·A]
+        using (Tensor heads = qkv.view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
+        using (Tensor q = heads[0])
+        using (Tensor k = heads[1])
+        using (Tensor v = heads[2])
+        {
+            context = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false); // [B, heads, S, d]
+        }
+
+        Tensor projected;
+        using (context)
+        using (Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize)) // [B, S, A]
+        {
+            projected = dense.forward(merged);
+        }
+
+        using (projected)
+        {
+            projected.add_(hidden);
+            return LayerNorm.forward(projected);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        nn.Module result = base._to(device, dtype, non_blocking);
+        Retie();
+        return result;
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    {
+        nn.Module result = base._to(deviceType, deviceIndex, non_blocking);
+        Retie();
+        return result;
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        nn.Module result = base._to(dtype, non_blocking);
+        Retie();
+        return result;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _fused?.Dispose();
+            _fused = null;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Conversion gave the projections new, separate tensors: make them rows of one fused tensor again.</summary>
+    private void Retie()
+    {
+        if (_fused is { } old && old.IsTiedTo(query, key, value))
+        {
+            return;
+        }
+
+        _fused?.Dispose();
+        _fused = FusedProjection.Tie(query, key, value);
     }
 
     private Tensor SplitHeads(Tensor x, long batch, long seq) =>

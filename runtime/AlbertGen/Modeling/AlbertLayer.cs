@@ -28,6 +28,11 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     /// <summary>Runs the layer on <paramref name="hidden"/> <c>[B, S, H]</c>.</summary>
     public override (Tensor Output, Tensor? Probs) forward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
     {
+        if (!training && !is_grad_enabled())
+        {
+            return InferenceForward(hidden, mask, headMask, outputAttentions);
+        }
+
         using var scope = NewDisposeScope();
         (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
         Tensor inner = Activations.Apply(_activation, ffn.forward(attended)); // [B, S, I]
@@ -35,5 +40,29 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         output.MoveToOuterDisposeScope();
         probs?.MoveToOuterDisposeScope();
         return (output, probs);
+    }
+
+    /// <summary>
+    /// Inference (eval mode, no gradients): the same arithmetic, with the activation applied in place and each intermediate
+    /// released as soon as it has been used, so that at most one <c>[B, S, I]</c> tensor is alive.
+    /// </summary>
+    private (Tensor Output, Tensor? Probs) InferenceForward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
+    {
+        (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
+        using (attended)
+        {
+            Tensor projected;
+            using (Tensor inner = ffn.forward(attended)) // [B, S, I]
+            {
+                Activations.ApplyInPlace(_activation, inner);
+                projected = ffn_output.forward(inner);
+            }
+
+            using (projected)
+            {
+                projected.add_(attended);
+                return (full_layer_layer_norm.forward(projected), probs);
+            }
+        }
     }
 }

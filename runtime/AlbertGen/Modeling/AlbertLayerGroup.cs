@@ -37,7 +37,13 @@ internal sealed class AlbertLayerGroup : nn.Module<Tensor, Tensor?, IReadOnlyLis
         Tensor current = hidden;
         for (int j = 0; j < albert_layers.Count; j++)
         {
+            Tensor previous = current;
             (current, Tensor? probs) = albert_layers[j].forward(current, mask, headMasks[j], attentions is not null);
+            if (j > 0)
+            {
+                previous.Dispose(); // an intermediate of this group, not the caller's input
+            }
+
             if (probs is not null)
             {
                 attentions!.Add(probs);

@@ -122,10 +122,27 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     {
         ArgumentNullException.ThrowIfNull(create);
         AlbertConfig config = AlbertConfigReader.ReadFile(directory);
-        TModel model = create(config);
+        TModel model;
+        // The checkpoint overwrites the random initialisation: build without it, then initialise only what was not loaded.
+        t_skipInitialization = true;
         try
         {
-            model.LoadWeights(directory, options);
+            model = create(config);
+        }
+        finally
+        {
+            t_skipInitialization = false;
+        }
+
+        try
+        {
+            LoadReport report = model.LoadWeights(directory, options);
+            var notLoaded = new HashSet<string>(report.MissingKeys.Concat(report.InitializedKeys), StringComparer.Ordinal);
+            if (notLoaded.Count > 0)
+            {
+                model.InitializeSelected(notLoaded.Contains);
+            }
+
             model.eval();
             return model;
         }
@@ -142,18 +159,41 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// </summary>
     private protected void InitializeWeights()
     {
+        if (!t_skipInitialization)
+        {
+            InitializeSelected(_ => true);
+        }
+    }
+
+    /// <summary>Set while <see cref="FromPretrained{TModel}"/> builds a model whose weights it is about to load.</summary>
+    [ThreadStatic]
+    private static bool t_skipInitialization;
+
+    /// <summary>HuggingFace's initialisation of the parameters whose names <paramref name="include"/> accepts.</summary>
+    private void InitializeSelected(Func<string, bool> include)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope(); // in-place initialisers return handles of their own
         double std = Config.InitializerRange;
         foreach ((string name, nn.Module module) in named_modules())
         {
+            string prefix = name.Length == 0 ? "" : name + ".";
+            bool weight = include(prefix + "weight"), bias = include(prefix + "bias");
             switch (module)
             {
                 case Linear linear:
-                    nn.init.normal_(linear.weight!, 0, std);
-                    linear.bias?.zero_();
+                    if (weight)
+                    {
+                        nn.init.normal_(linear.weight!, 0, std);
+                    }
+
+                    if (bias)
+                    {
+                        linear.bias?.zero_();
+                    }
+
                     break;
-                case Embedding embedding:
+                case Embedding embedding when weight:
                     nn.init.normal_(embedding.weight!, 0, std);
                     if (name.EndsWith("word_embeddings", StringComparison.Ordinal))
                     {
@@ -162,15 +202,23 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
 
                     break;
                 case LayerNorm norm:
-                    norm.weight!.fill_(1.0);
-                    norm.bias!.zero_();
+                    if (weight)
+                    {
+                        norm.weight!.fill_(1.0);
+                    }
+
+                    if (bias)
+                    {
+                        norm.bias!.zero_();
+                    }
+
                     break;
             }
         }
 
         foreach ((string name, Parameter p) in named_parameters())
         {
-            if (name == "predictions.bias")
+            if (name == "predictions.bias" && include(name))
             {
                 p.zero_();
             }

@@ -57,8 +57,16 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
                 headMasks[j] = headMask?[group * layersPerGroup + j];
             }
 
+            Tensor previous = hidden;
             hidden = albert_layer_groups[group].forward(hidden, mask, headMasks, attentions);
-            hiddenStates?.Add(hidden);
+            if (hiddenStates is null)
+            {
+                previous.Dispose(); // not returned: free it now rather than at the end of the scope (autograd keeps what it needs)
+            }
+            else
+            {
+                hiddenStates.Add(hidden);
+            }
         }
 
         ScopeHelpers.MoveToOuter(attentions, firstAttention);

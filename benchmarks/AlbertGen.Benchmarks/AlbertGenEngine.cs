@@ -1,0 +1,80 @@
+using AlbertGen.Checkpoints;
+using AlbertGen.Modeling;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Benchmarks;
+
+/// <summary>The runtime under test: an <see cref="AlbertModel"/> in eval mode, called under <c>inference_mode</c>.</summary>
+internal sealed class AlbertGenEngine : IEngine
+{
+    private readonly AlbertModel _model;
+
+    private AlbertGenEngine(AlbertModel model, string name)
+    {
+        _model = model;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The model (for accuracy checks).</summary>
+    public AlbertModel Model => _model;
+
+    /// <summary>Loads a model directory in the given dtype.</summary>
+    public static AlbertGenEngine Load(string directory, ScalarType dtype, string name) =>
+        new(AlbertModel.FromPretrained(directory, new LoadOptions { DType = dtype == ScalarType.Float32 ? null : dtype }), name);
+
+    /// <summary>Wraps an existing model (random initialisation, for shapes that have no checkpoint).</summary>
+    public static AlbertGenEngine Wrap(AlbertModel model, string name)
+    {
+        model.eval();
+        return new AlbertGenEngine(model, name);
+    }
+
+    public IPreparedRun Prepare(BatchInputs inputs) => new Prepared(_model, inputs);
+
+    public void Dispose() => _model.Dispose();
+
+    private sealed class Prepared : IPreparedRun
+    {
+        private readonly AlbertModel _model;
+        private readonly Tensor _ids, _mask, _types;
+        private readonly AlbertInputs _inputs;
+
+        public Prepared(AlbertModel model, BatchInputs batch)
+        {
+            _model = model;
+            long[] shape = [batch.Batch, batch.Sequence];
+            _ids = tensor(batch.InputIds, shape);
+            _mask = tensor(batch.AttentionMask, shape);
+            _types = tensor(batch.TokenTypeIds, shape);
+            _inputs = new AlbertInputs { InputIds = _ids, AttentionMask = _mask, TokenTypeIds = _types };
+        }
+
+        public void Run()
+        {
+            using var inference = inference_mode();
+            using AlbertModelOutput output = _model.forward(_inputs);
+        }
+
+        public (float[] LastHiddenState, float[] PoolerOutput) RunAndRead()
+        {
+            using var inference = inference_mode();
+            using AlbertModelOutput output = _model.forward(_inputs);
+            return (ToFloats(output.LastHiddenState), output.PoolerOutput is { } p ? ToFloats(p) : []);
+        }
+
+        private static float[] ToFloats(Tensor t)
+        {
+            using Tensor f = t.to(ScalarType.Float32).contiguous();
+            return f.data<float>().ToArray();
+        }
+
+        public void Dispose()
+        {
+            _ids.Dispose();
+            _mask.Dispose();
+            _types.Dispose();
+        }
+    }
+}

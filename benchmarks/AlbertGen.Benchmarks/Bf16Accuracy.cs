@@ -1,0 +1,72 @@
+using AlbertGen.Checkpoints;
+using AlbertGen.Modeling;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Benchmarks;
+
+/// <summary>How far bfloat16 inference is from float32: masked-LM top-1 agreement and largest hidden-state difference.</summary>
+internal static class Bf16Accuracy
+{
+    /// <summary>Agreement of one model/input set.</summary>
+    /// <param name="Model">Which model.</param>
+    /// <param name="Inputs">Which inputs.</param>
+    /// <param name="Positions">Compared (unmasked) positions.</param>
+    /// <param name="Agreeing">Positions where the bf16 arg-max equals the fp32 arg-max.</param>
+    /// <param name="MaxHiddenDiff">Largest |bf16 − fp32| of the last hidden state over unmasked positions.</param>
+    public sealed record Agreement(string Model, string Inputs, long Positions, long Agreeing, double MaxHiddenDiff)
+    {
+        /// <summary>Fraction of positions that agree.</summary>
+        public double Rate => Positions == 0 ? double.NaN : (double)Agreeing / Positions;
+    }
+
+    private static readonly string[] GoldenCases = ["batch_padded", "no_mask", "single_token"];
+
+    /// <summary>Masked-LM agreement on a fixture model's golden inputs.</summary>
+    public static IEnumerable<Agreement> Fixture(string name)
+    {
+        string directory = Paths.FixtureModel(name);
+        using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(directory);
+        using AlbertForMaskedLM bf16 = AlbertForMaskedLM.FromPretrained(directory, new LoadOptions { DType = ScalarType.BFloat16 });
+        foreach (string caseName in GoldenCases)
+        {
+            using var scope = NewDisposeScope();
+            using SafetensorsFile file = SafetensorsFile.Open(Path.Combine(directory, "golden", caseName + ".safetensors"));
+            Tensor ids = file.ReadTensor("input_ids");
+            Tensor? mask = file.Tensors.ContainsKey("attention_mask") ? file.ReadTensor("attention_mask") : null;
+            Tensor? types = file.Tensors.ContainsKey("token_type_ids") ? file.ReadTensor("token_type_ids") : null;
+            yield return Compare(fp32, bf16, name, caseName, new AlbertInputs { InputIds = ids, AttentionMask = mask, TokenTypeIds = types, OutputHiddenStates = true });
+        }
+    }
+
+    /// <summary>Masked-LM agreement on the anchor with random ids.</summary>
+    public static Agreement Anchor(BatchInputs batch)
+    {
+        using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(Paths.Anchor);
+        using AlbertForMaskedLM bf16 = AlbertForMaskedLM.FromPretrained(Paths.Anchor, new LoadOptions { DType = ScalarType.BFloat16 });
+        using var scope = NewDisposeScope();
+        long[] shape = [batch.Batch, batch.Sequence];
+        var inputs = new AlbertInputs
+        {
+            InputIds = tensor(batch.InputIds, shape),
+            AttentionMask = tensor(batch.AttentionMask, shape),
+            TokenTypeIds = tensor(batch.TokenTypeIds, shape),
+            OutputHiddenStates = true,
+        };
+        return Compare(fp32, bf16, "anchor", $"random {batch.Label}", inputs);
+    }
+
+    private static Agreement Compare(AlbertForMaskedLM fp32, AlbertForMaskedLM bf16, string model, string inputsName, AlbertInputs inputs)
+    {
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        using MaskedLMOutput a = fp32.forward(inputs);
+        using MaskedLMOutput b = bf16.forward(inputs);
+        Tensor valid = inputs.AttentionMask is { } m
+            ? m.to(ScalarType.Bool)
+            : ones(inputs.InputIds!.shape, ScalarType.Bool);
+        Tensor agree = a.Logits.argmax(-1).eq(b.Logits.to(ScalarType.Float32).argmax(-1)).logical_and(valid);
+        Tensor hiddenDiff = a.HiddenStates![^1].sub(b.HiddenStates![^1].to(ScalarType.Float32)).abs().amax(-1).masked_select(valid);
+        return new Agreement(model, inputsName, valid.sum().item<long>(), agree.sum().item<long>(),
+            hiddenDiff.numel() == 0 ? 0 : hiddenDiff.max().item<float>());
+    }
+}

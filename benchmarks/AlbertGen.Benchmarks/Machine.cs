@@ -1,0 +1,60 @@
+namespace AlbertGen.Benchmarks;
+
+/// <summary>Facts about the machine and the process, read from <c>/proc</c>.</summary>
+internal static class Machine
+{
+    /// <summary>The 1-minute load average.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    /// <summary>The CPU model name.</summary>
+    public static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? "?" : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    /// <summary>Whether the CPU reports AVX512-BF16.</summary>
+    public static bool HasAvx512Bf16()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Contains(" avx512_bf16", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A <c>/proc/self/status</c> field in KiB (<c>VmHWM</c> = peak resident set, <c>VmRSS</c> = current).</summary>
+    public static long StatusKib(string field)
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                string[] parts = line[(field.Length + 1)..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/self/status has no {field}.");
+    }
+}

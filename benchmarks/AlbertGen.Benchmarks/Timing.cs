@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace AlbertGen.Benchmarks;
+
+/// <summary>Median-of-N timing. Competing engines run in alternating blocks so that machine noise hits them alike.</summary>
+internal static class Timing
+{
+    /// <summary>Pause when switching engines, so that the other engine's spinning worker threads have gone to sleep.</summary>
+    private const int SwitchPauseMs = 20;
+
+    /// <summary>
+    /// Times each action <paramref name="count"/> times after <paramref name="warmup"/> untimed calls; the actions take turns
+    /// in blocks of <paramref name="block"/> calls. Returns every sample per action, in milliseconds.
+    /// </summary>
+    public static List<double>[] Interleaved(IReadOnlyList<Action> actions, int warmup, int count, int block = 1)
+    {
+        foreach (Action a in actions)
+        {
+            for (int i = 0; i < warmup; i++)
+            {
+                a();
+            }
+
+            Thread.Sleep(SwitchPauseMs);
+        }
+
+        var samples = actions.Select(_ => new List<double>(count)).ToArray();
+        while (samples[0].Count < count)
+        {
+            for (int k = 0; k < actions.Count; k++)
+            {
+                int n = Math.Min(block, count - samples[k].Count);
+                for (int i = 0; i < n; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    actions[k]();
+                    samples[k].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+
+                Thread.Sleep(SwitchPauseMs);
+            }
+        }
+
+        return samples;
+    }
+
+    /// <summary>The median of the samples.</summary>
+    public static double Median(IReadOnlyList<double> samples)
+    {
+        if (samples.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        double[] sorted = samples.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>Blocks so that a block lasts at least ~100 ms: tiny shapes run several calls per turn.</summary>
+    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(100 / Math.Max(estimatedMs, 1)), 1, 10);
+}

@@ -233,19 +233,9 @@ namespace AlbertGen.Generators.Emitting
             w.Line("/// <returns>The model with the checkpoint's weights, in eval mode.</returns>");
             w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The directory's <c>config.json</c> has other dimensions.</exception>");
             w.Line("/// <exception cref=\"global::AlbertGen.Checkpoints.CheckpointException\">A weight is missing, unexpected or has another shape.</exception>");
-            w.Open("public static new " + self + " FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)");
-            w.Line(Runtime + ".TypedModels.CheckCheckpointConfig(directory, " + model.ClassName + ".Config, " + Text.Literal(model.ClassName) + ", compareLabels: " + (head.UsesLabels ? "true" : "false") + ");");
-            w.Line("var model = new " + self + "();");
-            w.Open("try");
-            w.Line("model.LoadWeights(directory, options);");
-            w.Line("model.eval();");
-            w.Line("return model;");
-            w.Close();
-            w.Open("catch");
-            w.Line("model.Dispose();");
-            w.Line("throw;");
-            w.Close();
-            w.Close();
+            w.Line("public static new " + self + " FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>");
+            w.Line("    FromCompiledConfig(directory, " + model.ClassName + ".Config, " + Text.Literal(model.ClassName) + ", compareLabels: "
+                + (head.UsesLabels ? "true" : "false") + ", () => new " + self + "(), options);");
 
             if (head.UsesLabels && model.Labels.Count > 0)
             {

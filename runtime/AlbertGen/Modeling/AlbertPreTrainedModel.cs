@@ -122,12 +122,41 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     {
         ArgumentNullException.ThrowIfNull(create);
         AlbertConfig config = AlbertConfigReader.ReadFile(directory);
+        return Load(directory, () => create(config), options);
+    }
+
+    /// <summary>
+    /// Creates a model compiled for a configuration (the typed models the AlbertGen generator writes) from a HuggingFace
+    /// directory: the directory's <c>config.json</c>, if there is one, must describe <paramref name="compiledFor"/>; then the
+    /// weights are loaded as by <see cref="FromPretrained{TModel}"/> and the model switched to eval mode.
+    /// </summary>
+    /// <typeparam name="TModel">The typed model.</typeparam>
+    /// <param name="directory">Directory with the weights (and usually <c>config.json</c>).</param>
+    /// <param name="compiledFor">The configuration the model was compiled for.</param>
+    /// <param name="modelName">The typed model's name, for messages.</param>
+    /// <param name="compareLabels">Whether <c>num_labels</c> must agree too (classification heads).</param>
+    /// <param name="create">Builds the model.</param>
+    /// <param name="options">Loading options.</param>
+    /// <returns>The loaded model in eval mode.</returns>
+    /// <exception cref="InvalidDataException">The directory's <c>config.json</c> describes another configuration.</exception>
+    /// <exception cref="CheckpointException">The weights do not fit (see <see cref="LoadWeights"/>).</exception>
+    protected static TModel FromCompiledConfig<TModel>(string directory, AlbertConfig compiledFor, string modelName, bool compareLabels, Func<TModel> create, LoadOptions? options)
+        where TModel : AlbertPreTrainedModel<TOutput>
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        TypedModels.CheckCheckpointConfig(directory, compiledFor, modelName, compareLabels);
+        return Load(directory, create, options);
+    }
+
+    private static TModel Load<TModel>(string directory, Func<TModel> create, LoadOptions? options)
+        where TModel : AlbertPreTrainedModel<TOutput>
+    {
         TModel model;
         // The checkpoint overwrites the random initialisation: build without it, then initialise only what was not loaded.
         t_skipInitialization = true;
         try
         {
-            model = create(config);
+            model = create();
         }
         finally
         {

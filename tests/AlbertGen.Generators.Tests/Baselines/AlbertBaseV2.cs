@@ -130,22 +130,8 @@ namespace AlbertGen.Models
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AlbertBaseV2.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AlbertBaseV2.Config, "AlbertBaseV2", compareLabels: false);
-                var model = new AlbertBaseV2.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AlbertBaseV2.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AlbertBaseV2.Config, "AlbertBaseV2", compareLabels: false, () => new AlbertBaseV2.Encoder(), options);
         }
 
         /// <summary>ALBERT with its pre-training heads: masked-LM and sentence-order prediction (HuggingFace <c>AlbertForPreTraining</c>), with this configuration's dimensions.</summary>
@@ -172,22 +158,8 @@ namespace AlbertGen.Models
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AlbertBaseV2.ForPreTraining FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AlbertBaseV2.Config, "AlbertBaseV2", compareLabels: false);
-                var model = new AlbertBaseV2.ForPreTraining();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AlbertBaseV2.ForPreTraining FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AlbertBaseV2.Config, "AlbertBaseV2", compareLabels: false, () => new AlbertBaseV2.ForPreTraining(), options);
         }
 
         /// <summary>ALBERT with its masked-language-model head (HuggingFace <c>AlbertForMaskedLM</c>), with this configuration's dimensions.</summary>
@@ -214,22 +186,8 @@ namespace AlbertGen.Models
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AlbertBaseV2.ForMaskedLM FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AlbertBaseV2.Config, "AlbertBaseV2", compareLabels: false);
-                var model = new AlbertBaseV2.ForMaskedLM();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AlbertBaseV2.ForMaskedLM FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AlbertBaseV2.Config, "AlbertBaseV2", compareLabels: false, () => new AlbertBaseV2.ForMaskedLM(), options);
         }
     }
 }

@@ -130,22 +130,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false);
-                var model = new AllHeads.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false, () => new AllHeads.Encoder(), options);
         }
 
         /// <summary>ALBERT with its pre-training heads: masked-LM and sentence-order prediction (HuggingFace <c>AlbertForPreTraining</c>), with this configuration's dimensions.</summary>
@@ -172,22 +158,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.ForPreTraining FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false);
-                var model = new AllHeads.ForPreTraining();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.ForPreTraining FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false, () => new AllHeads.ForPreTraining(), options);
         }
 
         /// <summary>ALBERT with its masked-language-model head (HuggingFace <c>AlbertForMaskedLM</c>), with this configuration's dimensions.</summary>
@@ -214,22 +186,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.ForMaskedLM FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false);
-                var model = new AllHeads.ForMaskedLM();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.ForMaskedLM FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false, () => new AllHeads.ForMaskedLM(), options);
         }
 
         /// <summary>ALBERT with a classifier on the pooled first token (HuggingFace <c>AlbertForSequenceClassification</c>), with this configuration's dimensions.</summary>
@@ -257,22 +215,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.ForSequenceClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: true);
-                var model = new AllHeads.ForSequenceClassification();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.ForSequenceClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: true, () => new AllHeads.ForSequenceClassification(), options);
         }
 
         /// <summary>ALBERT with a classifier on every token (HuggingFace <c>AlbertForTokenClassification</c>), with this configuration's dimensions.</summary>
@@ -299,22 +243,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.ForTokenClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: true);
-                var model = new AllHeads.ForTokenClassification();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.ForTokenClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: true, () => new AllHeads.ForTokenClassification(), options);
         }
 
         /// <summary>ALBERT with a span head for extractive question answering (HuggingFace <c>AlbertForQuestionAnswering</c>), with this configuration's dimensions.</summary>
@@ -341,22 +271,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.ForQuestionAnswering FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false);
-                var model = new AllHeads.ForQuestionAnswering();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.ForQuestionAnswering FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false, () => new AllHeads.ForQuestionAnswering(), options);
         }
 
         /// <summary>ALBERT with a scorer for multiple choice (HuggingFace <c>AlbertForMultipleChoice</c>), with this configuration's dimensions.</summary>
@@ -383,22 +299,8 @@ partial class Container<T>
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new AllHeads.ForMultipleChoice FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false);
-                var model = new AllHeads.ForMultipleChoice();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new AllHeads.ForMultipleChoice FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, AllHeads.Config, "AllHeads", compareLabels: false, () => new AllHeads.ForMultipleChoice(), options);
         }
     }
 }

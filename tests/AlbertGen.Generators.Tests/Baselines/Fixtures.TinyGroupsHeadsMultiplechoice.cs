@@ -130,22 +130,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsMultiplechoice.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsMultiplechoice.Config, "TinyGroupsHeadsMultiplechoice", compareLabels: false);
-                var model = new TinyGroupsHeadsMultiplechoice.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsMultiplechoice.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsMultiplechoice.Config, "TinyGroupsHeadsMultiplechoice", compareLabels: false, () => new TinyGroupsHeadsMultiplechoice.Encoder(), options);
         }
 
         /// <summary>ALBERT with a scorer for multiple choice (HuggingFace <c>AlbertForMultipleChoice</c>), with this configuration's dimensions.</summary>
@@ -172,22 +158,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsMultiplechoice.ForMultipleChoice FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsMultiplechoice.Config, "TinyGroupsHeadsMultiplechoice", compareLabels: false);
-                var model = new TinyGroupsHeadsMultiplechoice.ForMultipleChoice();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsMultiplechoice.ForMultipleChoice FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsMultiplechoice.Config, "TinyGroupsHeadsMultiplechoice", compareLabels: false, () => new TinyGroupsHeadsMultiplechoice.ForMultipleChoice(), options);
         }
     }
 }

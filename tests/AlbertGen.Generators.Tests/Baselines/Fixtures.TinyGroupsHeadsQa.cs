@@ -130,22 +130,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsQa.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsQa.Config, "TinyGroupsHeadsQa", compareLabels: false);
-                var model = new TinyGroupsHeadsQa.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsQa.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsQa.Config, "TinyGroupsHeadsQa", compareLabels: false, () => new TinyGroupsHeadsQa.Encoder(), options);
         }
 
         /// <summary>ALBERT with a span head for extractive question answering (HuggingFace <c>AlbertForQuestionAnswering</c>), with this configuration's dimensions.</summary>
@@ -172,22 +158,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsQa.ForQuestionAnswering FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsQa.Config, "TinyGroupsHeadsQa", compareLabels: false);
-                var model = new TinyGroupsHeadsQa.ForQuestionAnswering();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsQa.ForQuestionAnswering FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsQa.Config, "TinyGroupsHeadsQa", compareLabels: false, () => new TinyGroupsHeadsQa.ForQuestionAnswering(), options);
         }
     }
 }

@@ -133,22 +133,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsSeqclsRegression1.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsSeqclsRegression1.Config, "TinyGroupsHeadsSeqclsRegression1", compareLabels: false);
-                var model = new TinyGroupsHeadsSeqclsRegression1.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsSeqclsRegression1.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsSeqclsRegression1.Config, "TinyGroupsHeadsSeqclsRegression1", compareLabels: false, () => new TinyGroupsHeadsSeqclsRegression1.Encoder(), options);
         }
 
         /// <summary>ALBERT with a classifier on the pooled first token (HuggingFace <c>AlbertForSequenceClassification</c>), with this configuration's dimensions.</summary>
@@ -175,22 +161,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsSeqclsRegression1.ForSequenceClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsSeqclsRegression1.Config, "TinyGroupsHeadsSeqclsRegression1", compareLabels: true);
-                var model = new TinyGroupsHeadsSeqclsRegression1.ForSequenceClassification();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsSeqclsRegression1.ForSequenceClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsSeqclsRegression1.Config, "TinyGroupsHeadsSeqclsRegression1", compareLabels: true, () => new TinyGroupsHeadsSeqclsRegression1.ForSequenceClassification(), options);
 
             /// <summary>The labels of <c>id2label</c>; a label's value is its id, the index of its logit.</summary>
             public enum Label

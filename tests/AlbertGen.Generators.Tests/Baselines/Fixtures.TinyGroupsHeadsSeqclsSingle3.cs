@@ -133,22 +133,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsSeqclsSingle3.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsSeqclsSingle3.Config, "TinyGroupsHeadsSeqclsSingle3", compareLabels: false);
-                var model = new TinyGroupsHeadsSeqclsSingle3.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsSeqclsSingle3.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsSeqclsSingle3.Config, "TinyGroupsHeadsSeqclsSingle3", compareLabels: false, () => new TinyGroupsHeadsSeqclsSingle3.Encoder(), options);
         }
 
         /// <summary>ALBERT with a classifier on the pooled first token (HuggingFace <c>AlbertForSequenceClassification</c>), with this configuration's dimensions.</summary>
@@ -175,22 +161,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyGroupsHeadsSeqclsSingle3.ForSequenceClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyGroupsHeadsSeqclsSingle3.Config, "TinyGroupsHeadsSeqclsSingle3", compareLabels: true);
-                var model = new TinyGroupsHeadsSeqclsSingle3.ForSequenceClassification();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyGroupsHeadsSeqclsSingle3.ForSequenceClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyGroupsHeadsSeqclsSingle3.Config, "TinyGroupsHeadsSeqclsSingle3", compareLabels: true, () => new TinyGroupsHeadsSeqclsSingle3.ForSequenceClassification(), options);
 
             /// <summary>The labels of <c>id2label</c>; a label's value is its id, the index of its logit.</summary>
             public enum Label

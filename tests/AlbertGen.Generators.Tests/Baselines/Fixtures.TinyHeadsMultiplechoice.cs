@@ -130,22 +130,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyHeadsMultiplechoice.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyHeadsMultiplechoice.Config, "TinyHeadsMultiplechoice", compareLabels: false);
-                var model = new TinyHeadsMultiplechoice.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyHeadsMultiplechoice.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyHeadsMultiplechoice.Config, "TinyHeadsMultiplechoice", compareLabels: false, () => new TinyHeadsMultiplechoice.Encoder(), options);
         }
 
         /// <summary>ALBERT with a scorer for multiple choice (HuggingFace <c>AlbertForMultipleChoice</c>), with this configuration's dimensions.</summary>
@@ -172,22 +158,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyHeadsMultiplechoice.ForMultipleChoice FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyHeadsMultiplechoice.Config, "TinyHeadsMultiplechoice", compareLabels: false);
-                var model = new TinyHeadsMultiplechoice.ForMultipleChoice();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyHeadsMultiplechoice.ForMultipleChoice FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyHeadsMultiplechoice.Config, "TinyHeadsMultiplechoice", compareLabels: false, () => new TinyHeadsMultiplechoice.ForMultipleChoice(), options);
         }
     }
 }

@@ -130,22 +130,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyHeadsQa.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyHeadsQa.Config, "TinyHeadsQa", compareLabels: false);
-                var model = new TinyHeadsQa.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyHeadsQa.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyHeadsQa.Config, "TinyHeadsQa", compareLabels: false, () => new TinyHeadsQa.Encoder(), options);
         }
 
         /// <summary>ALBERT with a span head for extractive question answering (HuggingFace <c>AlbertForQuestionAnswering</c>), with this configuration's dimensions.</summary>
@@ -172,22 +158,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyHeadsQa.ForQuestionAnswering FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyHeadsQa.Config, "TinyHeadsQa", compareLabels: false);
-                var model = new TinyHeadsQa.ForQuestionAnswering();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyHeadsQa.ForQuestionAnswering FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyHeadsQa.Config, "TinyHeadsQa", compareLabels: false, () => new TinyHeadsQa.ForQuestionAnswering(), options);
         }
     }
 }

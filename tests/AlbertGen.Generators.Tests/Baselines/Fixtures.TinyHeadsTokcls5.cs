@@ -132,22 +132,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyHeadsTokcls5.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyHeadsTokcls5.Config, "TinyHeadsTokcls5", compareLabels: false);
-                var model = new TinyHeadsTokcls5.Encoder();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyHeadsTokcls5.Encoder FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyHeadsTokcls5.Config, "TinyHeadsTokcls5", compareLabels: false, () => new TinyHeadsTokcls5.Encoder(), options);
         }
 
         /// <summary>ALBERT with a classifier on every token (HuggingFace <c>AlbertForTokenClassification</c>), with this configuration's dimensions.</summary>
@@ -174,22 +160,8 @@ namespace Fixtures
             /// <returns>The model with the checkpoint's weights, in eval mode.</returns>
             /// <exception cref="global::System.IO.InvalidDataException">The directory's <c>config.json</c> has other dimensions.</exception>
             /// <exception cref="global::AlbertGen.Checkpoints.CheckpointException">A weight is missing, unexpected or has another shape.</exception>
-            public static new TinyHeadsTokcls5.ForTokenClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null)
-            {
-                global::AlbertGen.TypedModels.CheckCheckpointConfig(directory, TinyHeadsTokcls5.Config, "TinyHeadsTokcls5", compareLabels: true);
-                var model = new TinyHeadsTokcls5.ForTokenClassification();
-                try
-                {
-                    model.LoadWeights(directory, options);
-                    model.eval();
-                    return model;
-                }
-                catch
-                {
-                    model.Dispose();
-                    throw;
-                }
-            }
+            public static new TinyHeadsTokcls5.ForTokenClassification FromPretrained(string directory, global::AlbertGen.Checkpoints.LoadOptions? options = null) =>
+                FromCompiledConfig(directory, TinyHeadsTokcls5.Config, "TinyHeadsTokcls5", compareLabels: true, () => new TinyHeadsTokcls5.ForTokenClassification(), options);
 
             /// <summary>The labels of <c>id2label</c>; a label's value is its id, the index of its logit.</summary>
             public enum Label

@@ -31,7 +31,8 @@ Console.WriteLine(results[^1]);
 
 using (AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(Path.Combine(shared, "fixtures", "models", "tiny")))
 {
-    results.Add(SoakRunner.Run("tiny", 500, tiny, SoakRunner.TinyStep(model, tokenizer, texts), Console.WriteLine));
+    using var pipeline = new AlbertGen.Tasks.FillMaskPipeline(model, tokenizer);
+    results.Add(SoakRunner.Run("tiny fill-mask pipeline", 500, tiny, SoakRunner.FillMaskStep(pipeline, texts), Console.WriteLine));
     Console.WriteLine(results[^1]);
 }
 

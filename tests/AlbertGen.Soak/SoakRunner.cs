@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using AlbertGen.Modeling;
 using AlbertGen.Tokenization;
+using AlbertGen.Tasks;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Soak;
@@ -107,27 +108,18 @@ public static class SoakRunner
     }
 
     /// <summary>
-    /// One fill-mask style inference of the tiny model: encode (truncated to the model's positions), mask the middle token,
-    /// forward without gradients, take the best id at the mask.
+    /// One fill-mask inference through the task API (<see cref="FillMaskPipeline"/>): the middle word of a line is replaced
+    /// (at most the ninth) by <c>[MASK]</c>, and the top 5 candidates are decoded.
     /// </summary>
-    public static Action<int> TinyStep(AlbertForMaskedLM model, AlbertTokenizer tokenizer, string[] texts)
+    public static Action<int> FillMaskStep(FillMaskPipeline pipeline, string[] texts)
     {
-        var options = new AlbertEncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = model.Config.MaxPositionEmbeddings };
-        return i =>
+        string[] masked = texts.Select(text =>
         {
-            AlbertEncoding encoding = tokenizer.Encode(texts[i % texts.Length], options);
-            using AlbertInputTensors inputs = encoding.ToTensors();
-            using var scope = NewDisposeScope();
-            using var noGrad = inference_mode();
-            int middle = encoding.Length / 2;
-            inputs.InputIds[0, middle] = tensor((long)tokenizer.MaskTokenId);
-            using MaskedLMOutput output = model.forward(new AlbertInputs
-            {
-                InputIds = inputs.InputIds, AttentionMask = inputs.AttentionMask, TokenTypeIds = inputs.TokenTypeIds,
-            });
-            long best = output.Logits[0, middle].argmax().item<long>();
-            _ = tokenizer.ConvertIdToToken((int)best);
-        };
+            string[] words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            words[Math.Min(words.Length / 2, 8)] = AlbertTokenizer.MaskToken; // within the first tokens, whatever the truncation
+            return string.Join(' ', words);
+        }).ToArray();
+        return i => _ = pipeline.Predict(masked[i % masked.Length], topK: 5);
     }
 
     /// <summary>One inference of a model without a tokenizer: random ids, batch 1, <paramref name="minLength"/> to <paramref name="maxLength"/> tokens.</summary>

@@ -24,7 +24,8 @@ public sealed class SoakTests(ITestOutputHelper log)
     public void Three_hundred_tiny_fill_mask_inferences_leave_memory_flat()
     {
         using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
-        SoakFigures figures = SoakRunner.Run("tiny", 30, 300, SoakRunner.TinyStep(model, Tokenizer(), Texts()));
+        using var pipeline = new AlbertGen.Tasks.FillMaskPipeline(model, Tokenizer());
+        SoakFigures figures = SoakRunner.Run("tiny", 30, 300, SoakRunner.FillMaskStep(pipeline, Texts()));
         log.WriteLine(figures.ToString());
 
         Assert.Equal(figures.TensorsWarm, figures.TensorsEnd);

@@ -8,6 +8,14 @@ namespace AlbertGen.Generators.Tests;
 /// <summary>Every diagnostic id, from the situation that causes it, with its location and severity.</summary>
 public sealed class DiagnosticTests
 {
+    /// <summary>Setting <paramref name="field"/> to <paramref name="value"/> in the tiny config reports <paramref name="id"/> at that value.</summary>
+    private static void AssertValueDiagnostic(string field, string value, string id)
+    {
+        string json = Configs.TinyWith(field, value);
+        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), id);
+        AssertInConfig(d, json, field, value);
+    }
+
     private static Diagnostic Single(Run run, string id)
     {
         run.AssertNoCrash();
@@ -64,59 +72,31 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void Model_type_other_than_albert_is_ALBG003_at_the_value()
-    {
-        string json = Configs.TinyWith("model_type", "\"bert\"");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG003");
-        AssertInConfig(d, json, "model_type", "\"bert\"");
-    }
+        => AssertValueDiagnostic("model_type", "\"bert\"", "ALBG003");
 
     [Fact]
     public void String_where_an_integer_belongs_is_ALBG004_at_the_value()
-    {
-        string json = Configs.TinyWith("vocab_size", "\"1000\"");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG004");
-        AssertInConfig(d, json, "vocab_size", "\"1000\"");
-    }
+        => AssertValueDiagnostic("vocab_size", "\"1000\"", "ALBG004");
 
     [Fact]
     public void Zero_hidden_size_is_ALBG005_at_the_value()
-    {
-        string json = Configs.TinyWith("hidden_size", "0");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG005");
-        AssertInConfig(d, json, "hidden_size", "0");
-    }
+        => AssertValueDiagnostic("hidden_size", "0", "ALBG005");
 
     [Fact]
     public void Hidden_size_not_divisible_by_heads_is_ALBG006()
-    {
-        string json = Configs.TinyWith("hidden_size", "30");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG006");
-        AssertInConfig(d, json, "hidden_size", "30");
-    }
+        => AssertValueDiagnostic("hidden_size", "30", "ALBG006");
 
     [Fact]
     public void Layers_not_divisible_by_groups_is_ALBG007()
-    {
-        string json = Configs.TinyWith("num_hidden_groups", "2");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG007");
-        AssertInConfig(d, json, "num_hidden_groups", "2");
-    }
+        => AssertValueDiagnostic("num_hidden_groups", "2", "ALBG007");
 
     [Fact]
     public void Unsupported_activation_is_ALBG008()
-    {
-        string json = Configs.TinyWith("hidden_act", "\"tanh\"");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG008");
-        AssertInConfig(d, json, "hidden_act", "\"tanh\"");
-    }
+        => AssertValueDiagnostic("hidden_act", "\"tanh\"", "ALBG008");
 
     [Fact]
     public void Unsupported_position_embedding_type_is_ALBG009()
-    {
-        string json = Configs.TinyWith("position_embedding_type", "\"rotary\"");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG009");
-        AssertInConfig(d, json, "position_embedding_type", "\"rotary\"");
-    }
+        => AssertValueDiagnostic("position_embedding_type", "\"rotary\"", "ALBG009");
 
     [Fact]
     public void Question_answering_with_three_labels_is_ALBG010_at_the_attribute_and_generates_nothing()
@@ -162,11 +142,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void Dropout_above_one_is_ALBG013()
-    {
-        string json = Configs.TinyWith("hidden_dropout_prob", "1.5");
-        Diagnostic d = Single(GeneratorHarness.Run(Configs.Declaration(), json), "ALBG013");
-        AssertInConfig(d, json, "hidden_dropout_prob", "1.5");
-    }
+        => AssertValueDiagnostic("hidden_dropout_prob", "1.5", "ALBG013");
 
     [Fact]
     public void Bos_token_outside_the_vocabulary_is_warning_ALBG013()

@@ -38,7 +38,8 @@ using (AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(Path.Combine(s
 
 using (AlbertModel model = AlbertModel.FromPretrained(Path.Combine(shared, "anchors", "albert-base-v2-random")))
 {
-    results.Add(SoakRunner.Run("anchor", 20, anchor, SoakRunner.RandomIdsStep(model), Console.WriteLine));
+    // Warm-up: every length from 16 to 128 once (see RandomIdsStep), then random lengths.
+    results.Add(SoakRunner.Run("anchor", 128 - 16 + 1, anchor, SoakRunner.RandomIdsStep(model, 16, 128), Console.WriteLine));
     Console.WriteLine(results[^1]);
 }
 

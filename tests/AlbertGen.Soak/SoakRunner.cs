@@ -122,14 +122,18 @@ public static class SoakRunner
         return i => _ = pipeline.Predict(masked[i % masked.Length], topK: 5);
     }
 
-    /// <summary>One inference of a model without a tokenizer: random ids, batch 1, <paramref name="minLength"/> to <paramref name="maxLength"/> tokens.</summary>
+    /// <summary>
+    /// One inference of a model without a tokenizer: random ids, batch 1, <paramref name="minLength"/> to
+    /// <paramref name="maxLength"/> tokens; calls 0 to <c>maxLength − minLength</c> go through every length once (warm-up).
+    /// </summary>
     public static Action<int> RandomIdsStep(AlbertModel model, int minLength = 16, int maxLength = 128)
     {
         var random = new Random(1234);
         return i =>
         {
-            // The first call uses the longest sequence, so the warm-up reaches the allocator's high-water mark.
-            int length = i == 0 ? maxLength : minLength + random.Next(maxLength - minLength + 1);
+            // The first (maxLength − minLength + 1) calls visit every length once, longest first: libtorch and oneDNN keep per-shape state
+            // (kernels, workspaces) that is created on a shape's first use and kept, which is not growth under load.
+            int length = i <= maxLength - minLength ? maxLength - i : minLength + random.Next(maxLength - minLength + 1);
             using var scope = NewDisposeScope();
             using var noGrad = inference_mode();
             Tensor ids = randint(5, model.Config.VocabSize, [1, length], dtype: ScalarType.Int64);

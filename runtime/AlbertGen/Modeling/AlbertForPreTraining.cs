@@ -64,4 +64,27 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
         output.MoveToOuterDisposeScope();
         return output;
     }
+
+    /// <summary>
+    /// The pretraining losses of <see cref="forward"/> (same values), with the masked-LM head applied only at the labelled
+    /// positions, as ALBERT's own pretraining code does (<c>gather_indexes</c> in <c>run_pretraining.py</c>): with 15 % of
+    /// positions labelled, projecting every position onto the vocabulary would be most of a small model's work.
+    /// </summary>
+    /// <param name="inputs">Inputs with <see cref="AlbertInputs.Labels"/> and <see cref="AlbertInputs.SentenceOrderLabel"/>.</param>
+    /// <returns>The masked-LM loss and the sentence-order loss (scalars, in the caller's dispose scope).</returns>
+    internal (Tensor MaskedLm, Tensor SentenceOrder) PretrainingLosses(AlbertInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs.Labels);
+        ArgumentNullException.ThrowIfNull(inputs.SentenceOrderLabel);
+        using var scope = NewDisposeScope();
+        AlbertModelOutput body = albert.forward(inputs);
+        Tensor labels = inputs.Labels.view(-1);
+        Tensor positions = labels.ne(Losses.IgnoreIndex).nonzero().view(-1); // [P]
+        Tensor hidden = body.LastHiddenState.view(-1, Config.HiddenSize).index_select(0, positions); // [P, H]
+        Tensor predictionLogits = predictions.forward(hidden, WordEmbeddingWeight); // [P, V]
+        Tensor mlm = Losses.CrossEntropy(predictionLogits, labels.index_select(0, positions));
+        Tensor sopLogits = sop_classifier.forward(body.PoolerOutput!);
+        Tensor sop = Losses.CrossEntropy(sopLogits.view(-1, Config.NumLabels), inputs.SentenceOrderLabel.view(-1));
+        return (mlm.MoveToOuterDisposeScope(), sop.MoveToOuterDisposeScope());
+    }
 }

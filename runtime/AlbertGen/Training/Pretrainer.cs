@@ -90,9 +90,10 @@ public static class Pretrainer
             using (var scope = NewDisposeScope())
             {
                 (AlbertInputs inputs, tokens) = Collate(rows, tokenizer.PadTokenId);
-                using AlbertForPreTrainingOutput output = model.forward(inputs);
-                output.Loss!.backward();
-                lossValue = output.Loss.ToDouble();
+                (Tensor maskedLm, Tensor sentenceOrder) = model.PretrainingLosses(inputs);
+                Tensor loss = maskedLm.add(sentenceOrder);
+                loss.backward();
+                lossValue = loss.ToDouble();
             }
 
             if (options.MaxGradNorm > 0)

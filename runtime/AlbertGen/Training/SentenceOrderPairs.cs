@@ -11,8 +11,10 @@ namespace AlbertGen.Training;
 /// document and are adjacent: that is the difference between SOP and BERT's next-sentence prediction;</item>
 /// <item>a pair longer than the target is trimmed one token at a time from the longer side, at its front or back at random.</item>
 /// </list>
-/// One difference: where the original takes B from another document when only one segment was gathered (a leftover of
-/// next-sentence prediction), this splits that segment at a random token instead, keeping SOP's "same document" promise.
+/// Two differences: where the original takes B from another document when only one segment was gathered (a leftover of
+/// next-sentence prediction), this splits that segment at a random token instead, keeping SOP's "same document" promise;
+/// and the target length is drawn again for each instance rather than once per document, so a corpus read as one
+/// document (a play) gets short sequences in 10 % of its instances instead of in 10 % of its passes.
 /// </summary>
 public sealed class SentenceOrderPairs
 {
@@ -80,7 +82,7 @@ public sealed class SentenceOrderPairs
         ArgumentNullException.ThrowIfNull(random);
         ArgumentNullException.ThrowIfNull(instances);
         int maxTokens = MaxSequenceLength - 3;
-        int target = random.NextDouble() < ShortSequenceProbability ? random.NextInclusive(2, maxTokens) : maxTokens;
+        int target = NextTarget(random, maxTokens);
         var chunk = new List<int[]>();
         int length = 0;
         for (int i = 0; i < document.Count; i++)
@@ -107,8 +109,12 @@ public sealed class SentenceOrderPairs
 
             chunk.Clear();
             length = 0;
+            target = NextTarget(random, maxTokens);
         }
     }
+
+    private int NextTarget(TrainingRandom random, int maxTokens) =>
+        random.NextDouble() < ShortSequenceProbability ? random.NextInclusive(2, maxTokens) : maxTokens;
 
     private static (List<int>? A, List<int>? B) TrySplit(List<int[]> chunk, int length, TrainingRandom random)
     {

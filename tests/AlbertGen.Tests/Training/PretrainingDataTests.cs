@@ -184,6 +184,21 @@ public class PretrainingDataTests
     }
 
     [Fact]
+    public void A_corpus_read_as_one_document_gets_a_tenth_of_short_sequences_in_every_pass()
+    {
+        // 40,000 lines of 5 tokens as one document: full-length instances have 61 tokens, short ones a random 2–61.
+        var lines = Enumerable.Range(0, 40000).Select(l => Enumerable.Range(10 + (l % 50), 5).ToArray()).ToList();
+        var corpus = PretrainingCorpus.FromTokenIds([lines]);
+        var pairs = new SentenceOrderPairs(64, Cls, Sep, new NgramMasking(Vocab, MaskId, Specials, maskedLmProbability: 0));
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            List<PretrainingInstance> instances = pairs.CreateEpoch(corpus, seed: 8, epoch);
+            double shortShare = instances.Count(x => x.InputIds.Length < 55) / (double)instances.Count;
+            Assert.InRange(shortShare, 0.06, 0.2); // ≈ 8 % of targets are short and under 52 tokens; a short one takes fewer lines
+        }
+    }
+
+    [Fact]
     public void The_same_seed_and_epoch_give_the_same_instances_and_another_epoch_differs()
     {
         var documents = Enumerable.Range(0, 50).Select(d =>

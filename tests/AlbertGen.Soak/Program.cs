@@ -26,7 +26,7 @@ string[] texts = SoakRunner.Texts(Path.Combine(shared, "corpora", "tinyshakespea
 AlbertTokenizer tokenizer = AlbertTokenizer.FromFile(Path.Combine(shared, "fixtures", "tokenizer", "spiece.model"));
 var results = new List<SoakFigures>();
 
-results.Add(SoakRunner.Run("tokenizer", 2000, tokenizerCalls, SoakRunner.TokenizerStep(tokenizer, texts), Console.WriteLine));
+results.Add(SoakRunner.Run("tokenizer", 20000, tokenizerCalls, SoakRunner.TokenizerStep(tokenizer, texts), Console.WriteLine));
 Console.WriteLine(results[^1]);
 
 using (AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(Path.Combine(shared, "fixtures", "models", "tiny")))

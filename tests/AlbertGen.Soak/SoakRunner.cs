@@ -165,6 +165,11 @@ public static class SoakRunner
         }
 
         long managed = GC.GetTotalMemory(forceFullCollection: true);
+
+        // The GC keeps freed regions committed for reuse and gives them back to the system lazily, so the RSS of a loop that
+        // makes much short-lived garbage (the tokenizer) wanders by several percent with the GC's timing. An aggressive
+        // collection returns what is free, so RSS shows what is still held, which is what a leak would grow.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         return (ReadRssBytes(), managed, Tensor.TotalCount);
     }
 }

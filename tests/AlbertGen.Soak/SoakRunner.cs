@@ -131,8 +131,8 @@ public static class SoakRunner
         var random = new Random(1234);
         return i =>
         {
-            // The first (maxLength − minLength + 1) calls visit every length once, longest first: libtorch and oneDNN keep per-shape state
-            // (kernels, workspaces) that is created on a shape's first use and kept, which is not growth under load.
+            // The first (maxLength − minLength + 1) calls visit every length once, longest first, so whatever libtorch
+            // creates on a shape's first use (kernels, workspaces) exists before the first measurement.
             int length = i <= maxLength - minLength ? maxLength - i : minLength + random.Next(maxLength - minLength + 1);
             using var scope = NewDisposeScope();
             using var noGrad = inference_mode();

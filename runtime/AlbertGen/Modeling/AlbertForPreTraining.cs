@@ -56,7 +56,7 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
         if (inputs.Labels is { } labels && inputs.SentenceOrderLabel is { } order)
         {
             Tensor mlm = Losses.CrossEntropy(predictionLogits.view(-1, Config.VocabSize), labels.view(-1));
-            Tensor sop = Losses.CrossEntropy(sopLogits.view(-1, Config.NumLabels), order.view(-1));
+            Tensor sop = SentenceOrderLoss(sopLogits, order);
             loss = mlm.add(sop);
         }
 
@@ -84,7 +84,10 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
         Tensor predictionLogits = predictions.forward(hidden, WordEmbeddingWeight); // [P, V]
         Tensor mlm = Losses.CrossEntropy(predictionLogits, labels.index_select(0, positions));
         Tensor sopLogits = sop_classifier.forward(body.PoolerOutput!);
-        Tensor sop = Losses.CrossEntropy(sopLogits.view(-1, Config.NumLabels), inputs.SentenceOrderLabel.view(-1));
+        Tensor sop = SentenceOrderLoss(sopLogits, inputs.SentenceOrderLabel);
         return (mlm.MoveToOuterDisposeScope(), sop.MoveToOuterDisposeScope());
     }
+
+    private Tensor SentenceOrderLoss(Tensor sopLogits, Tensor order) =>
+        Losses.CrossEntropy(sopLogits.view(-1, Config.NumLabels), order.view(-1));
 }

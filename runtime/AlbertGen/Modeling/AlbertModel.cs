@@ -1,3 +1,4 @@
+using AlbertGen.Memory;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -71,6 +72,13 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     {
         ArgumentNullException.ThrowIfNull(inputs);
         (long batch, long seq) = AlbertInputValidator.Validate(Config, inputs);
+        AlbertModelOutput output = Encode(inputs, batch, seq);
+        NativeHeapTrimming.AfterForward(); // the pass's intermediates are free now
+        return output;
+    }
+
+    private AlbertModelOutput Encode(AlbertInputs inputs, long batch, long seq)
+    {
         using var scope = NewDisposeScope();
         Device device = Device;
         ScalarType dtype = DType;

@@ -39,6 +39,8 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
 
     internal override Parameter WordEmbeddingWeight => albert.WordEmbeddingWeight;
 
+    internal override AlbertTransformer Encoder => albert.Encoder;
+
     /// <summary>Computes vocabulary logits, and the cross-entropy over labels other than -100 when
     /// <see cref="AlbertInputs.Labels"/> <c>[B, S]</c> is given.</summary>
     /// <param name="inputs">The inputs.</param>

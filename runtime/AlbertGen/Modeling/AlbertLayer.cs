@@ -42,6 +42,39 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         return (output, probs);
     }
 
+    /// <summary>Whether <see cref="LowPrecisionForward"/> can run this layer.</summary>
+    internal bool SupportsLowPrecision => attention.SupportsLowPrecision && ffn.bias is not null && ffn_output.bias is not null;
+
+    /// <summary>This layer's matrices converted to <paramref name="dtype"/>, for one forward pass.</summary>
+    internal LowPrecisionLayerWeights LowPrecisionWeights(ScalarType dtype)
+    {
+        (Tensor qkvWeight, Tensor qkvBias, Tensor denseWeight, Tensor denseBias) = attention.LowPrecisionWeights(dtype);
+        return new LowPrecisionLayerWeights(
+            qkvWeight, qkvBias, denseWeight, denseBias, ffn.weight!.to(dtype), ffn.bias!.to(dtype), ffn_output.weight!.to(dtype), ffn_output.bias!.to(dtype));
+    }
+
+    /// <summary>
+    /// Inference with the matrix products, the attention kernel and the activation in the low precision of
+    /// <paramref name="weights"/>; residual additions and LayerNorms stay in the dtype of <paramref name="hidden"/>.
+    /// </summary>
+    internal Tensor LowPrecisionForward(Tensor hidden, Tensor? lowMask, LowPrecisionLayerWeights weights)
+    {
+        using Tensor attended = attention.LowPrecisionForward(hidden, lowMask, weights);
+        Tensor projected;
+        using (Tensor lowAttended = attended.to(weights.FfnWeight.dtype))
+        using (Tensor inner = nn.functional.linear(lowAttended, weights.FfnWeight, weights.FfnBias)) // [B, S, I]
+        {
+            Activations.ApplyInPlace(_activation, inner);
+            using Tensor lowProjected = nn.functional.linear(inner, weights.FfnOutputWeight, weights.FfnOutputBias);
+            projected = attended.add(lowProjected); // type promotion: the residual sum is computed and kept in attended's dtype
+        }
+
+        using (projected)
+        {
+            return full_layer_layer_norm.forward(projected);
+        }
+    }
+
     /// <summary>
     /// Inference (eval mode, no gradients): the same arithmetic, with the activation applied in place and each intermediate
     /// released as soon as it has been used, so that at most one <c>[B, S, I]</c> tensor is alive.

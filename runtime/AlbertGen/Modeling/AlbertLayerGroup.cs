@@ -53,4 +53,24 @@ internal sealed class AlbertLayerGroup : nn.Module<Tensor, Tensor?, IReadOnlyLis
         ScopeHelpers.MoveToOuter(attentions, firstAttention);
         return current.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Whether every layer of the group can run <see cref="LowPrecisionForward"/>.</summary>
+    internal bool SupportsLowPrecision => albert_layers.All(layer => layer.SupportsLowPrecision);
+
+    /// <summary>The group's layers' matrices converted to <paramref name="dtype"/>, for one forward pass.</summary>
+    internal LowPrecisionLayerWeights[] LowPrecisionWeights(ScalarType dtype) =>
+        albert_layers.Select(layer => layer.LowPrecisionWeights(dtype)).ToArray();
+
+    /// <summary>Inference with low-precision matrix products (see <see cref="AlbertLayer.LowPrecisionForward"/>).</summary>
+    internal Tensor LowPrecisionForward(Tensor hidden, Tensor? lowMask, LowPrecisionLayerWeights[] weights)
+    {
+        Tensor current = hidden.alias();
+        for (int j = 0; j < albert_layers.Count; j++)
+        {
+            using Tensor previous = current;
+            current = albert_layers[j].LowPrecisionForward(previous, lowMask, weights[j]);
+        }
+
+        return current;
+    }
 }

@@ -64,6 +64,8 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
 
     internal override Parameter WordEmbeddingWeight => embeddings.WordEmbeddingWeight;
 
+    internal override AlbertTransformer Encoder => encoder;
+
     /// <summary>Runs the encoder.</summary>
     /// <param name="inputs">Ids or embeddings <c>[B, S]</c>, optional mask, token types, positions and head mask.</param>
     /// <returns>Last hidden state, pooled output and, when asked, all hidden states and attentions.</returns>

@@ -52,6 +52,42 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// <summary>The dtype of the parameters (float32, bfloat16 or float16).</summary>
     public ScalarType DType => WordEmbeddingWeight.dtype;
 
+    /// <summary>
+    /// Runs inference with the transformer layers' matrix products (query/key/value, attention, attention output,
+    /// feed-forward) and the activation in this dtype, while the parameters, embeddings, residual additions, LayerNorms and
+    /// the task head stay in <see cref="DType"/>; null (default) computes everything in <see cref="DType"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// <c>ScalarType.BFloat16</c> on a CPU with AVX512-BF16 runs albert-base about twice as fast as float32 at 8×128 tokens
+    /// and keeps predictions much closer to float32 than converting the whole model (<see cref="LoadOptions.DType"/>):
+    /// what bfloat16's 8-bit mantissa hurts most is the residual stream summed over the layers and the vocabulary logits,
+    /// and those stay in float32. Outputs have the model's dtype.
+    /// </para>
+    /// <para>
+    /// Applies to inference only (eval mode, gradients off); with gradients on, attention maps or a head mask asked for,
+    /// or relative position embeddings, the pass runs in <see cref="DType"/>. The low-precision copies of the matrices
+    /// are made for each pass, so they never go stale. Set it before running the model from several threads.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">The value is not a floating-point dtype.</exception>
+    public ScalarType? MatMulDType
+    {
+        get => Encoder.MatMulDType;
+        set
+        {
+            if (value is { } dtype && dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+            {
+                throw new ArgumentException($"MatMulDType must be a floating-point dtype (BFloat16, Float16, Float32, Float64), not {dtype}.", nameof(value));
+            }
+
+            Encoder.MatMulDType = value;
+        }
+    }
+
+    /// <summary>The encoder (shared-layer transformer) of the body.</summary>
+    internal abstract AlbertTransformer Encoder { get; }
+
     /// <summary><c>"albert."</c> for heads (whose body lives under <c>albert</c>), <c>""</c> for the bare <see cref="AlbertModel"/>.</summary>
     internal abstract string BodyPrefix { get; }
 
@@ -73,6 +109,11 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     {
         ArgumentNullException.ThrowIfNull(fileOrDirectory);
         options ??= new LoadOptions();
+        if (options.MatMulDType is { } matMulDType)
+        {
+            MatMulDType = matMulDType;
+        }
+
         if (options.DType is { } dtype && dtype != DType)
         {
             this.to(dtype);

@@ -30,6 +30,12 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
         RegisterComponents();
     }
 
+    /// <summary>
+    /// When set (and different from the parameters' dtype), inference runs the layers' matrix products in this dtype
+    /// (see <see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
+    /// </summary>
+    internal ScalarType? MatMulDType { get; set; }
+
     /// <summary>Group used by layer step <paramref name="step"/>: HuggingFace's <c>int(i / (L / groups))</c>.</summary>
     internal static int GroupOfStep(int step, int layers, int groups) => (int)(step / ((double)layers / groups));
 
@@ -42,6 +48,12 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// <returns>The last hidden state <c>[B, S, H]</c>.</returns>
     public override Tensor forward(Tensor embeddings, Tensor? mask, Tensor? headMask, List<Tensor>? hiddenStates, List<Tensor>? attentions)
     {
+        if (MatMulDType is { } low && low != embeddings.dtype && headMask is null && attentions is null && !training && !is_grad_enabled()
+            && albert_layer_groups.All(g => g.SupportsLowPrecision))
+        {
+            return LowPrecisionForward(embeddings, mask, hiddenStates, low);
+        }
+
         using var scope = NewDisposeScope();
         int firstHidden = hiddenStates?.Count ?? 0, firstAttention = attentions?.Count ?? 0;
         Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
@@ -77,5 +89,51 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
         ScopeHelpers.MoveToOuter(hiddenStates, firstHidden); // the last one is `hidden`
         return hidden;
+    }
+
+    /// <summary>
+    /// Inference with the layers' matrix products in <paramref name="low"/> precision: each distinct layer's matrices are
+    /// converted once for the pass; the residual stream, LayerNorms and the input mapping stay in the model's dtype.
+    /// </summary>
+    private Tensor LowPrecisionForward(Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates, ScalarType low)
+    {
+        using var scope = NewDisposeScope();
+        int firstHidden = hiddenStates?.Count ?? 0;
+        LowPrecisionLayerWeights[][] weights = albert_layer_groups.Select(g => g.LowPrecisionWeights(low)).ToArray();
+        try
+        {
+            using Tensor? lowMask = mask?.to(low);
+            Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
+            hiddenStates?.Add(hidden);
+            for (int i = 0; i < _layers; i++)
+            {
+                int group = GroupOfStep(i, _layers, _groups);
+                Tensor previous = hidden;
+                hidden = albert_layer_groups[group].LowPrecisionForward(hidden, lowMask, weights[group]);
+                if (hiddenStates is null)
+                {
+                    previous.Dispose();
+                }
+                else
+                {
+                    hiddenStates.Add(hidden);
+                }
+            }
+
+            if (hiddenStates is null)
+            {
+                return hidden.MoveToOuterDisposeScope();
+            }
+
+            ScopeHelpers.MoveToOuter(hiddenStates, firstHidden);
+            return hidden;
+        }
+        finally
+        {
+            foreach (LowPrecisionLayerWeights layer in weights.SelectMany(w => w))
+            {
+                layer.Dispose();
+            }
+        }
     }
 }

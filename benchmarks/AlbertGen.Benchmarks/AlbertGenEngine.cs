@@ -24,6 +24,9 @@ internal sealed class AlbertGenEngine : IEngine
     public static AlbertGenEngine Load(string directory, ScalarType dtype, string name) =>
         new(AlbertModel.FromPretrained(directory, new LoadOptions { DType = dtype == ScalarType.Float32 ? null : dtype }), name);
 
+    /// <summary>Loads a model directory with the given options.</summary>
+    public static AlbertGenEngine Load(string directory, LoadOptions options, string name) => new(AlbertModel.FromPretrained(directory, options), name);
+
     /// <summary>Wraps an existing model (random initialisation, for shapes that have no checkpoint).</summary>
     public static AlbertGenEngine Wrap(AlbertModel model, string name)
     {

@@ -68,7 +68,7 @@ internal static class Profile
         int runs = t >= 1024 ? 10 : 50;
         foreach ((string name, int perLayer, Action op) in parts)
         {
-            double ms = Timing.Median(Timing.Interleaved([op], 3, runs)[0]);
+            double ms = Timing.Median(Timing.Interleaved([op], 3, runs, block: runs)[0]);
             double total = ms * perLayer * c.NumHiddenLayers;
             sum += total;
             Console.WriteLine($"| {name} | {ms * 1000:0} | {perLayer} | {total.ToString("0.00", CultureInfo.InvariantCulture)} |");
@@ -76,7 +76,7 @@ internal static class Profile
 
         using var engine = AlbertGenEngine.Load(Paths.Anchor, dtype, "AlbertGen");
         using IPreparedRun run = engine.Prepare(BatchInputs.Random(batch, sequence, c.VocabSize, 1));
-        double forward = Timing.Median(Timing.Interleaved([run.Run], 2, t >= 1024 ? 5 : 20)[0]);
+        double forward = Timing.Median(Timing.Interleaved([run.Run], 2, t >= 1024 ? 5 : 20, block: 20)[0]);
         Console.WriteLine($"sum of parts {sum:0.00} ms; forward {forward:0.00} ms; load {Machine.LoadAverage()}");
         return 0;
     }

@@ -22,8 +22,7 @@ namespace AlbertGen.Modeling;
 /// call only reads the parameters and keeps no state between calls; TorchSharp's dispose scopes and libtorch's grad and
 /// inference modes are per thread (enter <c>torch.inference_mode()</c> on the thread that calls <c>forward</c>), so each
 /// call frees its own intermediates and hands its output to its caller. On the CPU (float32, or with bfloat16
-/// <see cref="MatMulDType"/>), concurrent results are
-/// bitwise identical to serial ones (tested from 8 threads). Not safe while other threads run <c>forward</c>:
+/// <see cref="MatMulDType"/>), concurrent results are bitwise identical to serial ones (tested from 8 threads). Not safe while other threads run <c>forward</c>:
 /// <see cref="LoadWeights"/>, <c>to(device)</c>/<c>to(dtype)</c> and <c>train()</c>/<c>eval()</c>; training (backward,
 /// optimizer steps) on a model shared between threads is not supported. The library never changes
 /// process-wide state: <c>torch.set_num_threads</c>, the culture, environment variables and the console are left alone.

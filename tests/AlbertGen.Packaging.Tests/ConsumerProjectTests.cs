@@ -74,6 +74,14 @@ public sealed class ConsumerProjectTests
                 using var ids = randint(0, Tiny.VocabSize, [1, 5], dtype: int64);
                 using var output = model.forward(new AlbertInputs { InputIds = ids });
                 Console.WriteLine($"logits {string.Join("x", output.Logits.shape)}");
+                using (inference_mode())
+                {
+                    // 256 rows: the wide products go to oneDNN through libtorch's C entry point, which must resolve to the
+                    // libtorch TorchSharp loaded (a second copy would abort the process).
+                    using var longIds = randint(0, Tiny.VocabSize, [4, 64], dtype: int64);
+                    using var longOutput = model.forward(new AlbertInputs { InputIds = longIds });
+                    Console.WriteLine($"long logits {string.Join("x", longOutput.Logits.shape)}");
+                }
 
                 [AlbertModel("tiny.json", Heads = AlbertHeads.MaskedLM)]
                 static partial class Tiny;
@@ -83,6 +91,7 @@ public sealed class ConsumerProjectTests
 
             Assert.Contains("base-v2 hidden 768 heads 12", printed);
             Assert.Contains("logits 1x5x1000", printed);
+            Assert.Contains("long logits 4x64x1000", printed);
 
             // A config the runtime cannot run is a build error with its id, pointing into the JSON.
             string config = File.ReadAllText(Path.Combine(app, "tiny.json")).Replace("\"hidden_size\": 32", "\"hidden_size\": 30", StringComparison.Ordinal);

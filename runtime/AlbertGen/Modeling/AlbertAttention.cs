@@ -173,7 +173,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     {
         long batch = hidden.shape[0], seq = hidden.shape[1];
         Tensor context;
-        using (Tensor qkv = nn.functional.linear(hidden, fused.Weight, fused.Bias)) // [B, S, 3·A]
+        using (Tensor qkv = OneDnnLinear.TryForward(hidden, fused.Weight, fused.Bias) ?? nn.functional.linear(hidden, fused.Weight, fused.Bias)) // [B, S, 3·A]
         using (Tensor heads = qkv.view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
         using (Tensor q = heads[0])
         using (Tensor k = heads[1])

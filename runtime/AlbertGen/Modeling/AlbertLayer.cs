@@ -42,6 +42,19 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         return (output, probs);
     }
 
+    /// <summary><c>act(ffn(x))</c> for inference: one oneDNN product with the activation fused where that is faster.</summary>
+    private Tensor FeedForwardActivated(Tensor attended)
+    {
+        if (ffn.bias is { } bias && OneDnnLinear.TryForward(attended, ffn.weight!, bias, _activation) is { } fused)
+        {
+            return fused;
+        }
+
+        Tensor inner = ffn.forward(attended);
+        Activations.ApplyInPlace(_activation, inner);
+        return inner;
+    }
+
     /// <summary>Whether <see cref="LowPrecisionForward"/> can run this layer.</summary>
     internal bool SupportsLowPrecision => attention.SupportsLowPrecision && ffn.bias is not null && ffn_output.bias is not null;
 
@@ -85,9 +98,8 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         using (attended)
         {
             Tensor projected;
-            using (Tensor inner = ffn.forward(attended)) // [B, S, I]
+            using (Tensor inner = FeedForwardActivated(attended)) // [B, S, I]
             {
-                Activations.ApplyInPlace(_activation, inner);
                 projected = ffn_output.forward(inner);
             }
 

@@ -99,6 +99,51 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public void Long_batches_from_eight_threads_give_the_serial_results_bit_for_bit()
+    {
+        // 6 × 60 = 360 rows per pass: the wide products go through oneDNN (OneDnnLinear), not libtorch's linear.
+        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny-groups"));
+        Tensor[] batches = Enumerable.Range(0, 4).Select(i =>
+        {
+            using var generator = new TorchSharp.torch.Generator((ulong)(100 + i));
+            return randint(5, model.Config.VocabSize, [6, 60], dtype: ScalarType.Int64, generator: generator);
+        }).ToArray();
+        int[] Run(Tensor ids)
+        {
+            using var scope = NewDisposeScope();
+            using var inference = inference_mode();
+            using MaskedLMOutput output = model.forward(new AlbertInputs { InputIds = ids });
+            return Bits(output.Logits);
+        }
+
+        try
+        {
+            int[][] serial = batches.Select(Run).ToArray();
+            var mismatches = new System.Collections.Concurrent.ConcurrentBag<string>();
+            OnThreads(t =>
+            {
+                for (int k = 0; k < 2 * batches.Length; k++)
+                {
+                    int i = (k + t) % batches.Length;
+                    if (!Run(batches[i]).AsSpan().SequenceEqual(serial[i]))
+                    {
+                        mismatches.Add($"thread {t}, batch {i}");
+                    }
+                }
+            });
+
+            Assert.Empty(mismatches);
+        }
+        finally
+        {
+            foreach (Tensor batch in batches)
+            {
+                batch.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void A_tokenizer_used_from_eight_threads_from_cold_gives_the_serial_results()
     {
         string[] texts = Texts(120);

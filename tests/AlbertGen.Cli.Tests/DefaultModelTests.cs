@@ -36,6 +36,26 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Bf16_moves_the_scores_a_little_and_keeps_the_answer()
+    {
+        static async Task<(string Token, double Score)> Top(params string[] extra)
+        {
+            var (code, output, error) = await Cli.RunAsync(["fill-mask", "--json", "--top-k", "1", "A horse! a horse! my kingdom for a [MASK]!", .. extra]);
+            Assert.True(code == 0, error);
+            using JsonDocument json = JsonDocument.Parse(output);
+            JsonElement top = json.RootElement[0];
+            return (top.GetProperty("token_str").GetString()!.Trim(), top.GetProperty("score").GetDouble());
+        }
+
+        (string fp32Token, double fp32Score) = await Top();
+        (string bf16Token, double bf16Score) = await Top("--bf16");
+
+        Assert.Equal(fp32Token, bf16Token);
+        Assert.NotEqual(fp32Score, bf16Score); // bfloat16 products did run
+        Assert.True(Math.Abs(fp32Score - bf16Score) < 0.02, $"{fp32Score} vs {bf16Score}");
+    }
+
+    [Fact]
     public void The_default_model_predicts_masked_words_of_its_corpus_far_better_than_word_frequency_alone()
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "default-model");

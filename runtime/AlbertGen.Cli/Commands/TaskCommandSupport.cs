@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AlbertGen.Checkpoints;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
 
 /// <summary>
-/// What the task commands share: the text argument or <c>--input-jsonl</c>, <c>--json</c>, <c>--batch-size</c>, JSON output with
+/// What the task commands share: the text argument or <c>--input-jsonl</c>, <c>--json</c>, <c>--batch-size</c>, <c>--bf16</c>, JSON output with
 /// HuggingFace's field names, and JSON-lines input whose errors name the line.
 /// </summary>
 internal sealed class TaskCommandSupport
@@ -31,6 +32,11 @@ internal sealed class TaskCommandSupport
         Description = "Refuse inputs longer than the model's maximum length instead of cutting them.",
     };
 
+    public Option<bool> Bf16 { get; } = new("--bf16")
+    {
+        Description = "Run the transformer's matrix products in bfloat16 (about twice as fast on CPUs with AVX512-BF16; outputs stay float32).",
+    };
+
     /// <summary>Adds the shared options (and the text argument when the command takes one).</summary>
     public void AddTo(Command command, bool textArgument = true)
     {
@@ -43,6 +49,7 @@ internal sealed class TaskCommandSupport
         command.Options.Add(InputJsonl);
         command.Options.Add(BatchSize);
         command.Options.Add(NoTruncation);
+        command.Options.Add(Bf16);
         Model.AddTo(command);
     }
 
@@ -54,7 +61,12 @@ internal sealed class TaskCommandSupport
             throw new ArgumentException($"--batch-size must be at least 1, not {batch}.");
         }
 
-        return new PipelineOptions { BatchSize = batch, Truncation = !parse.GetValue(NoTruncation) };
+        return new PipelineOptions
+        {
+            BatchSize = batch,
+            Truncation = !parse.GetValue(NoTruncation),
+            LoadOptions = parse.GetValue(Bf16) ? new LoadOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+        };
     }
 
     /// <summary>The text argument; an error when it is missing or given together with <c>--input-jsonl</c>.</summary>

@@ -59,43 +59,43 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <summary>Whether inference can use the fused Q/K/V projection (the parameters are still rows of the fused tensors).</summary>
     internal bool HasFusedProjection => _fused is { } f && f.IsTiedTo(query, key, value);
 
-    /// <summary>Whether <see cref="LowPrecisionForward"/> can run this block (fused projection, absolute positions).</summary>
-    internal bool SupportsLowPrecision => HasFusedProjection && distance_embedding is null;
+    /// <summary>Whether <see cref="PreparedForward"/> can run this block (fused projection, absolute positions).</summary>
+    internal bool SupportsPreparedForward => HasFusedProjection && distance_embedding is null;
 
-    /// <summary>The fused Q/K/V weight and bias and the output weight and bias, converted to <paramref name="dtype"/>.</summary>
-    internal (Tensor QkvWeight, Tensor QkvBias, Tensor DenseWeight, Tensor DenseBias) LowPrecisionWeights(ScalarType dtype)
+    /// <summary>The fused Q/K/V projection and the output projection prepared for one pass in <paramref name="dtype"/>.</summary>
+    internal (PreparedLinear Qkv, PreparedLinear Dense) PrepareWeights(ScalarType dtype)
     {
         FusedProjection fused = _fused!;
-        return (fused.Weight.to(dtype), fused.Bias.to(dtype), dense.weight!.to(dtype), dense.bias!.to(dtype));
+        return (PreparedLinear.Create(fused.Weight, fused.Bias, dtype), PreparedLinear.Create(dense.weight!, dense.bias!, dtype));
     }
 
     /// <summary>
-    /// Inference with the matrix products and the attention kernel in the low precision of <paramref name="weights"/>, and
-    /// the residual addition and LayerNorm in the dtype of <paramref name="hidden"/>.
+    /// Inference with the products and the attention kernel in the dtype of <paramref name="weights"/>, and the residual
+    /// addition and LayerNorm in the dtype of <paramref name="hidden"/>.
     /// </summary>
     /// <param name="hidden">Hidden states <c>[B, S, H]</c> in the model's dtype.</param>
-    /// <param name="lowMask">Additive mask in the low precision, or null.</param>
-    /// <param name="weights">This layer's converted matrices.</param>
-    internal Tensor LowPrecisionForward(Tensor hidden, Tensor? lowMask, LowPrecisionLayerWeights weights)
+    /// <param name="mask">Additive mask in the products' dtype, or null.</param>
+    /// <param name="weights">This layer's prepared products.</param>
+    internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights weights)
     {
         long batch = hidden.shape[0], seq = hidden.shape[1];
         Tensor context;
-        using (Tensor lowHidden = hidden.to(weights.QkvWeight.dtype))
-        using (Tensor qkv = nn.functional.linear(lowHidden, weights.QkvWeight, weights.QkvBias)) // [B, S, 3·A]
+        using (Tensor input = hidden.to(weights.Qkv.DType))
+        using (Tensor qkv = weights.Qkv.Forward(input)) // [B, S, 3·A]
         using (Tensor heads = qkv.view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
         using (Tensor q = heads[0])
         using (Tensor k = heads[1])
         using (Tensor v = heads[2])
         {
-            context = nn.functional.scaled_dot_product_attention(q, k, v, lowMask, 0.0, false); // [B, heads, S, d]
+            context = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false); // [B, heads, S, d]
         }
 
         Tensor projected;
         using (context)
         using (Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize))
-        using (Tensor lowProjected = nn.functional.linear(merged, weights.DenseWeight, weights.DenseBias))
+        using (Tensor output = weights.Dense.Forward(merged))
         {
-            projected = hidden.add(lowProjected); // type promotion: the residual sum is computed and kept in hidden's dtype
+            projected = hidden.add(output); // in a lower precision, type promotion keeps the residual sum in hidden's dtype
         }
 
         using (projected)
@@ -173,7 +173,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     {
         long batch = hidden.shape[0], seq = hidden.shape[1];
         Tensor context;
-        using (Tensor qkv = OneDnnLinear.TryForward(hidden, fused.Weight, fused.Bias) ?? nn.functional.linear(hidden, fused.Weight, fused.Bias)) // [B, S, 3·A]
+        using (Tensor qkv = nn.functional.linear(hidden, fused.Weight, fused.Bias)) // [B, S, 3·A]
         using (Tensor heads = qkv.view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
         using (Tensor q = heads[0])
         using (Tensor k = heads[1])

@@ -42,44 +42,29 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         return (output, probs);
     }
 
-    /// <summary><c>act(ffn(x))</c> for inference: one oneDNN product with the activation fused where that is faster.</summary>
-    private Tensor FeedForwardActivated(Tensor attended)
+    /// <summary>Whether <see cref="PreparedForward"/> can run this layer.</summary>
+    internal bool SupportsPreparedForward => attention.SupportsPreparedForward && ffn.bias is not null && ffn_output.bias is not null;
+
+    /// <summary>This layer's four products prepared for one pass in <paramref name="dtype"/>.</summary>
+    internal PreparedLayerWeights PrepareWeights(ScalarType dtype)
     {
-        if (ffn.bias is { } bias && OneDnnLinear.TryForward(attended, ffn.weight!, bias, _activation) is { } fused)
-        {
-            return fused;
-        }
-
-        Tensor inner = ffn.forward(attended);
-        Activations.ApplyInPlace(_activation, inner);
-        return inner;
-    }
-
-    /// <summary>Whether <see cref="LowPrecisionForward"/> can run this layer.</summary>
-    internal bool SupportsLowPrecision => attention.SupportsLowPrecision && ffn.bias is not null && ffn_output.bias is not null;
-
-    /// <summary>This layer's matrices converted to <paramref name="dtype"/>, for one forward pass.</summary>
-    internal LowPrecisionLayerWeights LowPrecisionWeights(ScalarType dtype)
-    {
-        (Tensor qkvWeight, Tensor qkvBias, Tensor denseWeight, Tensor denseBias) = attention.LowPrecisionWeights(dtype);
-        return new LowPrecisionLayerWeights(
-            qkvWeight, qkvBias, denseWeight, denseBias, ffn.weight!.to(dtype), ffn.bias!.to(dtype), ffn_output.weight!.to(dtype), ffn_output.bias!.to(dtype));
+        (PreparedLinear qkv, PreparedLinear dense) = attention.PrepareWeights(dtype);
+        return new PreparedLayerWeights(qkv, dense, PreparedLinear.Create(ffn.weight!, ffn.bias!, dtype), PreparedLinear.Create(ffn_output.weight!, ffn_output.bias!, dtype));
     }
 
     /// <summary>
-    /// Inference with the matrix products, the attention kernel and the activation in the low precision of
-    /// <paramref name="weights"/>; residual additions and LayerNorms stay in the dtype of <paramref name="hidden"/>.
+    /// Inference with the products, the attention kernel and the activation in the dtype of <paramref name="weights"/>;
+    /// residual additions and LayerNorms stay in the dtype of <paramref name="hidden"/>.
     /// </summary>
-    internal Tensor LowPrecisionForward(Tensor hidden, Tensor? lowMask, LowPrecisionLayerWeights weights)
+    internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights weights)
     {
-        using Tensor attended = attention.LowPrecisionForward(hidden, lowMask, weights);
+        using Tensor attended = attention.PreparedForward(hidden, mask, weights);
         Tensor projected;
-        using (Tensor lowAttended = attended.to(weights.FfnWeight.dtype))
-        using (Tensor inner = nn.functional.linear(lowAttended, weights.FfnWeight, weights.FfnBias)) // [B, S, I]
+        using (Tensor input = attended.to(weights.Ffn.DType))
+        using (Tensor inner = weights.Ffn.Forward(input, _activation)) // [B, S, I]
+        using (Tensor output = weights.FfnOutput.Forward(inner))
         {
-            Activations.ApplyInPlace(_activation, inner);
-            using Tensor lowProjected = nn.functional.linear(inner, weights.FfnOutputWeight, weights.FfnOutputBias);
-            projected = attended.add(lowProjected); // type promotion: the residual sum is computed and kept in attended's dtype
+            projected = attended.add(output); // in a lower precision, type promotion keeps the residual sum in attended's dtype
         }
 
         using (projected)
@@ -98,8 +83,9 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         using (attended)
         {
             Tensor projected;
-            using (Tensor inner = FeedForwardActivated(attended)) // [B, S, I]
+            using (Tensor inner = ffn.forward(attended)) // [B, S, I]
             {
+                Activations.ApplyInPlace(_activation, inner);
                 projected = ffn_output.forward(inner);
             }
 

@@ -54,21 +54,20 @@ internal sealed class AlbertLayerGroup : nn.Module<Tensor, Tensor?, IReadOnlyLis
         return current.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Whether every layer of the group can run <see cref="LowPrecisionForward"/>.</summary>
-    internal bool SupportsLowPrecision => albert_layers.All(layer => layer.SupportsLowPrecision);
+    /// <summary>Whether every layer of the group can run <see cref="PreparedForward"/>.</summary>
+    internal bool SupportsPreparedForward => albert_layers.All(layer => layer.SupportsPreparedForward);
 
-    /// <summary>The group's layers' matrices converted to <paramref name="dtype"/>, for one forward pass.</summary>
-    internal LowPrecisionLayerWeights[] LowPrecisionWeights(ScalarType dtype) =>
-        albert_layers.Select(layer => layer.LowPrecisionWeights(dtype)).ToArray();
+    /// <summary>The group's layers' products prepared for one pass in <paramref name="dtype"/>.</summary>
+    internal PreparedLayerWeights[] PrepareWeights(ScalarType dtype) => albert_layers.Select(layer => layer.PrepareWeights(dtype)).ToArray();
 
-    /// <summary>Inference with low-precision matrix products (see <see cref="AlbertLayer.LowPrecisionForward"/>).</summary>
-    internal Tensor LowPrecisionForward(Tensor hidden, Tensor? lowMask, LowPrecisionLayerWeights[] weights)
+    /// <summary>Inference with prepared products (see <see cref="AlbertLayer.PreparedForward"/>).</summary>
+    internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights[] weights)
     {
         Tensor current = hidden.alias();
         for (int j = 0; j < albert_layers.Count; j++)
         {
             using Tensor previous = current;
-            current = albert_layers[j].LowPrecisionForward(previous, lowMask, weights[j]);
+            current = albert_layers[j].PreparedForward(previous, mask, weights[j]);
         }
 
         return current;

@@ -48,10 +48,9 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// <returns>The last hidden state <c>[B, S, H]</c>.</returns>
     public override Tensor forward(Tensor embeddings, Tensor? mask, Tensor? headMask, List<Tensor>? hiddenStates, List<Tensor>? attentions)
     {
-        if (MatMulDType is { } low && low != embeddings.dtype && headMask is null && attentions is null && !training && !is_grad_enabled()
-            && albert_layer_groups.All(g => g.SupportsLowPrecision))
+        if (headMask is null && attentions is null && !training && !is_grad_enabled() && PreparedDType(embeddings) is { } dtype)
         {
-            return LowPrecisionForward(embeddings, mask, hiddenStates, low);
+            return PreparedForward(embeddings, mask, hiddenStates, dtype);
         }
 
         using var scope = NewDisposeScope();
@@ -92,24 +91,43 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     }
 
     /// <summary>
-    /// Inference with the layers' matrix products in <paramref name="low"/> precision: each distinct layer's matrices are
-    /// converted once for the pass; the residual stream, LayerNorms and the input mapping stay in the model's dtype.
+    /// The dtype of the products of a prepared inference pass: <see cref="MatMulDType"/> when it differs from the model's,
+    /// float32 when oneDNN can take the weights, otherwise null (the layers' own inference path runs).
     /// </summary>
-    private Tensor LowPrecisionForward(Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates, ScalarType low)
+    private ScalarType? PreparedDType(Tensor embeddings)
+    {
+        if (!albert_layer_groups.All(g => g.SupportsPreparedForward))
+        {
+            return null;
+        }
+
+        if (MatMulDType is { } low && low != embeddings.dtype)
+        {
+            return low;
+        }
+
+        return OneDnnLinear.IsUsable(embedding_hidden_mapping_in.weight!) ? embeddings.dtype : null;
+    }
+
+    /// <summary>
+    /// Inference with each distinct layer's products prepared once for the pass (<see cref="PreparedLayerWeights"/>); the
+    /// residual stream, LayerNorms and the input mapping stay in the model's dtype.
+    /// </summary>
+    private Tensor PreparedForward(Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         int firstHidden = hiddenStates?.Count ?? 0;
-        LowPrecisionLayerWeights[][] weights = albert_layer_groups.Select(g => g.LowPrecisionWeights(low)).ToArray();
+        PreparedLayerWeights[][] weights = albert_layer_groups.Select(g => g.PrepareWeights(dtype)).ToArray();
         try
         {
-            using Tensor? lowMask = mask?.to(low);
+            using Tensor? productMask = mask?.to(dtype);
             Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
             hiddenStates?.Add(hidden);
             for (int i = 0; i < _layers; i++)
             {
                 int group = GroupOfStep(i, _layers, _groups);
                 Tensor previous = hidden;
-                hidden = albert_layer_groups[group].LowPrecisionForward(hidden, lowMask, weights[group]);
+                hidden = albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]);
                 if (hiddenStates is null)
                 {
                     previous.Dispose();
@@ -130,7 +148,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
         }
         finally
         {
-            foreach (LowPrecisionLayerWeights layer in weights.SelectMany(w => w))
+            foreach (PreparedLayerWeights layer in weights.SelectMany(w => w))
             {
                 layer.Dispose();
             }

@@ -5,66 +5,80 @@ using static TorchSharp.torch;
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// Float32 linear layers through oneDNN, which libtorch bundles, instead of libtorch's default MKL path, for the shapes
-/// where oneDNN is faster, with the GELU fused into the product.
+/// Float32 linear layers on oneDNN (which libtorch bundles) with weights laid out once for oneDNN ("prepacked"), instead of
+/// libtorch's default MKL path, which lays the weights out again at every call.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: on the AMD CPUs measured here, MKL's float32 product for ALBERT's wide projections (Q/K/V: 768 → 2304, feed-forward:
-/// 768 → 3072) runs at 150–185 GFLOP/s from 256 rows up, oneDNN's at 190–218 (5–30 % faster); for the narrow ones
-/// (768 → 768, 3072 → 768) MKL is as fast or faster, and below 256 rows oneDNN loses (it lays the weights out again at every
-/// call). So only the wide products of passes with at least <see cref="MinimumRows"/> rows come here.
+/// Why: ALBERT-base's four products timed alone on the AMD CPUs here, prepacked oneDNN against MKL: 16 rows 1.06 vs
+/// 2.19 ms per layer (2×), 128 rows 8.2 vs 10.2 ms, 1024 rows 67.7 vs 76.0 ms. Packing the four weights takes 3.8 ms, and
+/// because ALBERT's layer steps share their layers, a pass packs each distinct layer once however many steps use it.
 /// </para>
 /// <para>
-/// How: TorchSharp does not wrap oneDNN's linear, but libtorch exports it through the C interface of its ahead-of-time
-/// compiler (<c>aoti_torch_cpu__linear_pointwise</c>, the same kernel as <c>torch.ops.mkldnn._linear_pointwise</c>). That
-/// interface takes and returns <c>at::Tensor*</c> handles, which is also what TorchSharp's tensor handles are. If the entry
-/// point is missing or fails, the caller's ordinary <c>linear</c> runs instead, so results never depend on it being there;
-/// numerically the two paths agree to float32 rounding (the fixture parity tests run through both).
+/// How: TorchSharp wraps neither oneDNN's linear nor its weight packing, but libtorch exports both through its stable C
+/// interfaces: <c>aoti_torch_cpu__linear_pointwise</c> (the kernel behind <c>torch.ops.mkldnn._linear_pointwise</c>,
+/// with a fused activation) and <c>aoti_torch_call_dispatcher</c>, through which <c>mkldnn::_reorder_linear_weight</c>
+/// packs. Both take and return <c>at::Tensor*</c> handles, which is also what TorchSharp's tensor handles are. Every
+/// function returns null when oneDNN cannot do the work (entry point missing, call failed), and callers then run
+/// libtorch's ordinary <c>linear</c>, so results never depend on it; the two agree to float32 rounding.
 /// </para>
 /// </remarks>
 internal static unsafe partial class OneDnnLinear
 {
-    /// <summary>Fewest rows (batch × sequence) for which oneDNN is used.</summary>
-    internal const long MinimumRows = 256;
-
     private static readonly byte[] None = "none\0"u8.ToArray();
     private static readonly byte[] Gelu = "gelu\0"u8.ToArray();
     private static readonly byte[] Tanh = "tanh\0"u8.ToArray();
-    private static volatile bool _unavailable;
+    private static readonly byte[] ReorderOperator = "mkldnn::_reorder_linear_weight\0"u8.ToArray();
+    private static readonly byte[] DefaultOverload = "\0"u8.ToArray();
+    private static volatile bool _unavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>
-    /// <c>activation(input · weightᵀ + bias)</c> through oneDNN, or null where the ordinary path should run: fewer than
-    /// <see cref="MinimumRows"/> rows, not float32 on the CPU, an activation oneDNN cannot fuse, or no oneDNN entry point.
-    /// </summary>
-    /// <param name="input">Input <c>[…, K]</c>.</param>
-    /// <param name="weight">Weight <c>[N, K]</c>.</param>
-    /// <param name="bias">Bias <c>[N]</c>.</param>
-    /// <param name="activation">Activation to fuse, or null for none.</param>
-    internal static Tensor? TryForward(Tensor input, Tensor weight, Tensor bias, AlbertActivation? activation = null)
+    /// <summary>Whether oneDNN can take <paramref name="weight"/>: float32 on the CPU, and the entry points load.</summary>
+    internal static bool IsUsable(Tensor weight) => !_unavailable && weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU;
+
+    /// <summary>Whether <see cref="Forward"/> can fuse <paramref name="activation"/> into the product.</summary>
+    internal static bool CanFuse(AlbertActivation activation) => activation is AlbertActivation.Gelu or AlbertActivation.GeluNew or AlbertActivation.GeluFast;
+
+    /// <summary>The weight <c>[N, K]</c> laid out for oneDNN (an opaque oneDNN tensor), or null when oneDNN is not available.</summary>
+    internal static Tensor? Pack(Tensor weight)
     {
-        if (_unavailable || input.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32 || bias.dtype != ScalarType.Float32
-            || input.device_type != DeviceType.CPU || input.numel() / input.shape[^1] < MinimumRows)
+        if (!IsUsable(weight))
         {
             return null;
         }
 
-        byte[] attribute;
-        byte[]? algorithm;
-        switch (activation)
+        try
         {
-            case null:
-                (attribute, algorithm) = (None, null);
-                break;
-            case AlbertActivation.Gelu:
-                (attribute, algorithm) = (Gelu, None);
-                break;
-            case AlbertActivation.GeluNew or AlbertActivation.GeluFast:
-                (attribute, algorithm) = (Gelu, Tanh);
-                break;
-            default:
-                return null;
+            // The dispatcher takes ownership of the handles on its stack, so it gets a handle of its own to the weight.
+            using Tensor alias = weight.alias();
+            ulong* stack = stackalloc ulong[2];
+            stack[0] = (ulong)alias.DecoupleFromNativeHandle();
+            stack[1] = 0; // batch_size: None
+            fixed (byte* name = ReorderOperator)
+            fixed (byte* overload = DefaultOverload)
+            {
+                return CallDispatcher(name, overload, stack) == 0 && stack[0] != 0 ? Tensor.UnsafeCreateTensor((IntPtr)stack[0]) : null;
+            }
         }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _unavailable = true;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>activation(input · weightᵀ + bias)</c> with a weight from <see cref="Pack"/>, or null when the call failed. Fusable
+    /// activations only (<see cref="CanFuse"/>); null for none.
+    /// </summary>
+    internal static Tensor? Forward(Tensor input, Tensor packedWeight, Tensor bias, AlbertActivation? activation)
+    {
+        (byte[] attribute, byte[]? algorithm) = activation switch
+        {
+            null => (None, null),
+            AlbertActivation.Gelu => (Gelu, None),
+            AlbertActivation.GeluNew or AlbertActivation.GeluFast => (Gelu, Tanh),
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "oneDNN fuses only GELU activations."),
+        };
 
         try
         {
@@ -73,7 +87,7 @@ internal static unsafe partial class OneDnnLinear
             fixed (byte* algorithmPointer = algorithm)
             {
                 byte* algorithmArgument = algorithmPointer;
-                int status = LinearPointwise(input.Handle, weight.Handle, &biasHandle, attributePointer, null, 0,
+                int status = LinearPointwise(input.Handle, packedWeight.Handle, &biasHandle, attributePointer, null, 0,
                     algorithm is null ? null : &algorithmArgument, &result);
                 return status == 0 && result != IntPtr.Zero ? Tensor.UnsafeCreateTensor(result) : null;
             }
@@ -88,4 +102,7 @@ internal static unsafe partial class OneDnnLinear
     [LibraryImport("libtorch_cpu", EntryPoint = "aoti_torch_cpu__linear_pointwise")]
     private static partial int LinearPointwise(
         IntPtr input, IntPtr weight, IntPtr* bias, byte* attribute, double** scalars, long scalarCount, byte** algorithm, IntPtr* result);
+
+    [LibraryImport("libtorch_cpu", EntryPoint = "aoti_torch_call_dispatcher")]
+    private static partial int CallDispatcher(byte* operatorName, byte* overloadName, ulong* stack);
 }

@@ -1,64 +1,84 @@
 using AlbertGen.Modeling;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Tests.Modeling;
 
 /// <summary>
-/// <see cref="OneDnnLinear"/>: the oneDNN product (and its fused GELU) equals libtorch's linear, it is used exactly where it
-/// is meant to be, and a model's inference pass through it matches the general path.
+/// <see cref="OneDnnLinear"/> and <see cref="PreparedLinear"/>: the prepacked oneDNN product (and its fused GELU) equals
+/// libtorch's linear at every row count, lower precisions are converted instead of packed, and a model's inference pass,
+/// which runs on them, matches the general path.
 /// </summary>
 [Collection(nameof(LiveTensorCount))]
 public sealed class OneDnnLinearTests
 {
     private static float MaxAbsDiff(Tensor a, Tensor b)
     {
-        using Tensor diff = a.sub(b).abs().max();
+        using Tensor diff = a.to(ScalarType.Float32).sub(b.to(ScalarType.Float32)).abs().max();
         return diff.item<float>();
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData(AlbertActivation.Gelu)]
-    [InlineData(AlbertActivation.GeluNew)]
-    public void The_product_equals_libtorch_linear_with_the_activation_applied(AlbertActivation? activation)
+    [InlineData(1, null)]
+    [InlineData(16, AlbertActivation.Gelu)]
+    [InlineData(300, AlbertActivation.GeluNew)]
+    [InlineData(40, AlbertActivation.Relu)] // not fusable: applied after the product
+    public void The_prepacked_product_equals_libtorch_linear_with_the_activation_applied(int rows, AlbertActivation? activation)
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
-        Tensor input = randn(2, 150, 48), weight = randn(96, 48).mul_(0.2), bias = randn(96);
-        Tensor? product = OneDnnLinear.TryForward(input, weight, bias, activation);
-        Assert.NotNull(product);
+        Tensor input = randn(rows, 48), weight = randn(96, 48).mul_(0.2), bias = randn(96);
+        Tensor? packed = OneDnnLinear.Pack(weight);
+        Assert.NotNull(packed);
+        Assert.NotNull(OneDnnLinear.Forward(input, packed!, bias, null)); // the oneDNN call itself works here
 
+        using var prepared = PreparedLinear.Create(weight, bias, ScalarType.Float32);
+        Tensor product = prepared.Forward(input, activation);
         Tensor expected = nn.functional.linear(input, weight, bias);
         if (activation is { } a)
         {
             expected = Activations.Apply(a, expected);
         }
 
-        Assert.Equal(expected.shape, product!.shape);
+        Assert.Equal(expected.shape, product.shape);
         Assert.True(MaxAbsDiff(expected, product) < 1e-5, $"max abs diff {MaxAbsDiff(expected, product)}");
     }
 
     [Fact]
-    public void Small_low_precision_or_unfusable_products_take_the_ordinary_path()
+    public void Lower_precisions_are_converted_and_the_parameters_are_left_alone()
     {
         using var scope = NewDisposeScope();
-        Tensor weight = randn(96, 48), bias = randn(96);
-        Assert.Null(OneDnnLinear.TryForward(randn(OneDnnLinear.MinimumRows - 1, 48), weight, bias));
-        Assert.NotNull(OneDnnLinear.TryForward(randn(OneDnnLinear.MinimumRows, 48), weight, bias));
-        Assert.Null(OneDnnLinear.TryForward(randn(300, 48).to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), bias.to(ScalarType.BFloat16)));
-        Assert.Null(OneDnnLinear.TryForward(randn(300, 48), weight, bias, AlbertActivation.Relu));
+        Tensor weight = randn(96, 48), bias = randn(96), input = randn(20, 48);
+        Assert.Null(OneDnnLinear.Pack(weight.to(ScalarType.BFloat16)));
+
+        using (var prepared = PreparedLinear.Create(weight, bias, ScalarType.BFloat16))
+        {
+            Assert.Equal(ScalarType.BFloat16, prepared.DType);
+            Tensor product = prepared.Forward(input.to(ScalarType.BFloat16));
+            Assert.Equal(ScalarType.BFloat16, product.dtype);
+            Assert.True(MaxAbsDiff(nn.functional.linear(input, weight, bias), product) < 0.1);
+        }
+
+        using (var prepared = PreparedLinear.Create(weight, bias, ScalarType.Float32))
+        {
+            Assert.Equal(ScalarType.Float32, prepared.DType);
+        }
+
+        // Disposing a float32 preparation must not dispose the parameters it was made from.
+        Assert.Equal(96, weight.shape[0]);
+        Assert.True(MaxAbsDiff(weight, weight) == 0);
     }
 
-    [Fact]
-    public void A_long_batch_through_the_inference_path_matches_the_general_path()
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(6, 60)] // 360 rows
+    public void Inference_passes_match_the_general_path(int batch, int length)
     {
         using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny-groups"));
         using var scope = NewDisposeScope();
         manual_seed(5);
-        Tensor ids = randint(5, model.Config.VocabSize, [6, 60], dtype: ScalarType.Int64); // 360 rows: oneDNN's side
-        Tensor mask = ones(6, 60, dtype: ScalarType.Int64);
-        mask[1, TensorIndex.Slice(40)] = tensor(0L);
+        Tensor ids = randint(5, model.Config.VocabSize, [batch, length], dtype: ScalarType.Int64);
+        Tensor mask = ones(batch, length, dtype: ScalarType.Int64);
+        mask[0, TensorIndex.Slice(length / 2 + 1)] = tensor(0L);
         var inputs = new AlbertInputs { InputIds = ids, AttentionMask = mask };
 
         Tensor general;

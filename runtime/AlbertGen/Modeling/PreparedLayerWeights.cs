@@ -1,0 +1,45 @@
+namespace AlbertGen.Modeling;
+
+/// <summary>
+/// One transformer layer's four products made ready for one inference pass (<see cref="PreparedLinear"/>): in float32
+/// laid out for oneDNN, or converted to a lower precision (<see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
+/// ALBERT's layer steps share their layers, so a pass prepares each distinct layer once however many steps use it.
+/// </summary>
+/// <remarks>
+/// The preparation is made per pass rather than kept: nothing can go stale when the parameters change (loading, training,
+/// in-place edits; TorchSharp exposes no version counter to notice them), and concurrent passes each own theirs. The cost,
+/// one read of the layer's weights per pass (28 MB for albert-base, about 4 ms), is small beside what it saves.
+/// In a lower precision the products' outputs (biases included) are rounded once, and the residual sums that take the
+/// attention and feed-forward outputs are computed in the model's dtype (type promotion), so the residual stream never
+/// holds low-precision values.
+/// </remarks>
+internal sealed class PreparedLayerWeights : IDisposable
+{
+    public PreparedLayerWeights(PreparedLinear qkv, PreparedLinear dense, PreparedLinear ffn, PreparedLinear ffnOutput)
+    {
+        Qkv = qkv;
+        Dense = dense;
+        Ffn = ffn;
+        FfnOutput = ffnOutput;
+    }
+
+    /// <summary>Fused query/key/value projection <c>H → 3·A</c>.</summary>
+    public PreparedLinear Qkv { get; }
+
+    /// <summary>Attention output projection <c>A → H</c>.</summary>
+    public PreparedLinear Dense { get; }
+
+    /// <summary>Feed-forward <c>H → I</c>.</summary>
+    public PreparedLinear Ffn { get; }
+
+    /// <summary>Feed-forward output <c>I → H</c>.</summary>
+    public PreparedLinear FfnOutput { get; }
+
+    public void Dispose()
+    {
+        Qkv.Dispose();
+        Dense.Dispose();
+        Ffn.Dispose();
+        FfnOutput.Dispose();
+    }
+}

@@ -76,7 +76,7 @@ public sealed class ConsumerProjectTests
                 Console.WriteLine($"logits {string.Join("x", output.Logits.shape)}");
                 using (inference_mode())
                 {
-                    // 256 rows: the wide products go to oneDNN through libtorch's C entry point, which must resolve to the
+                    // Inference: the products run on oneDNN through libtorch's C entry points, which must resolve to the
                     // libtorch TorchSharp loaded (a second copy would abort the process).
                     using var longIds = randint(0, Tiny.VocabSize, [4, 64], dtype: int64);
                     using var longOutput = model.forward(new AlbertInputs { InputIds = longIds });

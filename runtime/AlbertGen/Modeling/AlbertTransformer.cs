@@ -92,7 +92,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
     /// <summary>
     /// The dtype of the products of a prepared inference pass: <see cref="MatMulDType"/> when it differs from the model's,
-    /// float32 when oneDNN can take the weights, otherwise null (the layers' own inference path runs).
+    /// the model's when oneDNN can take its weights, otherwise null (the layers' own inference path runs).
     /// </summary>
     private ScalarType? PreparedDType(Tensor embeddings)
     {

@@ -5,14 +5,17 @@ using static TorchSharp.torch;
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// Float32 linear layers on oneDNN (which libtorch bundles) with weights laid out once for oneDNN ("prepacked"), instead of
-/// libtorch's default MKL path, which lays the weights out again at every call.
+/// Float32 and bfloat16 linear layers on oneDNN (which libtorch bundles) with weights laid out once for oneDNN
+/// ("prepacked"), instead of libtorch's default paths (MKL for float32, oneDNN with plain weights for bfloat16), which lay
+/// the weights out again at every call.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Why: ALBERT-base's four products timed alone on the AMD CPUs here, prepacked oneDNN against MKL: 16 rows 1.06 vs
 /// 2.19 ms per layer (2×), 128 rows 8.2 vs 10.2 ms, 1024 rows 67.7 vs 76.0 ms. Packing the four weights takes 3.8 ms, and
 /// because ALBERT's layer steps share their layers, a pass packs each distinct layer once however many steps use it.
+/// Bfloat16 gains too: albert-base with bfloat16 products went from 1.57× to 1.70× ONNX Runtime's float32 throughput at
+/// 8×128 tokens.
 /// </para>
 /// <para>
 /// How: TorchSharp wraps neither oneDNN's linear nor its weight packing, but libtorch exports both through its stable C
@@ -32,8 +35,8 @@ internal static unsafe partial class OneDnnLinear
     private static readonly byte[] DefaultOverload = "\0"u8.ToArray();
     private static volatile bool _unavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Whether oneDNN can take <paramref name="weight"/>: float32 on the CPU, and the entry points load.</summary>
-    internal static bool IsUsable(Tensor weight) => !_unavailable && weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU;
+    /// <summary>Whether oneDNN can take <paramref name="weight"/>: float32 or bfloat16 on the CPU, and the entry points load.</summary>
+    internal static bool IsUsable(Tensor weight) => !_unavailable && weight.dtype is ScalarType.Float32 or ScalarType.BFloat16 && weight.device_type == DeviceType.CPU;
 
     /// <summary>Whether <see cref="Forward"/> can fuse <paramref name="activation"/> into the product.</summary>
     internal static bool CanFuse(AlbertActivation activation) => activation is AlbertActivation.Gelu or AlbertActivation.GeluNew or AlbertActivation.GeluFast;

@@ -1,8 +1,8 @@
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// One transformer layer's four products made ready for one inference pass (<see cref="PreparedLinear"/>): in float32
-/// laid out for oneDNN, or converted to a lower precision (<see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
+/// One transformer layer's four products made ready for one inference pass (<see cref="PreparedLinear"/>): laid out for
+/// oneDNN, after conversion to a lower precision if one is asked for (<see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
 /// ALBERT's layer steps share their layers, so a pass prepares each distinct layer once however many steps use it.
 /// </summary>
 /// <remarks>

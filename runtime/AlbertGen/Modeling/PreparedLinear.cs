@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// One linear layer's weight and bias made ready for one inference pass: converted to the pass's compute dtype, and for
-/// float32 on the CPU laid out for oneDNN (<see cref="OneDnnLinear"/>). Disposes only what it made.
+/// One linear layer's weight and bias made ready for one inference pass: converted to the pass's compute dtype when that
+/// differs, and on the CPU laid out for oneDNN (<see cref="OneDnnLinear"/>). Disposes only what it made.
 /// </summary>
 internal sealed class PreparedLinear : IDisposable
 {
@@ -30,7 +30,8 @@ internal sealed class PreparedLinear : IDisposable
     {
         if (weight.dtype != dtype)
         {
-            return new PreparedLinear(weight.to(dtype), bias.to(dtype), null, ownsWeights: true);
+            Tensor converted = weight.to(dtype);
+            return new PreparedLinear(converted, bias.to(dtype), OneDnnLinear.Pack(converted), ownsWeights: true);
         }
 
         return new PreparedLinear(weight, bias, OneDnnLinear.Pack(weight), ownsWeights: false);

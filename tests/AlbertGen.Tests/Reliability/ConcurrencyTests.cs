@@ -101,7 +101,7 @@ public sealed class ConcurrencyTests
     [Fact]
     public void Long_batches_from_eight_threads_give_the_serial_results_bit_for_bit()
     {
-        // 6 × 60 = 360 rows per pass: the wide products go through oneDNN (OneDnnLinear), not libtorch's linear.
+        // 6 × 60 = 360 rows per pass, on oneDNN with weights packed per pass (OneDnnLinear), as every float32 inference pass.
         using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny-groups"));
         Tensor[] batches = Enumerable.Range(0, 4).Select(i =>
         {

@@ -82,7 +82,8 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         Tensor context;
         using (Tensor input = hidden.to(weights.Qkv.DType))
         using (Tensor qkv = weights.Qkv.Forward(input)) // [B, S, 3·A]
-        using (Tensor heads = qkv.view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
+        using (Tensor split = qkv.view(batch, seq, 3, _heads, _headSize))
+        using (Tensor heads = split.permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
         using (Tensor q = heads[0])
         using (Tensor k = heads[1])
         using (Tensor v = heads[2])
@@ -92,7 +93,8 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
 
         Tensor projected;
         using (context)
-        using (Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize))
+        using (Tensor transposed = context.transpose(1, 2))
+        using (Tensor merged = transposed.reshape(batch, seq, _heads * _headSize))
         using (Tensor output = weights.Dense.Forward(merged))
         {
             projected = hidden.add(output); // in a lower precision, type promotion keeps the residual sum in hidden's dtype

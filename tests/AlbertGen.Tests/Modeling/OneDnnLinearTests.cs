@@ -47,7 +47,8 @@ public sealed class OneDnnLinearTests
     public void Lower_precisions_are_converted_then_packed_and_the_parameters_are_left_alone()
     {
         using var scope = NewDisposeScope();
-        Tensor weight = randn(96, 48), bias = randn(96), input = randn(20, 48);
+        manual_seed(12);
+        Tensor weight = randn(96, 48).mul_(0.2), bias = randn(96), input = randn(20, 48); // outputs of order 1
         Assert.Null(OneDnnLinear.Pack(weight.to(ScalarType.Float16))); // oneDNN's float16 products are not used
 
         using (var prepared = PreparedLinear.Create(weight, bias, ScalarType.BFloat16))
@@ -55,7 +56,8 @@ public sealed class OneDnnLinearTests
             Assert.Equal(ScalarType.BFloat16, prepared.DType);
             Tensor product = prepared.Forward(input.to(ScalarType.BFloat16));
             Assert.Equal(ScalarType.BFloat16, product.dtype);
-            Assert.True(MaxAbsDiff(nn.functional.linear(input, weight, bias), product) < 0.1);
+            float error = MaxAbsDiff(nn.functional.linear(input, weight, bias), product);
+            Assert.True(error < 0.05, $"max abs diff {error}"); // bfloat16 keeps 8 bits of mantissa
         }
 
         using (var prepared = PreparedLinear.Create(weight, bias, ScalarType.Float32))
@@ -90,5 +92,26 @@ public sealed class OneDnnLinearTests
         using var inference = inference_mode();
         using MaskedLMOutput fast = model.forward(inputs);
         Assert.True(MaxAbsDiff(general, fast.Logits) < 1e-4, $"max abs diff {MaxAbsDiff(general, fast.Logits)}");
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void A_prepared_layer_step_leaves_nothing_but_its_output(ScalarType dtype)
+    {
+        // A pass runs every layer step inside one dispose scope, so an intermediate a step forgets would stay alive (with
+        // its storage) until the whole pass ends: the peak memory of a 12-step pass grew by ~13 MB per step that way.
+        using var layer = new AlbertLayer(TinyModels.Config());
+        layer.eval();
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        using PreparedLayerWeights weights = layer.PrepareWeights(dtype);
+        Tensor hidden = randn(2, 9, TinyModels.Config().HiddenSize);
+        Tensor mask = zeros(2, 1, 1, 9).to(dtype);
+
+        long before = Tensor.TotalCount;
+        using Tensor output = layer.PreparedForward(hidden, mask, weights);
+        Assert.Equal(before + 1, Tensor.TotalCount);
+        Assert.Equal(hidden.shape, output.shape);
     }
 }

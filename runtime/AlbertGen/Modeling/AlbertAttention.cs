@@ -63,10 +63,10 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     internal bool SupportsPreparedForward => HasFusedProjection && distance_embedding is null;
 
     /// <summary>The fused Q/K/V projection and the output projection prepared for one pass in <paramref name="dtype"/>.</summary>
-    internal (PreparedLinear Qkv, PreparedLinear Dense) PrepareWeights(ScalarType dtype)
+    internal (PreparedLinear Qkv, PreparedLinear Dense) PrepareWeights(ScalarType dtype, bool pack)
     {
         FusedProjection fused = _fused!;
-        return (PreparedLinear.Create(fused.Weight, fused.Bias, dtype), PreparedLinear.Create(dense.weight!, dense.bias!, dtype));
+        return (PreparedLinear.Create(fused.Weight, fused.Bias, dtype, pack), PreparedLinear.Create(dense.weight!, dense.bias!, dtype, pack));
     }
 
     /// <summary>

@@ -45,11 +45,12 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     /// <summary>Whether <see cref="PreparedForward"/> can run this layer.</summary>
     internal bool SupportsPreparedForward => attention.SupportsPreparedForward && ffn.bias is not null && ffn_output.bias is not null;
 
-    /// <summary>This layer's four products prepared for one pass in <paramref name="dtype"/>.</summary>
-    internal PreparedLayerWeights PrepareWeights(ScalarType dtype)
+    /// <summary>This layer's four products prepared for one pass in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
+    internal PreparedLayerWeights PrepareWeights(ScalarType dtype, bool pack)
     {
-        (PreparedLinear qkv, PreparedLinear dense) = attention.PrepareWeights(dtype);
-        return new PreparedLayerWeights(qkv, dense, PreparedLinear.Create(ffn.weight!, ffn.bias!, dtype), PreparedLinear.Create(ffn_output.weight!, ffn_output.bias!, dtype));
+        (PreparedLinear qkv, PreparedLinear dense) = attention.PrepareWeights(dtype, pack);
+        return new PreparedLayerWeights(
+            qkv, dense, PreparedLinear.Create(ffn.weight!, ffn.bias!, dtype, pack), PreparedLinear.Create(ffn_output.weight!, ffn_output.bias!, dtype, pack));
     }
 
     /// <summary>

@@ -25,16 +25,19 @@ internal sealed class PreparedLinear : IDisposable
     /// <summary>The dtype the product runs in.</summary>
     public ScalarType DType => _weight.dtype;
 
-    /// <summary>Prepares <paramref name="weight"/> and <paramref name="bias"/> for products in <paramref name="dtype"/>.</summary>
-    public static PreparedLinear Create(Tensor weight, Tensor bias, ScalarType dtype)
+    /// <summary>
+    /// Prepares <paramref name="weight"/> and <paramref name="bias"/> for products in <paramref name="dtype"/>, laid out for
+    /// oneDNN when <paramref name="pack"/> is true and oneDNN can take them.
+    /// </summary>
+    public static PreparedLinear Create(Tensor weight, Tensor bias, ScalarType dtype, bool pack = true)
     {
         if (weight.dtype != dtype)
         {
             Tensor converted = weight.to(dtype);
-            return new PreparedLinear(converted, bias.to(dtype), OneDnnLinear.Pack(converted), ownsWeights: true);
+            return new PreparedLinear(converted, bias.to(dtype), pack ? OneDnnLinear.Pack(converted) : null, ownsWeights: true);
         }
 
-        return new PreparedLinear(weight, bias, OneDnnLinear.Pack(weight), ownsWeights: false);
+        return new PreparedLinear(weight, bias, pack ? OneDnnLinear.Pack(weight) : null, ownsWeights: false);
     }
 
     /// <summary><c>activation(input · weightᵀ + bias)</c>; the activation is fused into the product where oneDNN can.</summary>

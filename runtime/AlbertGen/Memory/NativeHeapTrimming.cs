@@ -19,11 +19,13 @@ namespace AlbertGen.Memory;
 /// <para>
 /// The creep comes back within a few calls (trimming once a second still let that model grow 4.7 % over 600 calls), so
 /// the trim runs at the end of a forward pass, on the thread that finished it, as often as a time budget allows: the next
-/// trim waits until 50 times the duration of the previous one has passed, so trimming takes at most 2 % of the time. For
-/// that model a trim takes well under a millisecond and runs after every pass (measured cost, released pages faulting back
-/// in included: 1–2 % at 1×16 tokens, under 1 % at 8×128 and 32×128); a tiny model whose pass takes 0.6 ms is trimmed
-/// every few dozen passes. A fixed mmap threshold (<c>MALLOC_MMAP_THRESHOLD_</c>), the other cure, made every large
-/// activation a fresh mapping and cost 5–13 % at 8–32 × 128 tokens.
+/// trim waits until 50 times the previous trim's cost has passed, so trimming takes at most about 2 % of the time. The
+/// cost counts the trim itself and the page faults that bring the released pages back when the heap reuses them
+/// (estimated from how much the resident set shrank, at <see cref="RefaultBytesPerSecond"/>): without that second part an
+/// albert-base 1×16 pass, which frees about 30 MB of packed weights and activations each time, was trimmed after every
+/// pass and ran 15 % slower; with it, it is trimmed about twice a second at a cost of 2–4 %. A fixed mmap threshold
+/// (<c>MALLOC_MMAP_THRESHOLD_</c>), the other cure, made every large activation a fresh mapping and cost 5–13 % at
+/// 8–32 × 128 tokens.
 /// </para>
 /// <para>
 /// Only Linux with glibc is affected; elsewhere (or when <c>malloc_trim</c> is missing, as with musl) nothing is done.
@@ -32,8 +34,15 @@ namespace AlbertGen.Memory;
 /// </remarks>
 public static partial class NativeHeapTrimming
 {
-    /// <summary>A trim waits this many times the duration of the previous one: at most 1/50 = 2 % of the time.</summary>
+    /// <summary>A trim waits this many times the cost of the previous one: at most 1/50 = 2 % of the time.</summary>
     internal const int BudgetFactor = 50;
+
+    /// <summary>
+    /// How fast released pages fault back in when the heap reuses them (a page fault and zeroing per 4 KiB page). Measured
+    /// here: trimming after every albert-base 1×16 pass released 31–32 MB and made the passes ≈ 4.5 ms slower, so
+    /// ≈ 7 GB/s; 4 GB/s errs on the side of trimming less often.
+    /// </summary>
+    internal const long RefaultBytesPerSecond = 4L << 30;
 
     private static readonly TrimSchedule Schedule = new(Stopwatch.GetTimestamp, TrimHeap);
     private static volatile bool _unavailable = !OperatingSystem.IsLinux();
@@ -62,19 +71,41 @@ public static partial class NativeHeapTrimming
             return false;
         }
 
-        TrimHeap();
+        _ = TrimHeap();
         return !_unavailable;
     }
 
-    private static void TrimHeap()
+    /// <summary>Trims; returns the estimated cost (<see cref="Stopwatch"/> ticks) of faulting the released pages back in.</summary>
+    private static long TrimHeap()
     {
         try
         {
+            long before = ResidentBytes();
             _ = MallocTrim(0);
+            long released = Math.Max(0, before - ResidentBytes());
+            return (long)(released / (double)RefaultBytesPerSecond * Stopwatch.Frequency);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             _unavailable = true;
+            return 0;
+        }
+    }
+
+    /// <summary>Resident set size from <c>/proc/self/statm</c> (second field, in pages); 0 where it cannot be read.</summary>
+    private static long ResidentBytes()
+    {
+        try
+        {
+            string statm = File.ReadAllText("/proc/self/statm");
+            string[] fields = statm.Split(' ', 3);
+            return fields.Length > 1 && long.TryParse(fields[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long pages)
+                ? pages * Environment.SystemPageSize
+                : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -82,20 +113,21 @@ public static partial class NativeHeapTrimming
     private static partial int MallocTrim(nuint pad);
 
     /// <summary>
-    /// When to trim: on a tick once <see cref="BudgetFactor"/> times the previous trim's duration has passed since it
-    /// ended. One thread trims; ticks meanwhile skip.
+    /// When to trim: on a tick once <see cref="BudgetFactor"/> times the previous trim's cost has passed since it ended. The
+    /// cost is the trim's own duration plus what the trim says its released pages will cost to fault back in. One thread
+    /// trims; ticks meanwhile skip.
     /// </summary>
     internal sealed class TrimSchedule
     {
         private const long Trimming = long.MaxValue;
         private readonly Func<long> _clock;
-        private readonly Action _trim;
+        private readonly Func<long> _trim;
         private long _next;
         private volatile bool _enabled = true;
 
         /// <param name="clock">Current time in <see cref="Stopwatch"/> ticks.</param>
-        /// <param name="trim">The trim.</param>
-        public TrimSchedule(Func<long> clock, Action trim)
+        /// <param name="trim">The trim; returns the estimated cost, in clock ticks, of faulting the released pages back in.</param>
+        public TrimSchedule(Func<long> clock, Func<long> trim)
         {
             _clock = clock;
             _trim = trim;
@@ -124,14 +156,15 @@ public static partial class NativeHeapTrimming
                 return false;
             }
 
+            long refault = 0;
             try
             {
-                _trim();
+                refault = Math.Max(0, _trim());
             }
             finally
             {
                 long end = _clock();
-                Volatile.Write(ref _next, end + (end - start) * BudgetFactor);
+                Volatile.Write(ref _next, end + ((end - start) + refault) * BudgetFactor);
             }
 
             return true;

@@ -22,7 +22,7 @@ public sealed partial class NativeHeapTrimmingTests
     {
         long now = 0;
         int trims = 0;
-        var schedule = new NativeHeapTrimming.TrimSchedule(() => now, () => { trims++; now += 2; }); // a trim takes 2 ticks
+        var schedule = new NativeHeapTrimming.TrimSchedule(() => now, () => { trims++; now += 2; return 0; }); // a trim takes 2 ticks
 
         Assert.True(schedule.Tick()); // the first tick trims: ends at 2, next allowed at 2 + 2 · 50 = 102
         now = 101;
@@ -42,10 +42,23 @@ public sealed partial class NativeHeapTrimmingTests
     }
 
     [Fact]
+    public void The_cost_of_faulting_released_pages_back_in_counts_against_the_budget()
+    {
+        long now = 0;
+        var schedule = new NativeHeapTrimming.TrimSchedule(() => now, () => { now += 1; return 9; }); // 1 tick + 9 to refault
+        Assert.True(schedule.Tick()); // ends at 1: next at 1 + (1 + 9) · 50 = 501
+        now = 500;
+        Assert.False(schedule.Tick());
+        now = 501;
+        Assert.True(schedule.Tick());
+    }
+
+    [Fact]
     public void A_trim_that_throws_still_books_its_time()
     {
         long now = 0;
         var schedule = new NativeHeapTrimming.TrimSchedule(() => now, () => { now += 1; throw new InvalidOperationException("trim"); });
+        Assert.True(schedule.Enabled);
         Assert.Throws<InvalidOperationException>(() => schedule.Tick());
         now = 50;
         Assert.False(schedule.Tick()); // next at 1 + 50
@@ -64,6 +77,7 @@ public sealed partial class NativeHeapTrimmingTests
             Interlocked.Increment(ref trims);
             inside.Set();
             release.Wait();
+            return 0;
         });
         Task<bool> first = Task.Run(() => schedule.Tick());
         inside.Wait();
@@ -91,10 +105,10 @@ public sealed partial class NativeHeapTrimmingTests
         using (inference_mode())
         using (AlbertModelOutput output = model.forward(new AlbertInputs { InputIds = tensor(new long[,] { { 2, 10, 11, 3 } }) }))
         {
-            // The budget may make this pass skip its trim (another thread trimmed a moment ago); the next pass that is
-            // allowed one trims. A trim of this process's heap takes well under 20 ms, so within 2 s one runs.
+            // The budget may make this pass skip its trim (another thread trimmed a moment ago, and the wait grows with
+            // what that trim released); the next pass that is allowed one trims. Within 10 s one runs.
             var clock = Stopwatch.StartNew();
-            while (heap.FreedResidentFraction() >= 0.5 && clock.Elapsed < TimeSpan.FromSeconds(2))
+            while (heap.FreedResidentFraction() >= 0.5 && clock.Elapsed < TimeSpan.FromSeconds(10))
             {
                 Thread.Sleep(20);
                 using AlbertModelOutput again = model.forward(new AlbertInputs { InputIds = tensor(new long[,] { { 2, 10, 3 } }) });

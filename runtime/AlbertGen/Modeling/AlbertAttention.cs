@@ -114,12 +114,6 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <returns>The new hidden states <c>[B, S, H]</c> and, when asked, the probabilities <c>[B, heads, S, S]</c>.</returns>
     public override (Tensor Output, Tensor? Probs) forward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
     {
-        if (!training && !is_grad_enabled() && !outputAttentions && headMask is null && distance_embedding is null
-            && _fused is { } projection && projection.IsTiedTo(query, key, value))
-        {
-            return (InferenceForward(projection, hidden, mask), null);
-        }
-
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
         Tensor q = SplitHeads(query.forward(hidden), batch, seq); // [B, heads, S, d]
@@ -164,38 +158,6 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         output.MoveToOuterDisposeScope();
         probs = outputAttentions ? probs!.MoveToOuterDisposeScope() : null;
         return (output, probs);
-    }
-
-    /// <summary>
-    /// Inference (eval mode, no gradients, no maps asked for): one fused Q/K/V product, the fused attention kernel reading
-    /// q, k and v as strided views of that product, and every intermediate released as soon as it has been used.
-    /// Same arithmetic as the general path, in the same order.
-    /// </summary>
-    private Tensor InferenceForward(FusedProjection fused, Tensor hidden, Tensor? mask)
-    {
-        long batch = hidden.shape[0], seq = hidden.shape[1];
-        Tensor context;
-        using (Tensor qkv = nn.functional.linear(hidden, fused.Weight, fused.Bias)) // [B, S, 3·A]
-        using (Tensor heads = qkv.view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
-        using (Tensor q = heads[0])
-        using (Tensor k = heads[1])
-        using (Tensor v = heads[2])
-        {
-            context = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false); // [B, heads, S, d]
-        }
-
-        Tensor projected;
-        using (context)
-        using (Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize)) // [B, S, A]
-        {
-            projected = dense.forward(merged);
-        }
-
-        using (projected)
-        {
-            projected.add_(hidden);
-            return LayerNorm.forward(projected);
-        }
     }
 
     /// <inheritdoc />

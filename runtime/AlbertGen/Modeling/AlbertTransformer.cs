@@ -101,8 +101,8 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
     /// <summary>
     /// The dtype of the products of a prepared inference pass: <see cref="MatMulDType"/> when it differs from the model's,
-    /// the model's when the model is wide enough to pack its weights and oneDNN can take them, otherwise null (the layers'
-    /// own inference path runs).
+    /// otherwise the model's; null when a layer cannot run prepared (relative positions, Q/K/V not fused), and the general
+    /// path runs.
     /// </summary>
     private ScalarType? PreparedDType(Tensor embeddings)
     {
@@ -116,7 +116,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
             return low;
         }
 
-        return _packWeights && OneDnnLinear.IsUsable(embedding_hidden_mapping_in.weight!) ? embeddings.dtype : null;
+        return embeddings.dtype;
     }
 
     /// <summary>

@@ -59,8 +59,15 @@ internal static unsafe partial class OneDnnLinear
             fixed (byte* name = ReorderOperator)
             fixed (byte* overload = DefaultOverload)
             {
-                return CallDispatcher(name, overload, stack) == 0 && stack[0] != 0 ? Tensor.UnsafeCreateTensor((IntPtr)stack[0]) : null;
+                if (CallDispatcher(name, overload, stack) == 0 && stack[0] != 0)
+                {
+                    return Tensor.UnsafeCreateTensor((IntPtr)stack[0]);
+                }
             }
+
+            // A failed call may not have taken the handle it was given; rather than leak one per pass, stop packing.
+            _unavailable = true;
+            return null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -62,23 +62,34 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
             return PreparedForward(embeddings, mask, hiddenStates, dtype);
         }
 
-        using var scope = NewDisposeScope();
-        int firstHidden = hiddenStates?.Count ?? 0, firstAttention = attentions?.Count ?? 0;
-        Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
-        hiddenStates?.Add(hidden);
         int layersPerGroup = _layers / _groups;
         var headMasks = new Tensor?[_innerLayers];
-        for (int i = 0; i < _layers; i++)
+        return RunSteps(embeddings, hiddenStates, attentions, (group, hidden) =>
         {
-            int group = GroupOfStep(i, _layers, _groups);
             for (int j = 0; j < _innerLayers; j++)
             {
                 // HuggingFace hands group g the rows g·(L/groups) … of the head mask and inner layer j takes row j of those.
                 headMasks[j] = headMask?[group * layersPerGroup + j];
             }
 
+            return albert_layer_groups[group].forward(hidden, mask, headMasks, attentions);
+        });
+    }
+
+    /// <summary>
+    /// The input mapping, then every layer step through <paramref name="step"/> (which gets the step's group and hidden
+    /// states), keeping the hidden states when asked and freeing each step's input otherwise.
+    /// </summary>
+    private Tensor RunSteps(Tensor embeddings, List<Tensor>? hiddenStates, List<Tensor>? attentions, Func<int, Tensor, Tensor> step)
+    {
+        using var scope = NewDisposeScope();
+        int firstHidden = hiddenStates?.Count ?? 0, firstAttention = attentions?.Count ?? 0;
+        Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
+        hiddenStates?.Add(hidden);
+        for (int i = 0; i < _layers; i++)
+        {
             Tensor previous = hidden;
-            hidden = albert_layer_groups[group].forward(hidden, mask, headMasks, attentions);
+            hidden = step(GroupOfStep(i, _layers, _groups), hidden);
             if (hiddenStates is null)
             {
                 previous.Dispose(); // not returned: free it now rather than at the end of the scope (autograd keeps what it needs)
@@ -125,36 +136,11 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// </summary>
     private Tensor PreparedForward(Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates, ScalarType dtype)
     {
-        using var scope = NewDisposeScope();
-        int firstHidden = hiddenStates?.Count ?? 0;
         PreparedLayerWeights[][] weights = albert_layer_groups.Select(g => g.PrepareWeights(dtype, _packWeights)).ToArray();
         try
         {
             using Tensor? productMask = mask?.to(dtype);
-            Tensor hidden = embedding_hidden_mapping_in.forward(embeddings);
-            hiddenStates?.Add(hidden);
-            for (int i = 0; i < _layers; i++)
-            {
-                int group = GroupOfStep(i, _layers, _groups);
-                Tensor previous = hidden;
-                hidden = albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]);
-                if (hiddenStates is null)
-                {
-                    previous.Dispose();
-                }
-                else
-                {
-                    hiddenStates.Add(hidden);
-                }
-            }
-
-            if (hiddenStates is null)
-            {
-                return hidden.MoveToOuterDisposeScope();
-            }
-
-            ScopeHelpers.MoveToOuter(hiddenStates, firstHidden);
-            return hidden;
+            return RunSteps(embeddings, hiddenStates, null, (group, hidden) => albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]));
         }
         finally
         {

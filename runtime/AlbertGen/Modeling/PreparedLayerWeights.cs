@@ -13,28 +13,12 @@ namespace AlbertGen.Modeling;
 /// attention and feed-forward outputs are computed in the model's dtype (type promotion), so the residual stream never
 /// holds low-precision values.
 /// </remarks>
-internal sealed class PreparedLayerWeights : IDisposable
+/// <param name="Qkv">Fused query/key/value projection <c>H → 3·A</c>.</param>
+/// <param name="Dense">Attention output projection <c>A → H</c>.</param>
+/// <param name="Ffn">Feed-forward <c>H → I</c>.</param>
+/// <param name="FfnOutput">Feed-forward output <c>I → H</c>.</param>
+internal sealed record PreparedLayerWeights(PreparedLinear Qkv, PreparedLinear Dense, PreparedLinear Ffn, PreparedLinear FfnOutput) : IDisposable
 {
-    public PreparedLayerWeights(PreparedLinear qkv, PreparedLinear dense, PreparedLinear ffn, PreparedLinear ffnOutput)
-    {
-        Qkv = qkv;
-        Dense = dense;
-        Ffn = ffn;
-        FfnOutput = ffnOutput;
-    }
-
-    /// <summary>Fused query/key/value projection <c>H → 3·A</c>.</summary>
-    public PreparedLinear Qkv { get; }
-
-    /// <summary>Attention output projection <c>A → H</c>.</summary>
-    public PreparedLinear Dense { get; }
-
-    /// <summary>Feed-forward <c>H → I</c>.</summary>
-    public PreparedLinear Ffn { get; }
-
-    /// <summary>Feed-forward output <c>I → H</c>.</summary>
-    public PreparedLinear FfnOutput { get; }
-
     public void Dispose()
     {
         Qkv.Dispose();

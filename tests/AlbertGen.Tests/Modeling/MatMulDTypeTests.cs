@@ -22,6 +22,10 @@ public sealed class MatMulDTypeTests
         TokenTypeIds = golden.ReadTensor("token_type_ids"),
     };
 
+    /// <summary>The tiny fixture's masked-LM model, with bfloat16 products when <paramref name="matMulDType"/> says so.</summary>
+    private static AlbertForMaskedLM TinyMaskedLM(ScalarType? matMulDType = null) =>
+        AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"), new LoadOptions { MatMulDType = matMulDType });
+
     private static float MaxAbsDiff(Tensor a, Tensor b)
     {
         using Tensor diff = a.to(ScalarType.Float32).sub(b.to(ScalarType.Float32)).abs().max();
@@ -55,8 +59,7 @@ public sealed class MatMulDTypeTests
     public void Masked_lm_predictions_agree_with_float32_on_the_golden_inputs()
     {
         using Golden g = Golden.Load("tiny", "batch_padded");
-        using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
-        using AlbertForMaskedLM mixed = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"), new LoadOptions { MatMulDType = ScalarType.BFloat16 });
+        using AlbertForMaskedLM fp32 = TinyMaskedLM(), mixed = TinyMaskedLM(ScalarType.BFloat16);
         var inputs = new AlbertInputs { InputIds = g["input_ids"], AttentionMask = g.Get("attention_mask"), TokenTypeIds = g.Get("token_type_ids") };
         using var inference = inference_mode();
         using MaskedLMOutput a = fp32.forward(inputs);
@@ -72,8 +75,7 @@ public sealed class MatMulDTypeTests
     public void Passes_that_cannot_use_low_precision_run_in_float32_exactly()
     {
         using Golden g = Golden.Load("tiny", "batch_padded");
-        using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
-        using AlbertForMaskedLM mixed = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"), new LoadOptions { MatMulDType = ScalarType.BFloat16 });
+        using AlbertForMaskedLM fp32 = TinyMaskedLM(), mixed = TinyMaskedLM(ScalarType.BFloat16);
         var inputs = new AlbertInputs { InputIds = g["input_ids"], AttentionMask = g.Get("attention_mask") };
         var withMaps = new AlbertInputs { InputIds = g["input_ids"], AttentionMask = g.Get("attention_mask"), OutputAttentions = true };
 
@@ -101,8 +103,7 @@ public sealed class MatMulDTypeTests
     public void An_in_place_weight_change_is_seen_by_the_next_pass()
     {
         using Golden g = Golden.Load("tiny", "batch_padded");
-        using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
-        using AlbertForMaskedLM mixed = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"), new LoadOptions { MatMulDType = ScalarType.BFloat16 });
+        using AlbertForMaskedLM fp32 = TinyMaskedLM(), mixed = TinyMaskedLM(ScalarType.BFloat16);
         var inputs = new AlbertInputs { InputIds = g["input_ids"], AttentionMask = g.Get("attention_mask") };
         using var inference = inference_mode();
         using MaskedLMOutput before = mixed.forward(inputs);

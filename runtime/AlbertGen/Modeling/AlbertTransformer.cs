@@ -15,6 +15,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     private readonly int _groups;
     private readonly int _innerLayers;
     private readonly bool _packWeights;
+    private readonly VersionedCache<(ScalarType DType, bool Pack), PreparedLayers> _prepared = new();
 
     public AlbertTransformer(AlbertConfig config) : base("AlbertTransformer")
     {
@@ -37,6 +38,9 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// (see <see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
     /// </summary>
     internal ScalarType? MatMulDType { get; set; }
+
+    /// <summary>How many times inference passes have prepared the layers' weights (they keep them while the parameters are unchanged).</summary>
+    internal int Preparations { get; private set; }
 
     /// <summary>
     /// Smallest hidden size whose passes pack the layers' weights for oneDNN (<see cref="OneDnnLinear"/>). Measured:
@@ -131,20 +135,40 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     }
 
     /// <summary>
-    /// Inference with each distinct layer's products prepared once for the pass (<see cref="PreparedLayerWeights"/>); the
-    /// residual stream, LayerNorms and the input mapping stay in the model's dtype.
+    /// Inference with each distinct layer's products prepared once (<see cref="PreparedLayerWeights"/>) and kept while the
+    /// layers' parameters are unchanged (<see cref="VersionedCache{TKey, TValue}"/>); the residual stream, LayerNorms and the
+    /// input mapping stay in the model's dtype.
     /// </summary>
     private Tensor PreparedForward(Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates, ScalarType dtype)
     {
-        PreparedLayerWeights[][] weights = albert_layer_groups.Select(g => g.PrepareWeights(dtype, _packWeights)).ToArray();
-        try
+        Tensor[] sources = albert_layer_groups.parameters().ToArray<Tensor>();
+        using var lease = _prepared.Acquire((dtype, _packWeights), sources,
+            () =>
+            {
+                Preparations++; // under the cache's lock
+                return new PreparedLayers(albert_layer_groups.Select(g => g.PrepareWeights(dtype, _packWeights)).ToArray());
+            });
+        PreparedLayerWeights[][] weights = lease.Value.Groups;
+        using Tensor? productMask = mask?.to(dtype);
+        return RunSteps(embeddings, hiddenStates, null, (group, hidden) => albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
         {
-            using Tensor? productMask = mask?.to(dtype);
-            return RunSteps(embeddings, hiddenStates, null, (group, hidden) => albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]));
+            _prepared.Dispose();
         }
-        finally
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>The prepared weights of every group's layers, released together.</summary>
+    private sealed record PreparedLayers(PreparedLayerWeights[][] Groups) : IDisposable
+    {
+        public void Dispose()
         {
-            foreach (PreparedLayerWeights layer in weights.SelectMany(w => w))
+            foreach (PreparedLayerWeights layer in Groups.SelectMany(group => group))
             {
                 layer.Dispose();
             }

@@ -1,14 +1,12 @@
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// One transformer layer's four products made ready for one inference pass (<see cref="PreparedLinear"/>): laid out for
-/// oneDNN, after conversion to a lower precision if one is asked for (<see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
-/// ALBERT's layer steps share their layers, so a pass prepares each distinct layer once however many steps use it.
+/// One transformer layer's four products made ready for inference (<see cref="PreparedLinear"/>): laid out for oneDNN, after
+/// conversion to a lower precision if one is asked for (<see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>). ALBERT's
+/// layer steps share their layers, so a pass needs each distinct layer prepared once however many steps use it, and the
+/// encoder keeps the preparation from pass to pass while the parameters are unchanged (<see cref="VersionedCache{TKey, TValue}"/>).
 /// </summary>
 /// <remarks>
-/// The preparation is made per pass rather than kept: nothing can go stale when the parameters change (loading, training,
-/// in-place edits; TorchSharp exposes no version counter to notice them), and concurrent passes each own theirs. The cost,
-/// one read of the layer's weights per pass (28 MB for albert-base, about 4 ms), is small beside what it saves.
 /// In a lower precision the products' outputs (biases included) are rounded once, and the residual sums that take the
 /// attention and feed-forward outputs are computed in the model's dtype (type promotion), so the residual stream never
 /// holds low-precision values.

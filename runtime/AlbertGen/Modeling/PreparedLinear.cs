@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// One linear layer's weight and bias made ready for one inference pass: converted to the pass's compute dtype when that
+/// One linear layer's weight and bias made ready for inference: converted to the pass's compute dtype when that
 /// differs, and on the CPU laid out for oneDNN (<see cref="OneDnnLinear"/>). Disposes only what it made.
 /// </summary>
 internal sealed class PreparedLinear : IDisposable
@@ -31,14 +31,17 @@ internal sealed class PreparedLinear : IDisposable
     /// </summary>
     public static PreparedLinear Create(Tensor weight, Tensor bias, ScalarType dtype, bool pack = true)
     {
+        // What is made here may outlive the pass (PreparedWeightsCache), so it belongs to no dispose scope: Dispose frees it.
         if (weight.dtype != dtype)
         {
-            Tensor converted = weight.to(dtype);
-            return new PreparedLinear(converted, bias.to(dtype), pack ? OneDnnLinear.Pack(converted) : null, ownsWeights: true);
+            Tensor converted = weight.to(dtype).DetachFromDisposeScope();
+            return new PreparedLinear(converted, bias.to(dtype).DetachFromDisposeScope(), pack ? PackOutsideScopes(converted) : null, ownsWeights: true);
         }
 
-        return new PreparedLinear(weight, bias, pack ? OneDnnLinear.Pack(weight) : null, ownsWeights: false);
+        return new PreparedLinear(weight, bias, pack ? PackOutsideScopes(weight) : null, ownsWeights: false);
     }
+
+    private static Tensor? PackOutsideScopes(Tensor weight) => OneDnnLinear.Pack(weight)?.DetachFromDisposeScope();
 
     /// <summary><c>activation(input · weightᵀ + bias)</c>; the activation is fused into the product where oneDNN can.</summary>
     public Tensor Forward(Tensor input, AlbertActivation? activation = null)

@@ -9,16 +9,19 @@ public static class TinyModels
         int layers = 2,
         int groups = 1,
         int inner = 1,
-        int numLabels = 2) => new()
+        int numLabels = 2,
+        int hidden = 12,
+        int heads = 3,
+        int intermediate = 20) => new()
         {
             VocabSize = 50,
             EmbeddingSize = 8,
-            HiddenSize = 12,
+            HiddenSize = hidden,
             NumHiddenLayers = layers,
             NumHiddenGroups = groups,
             InnerGroupNum = inner,
-            NumAttentionHeads = 3,
-            IntermediateSize = 20,
+            NumAttentionHeads = heads,
+            IntermediateSize = intermediate,
             HiddenAct = activation,
             MaxPositionEmbeddings = 16,
             TypeVocabSize = 2,

@@ -131,9 +131,8 @@ internal sealed class BenchmarkRun
             BatchInputs batch = BatchInputs.Random(b, s, AnchorConfig.VocabSize, InputSeed + b + s);
             using IPreparedRun a = albert.Prepare(batch);
             using IPreparedRun o = ort.Prepare(batch);
-            long t0 = Stopwatch.GetTimestamp();
             (float[] ah, float[] ap) = a.RunAndRead();
-            double estimate = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            double estimate = Timing.Once(a.Run);
             (float[] oh, float[] op) = o.RunAndRead();
             _fp32Hidden[batch.Label] = ah;
             string diff = $"{MaxAbsDiff(ah, oh):0.0e+0} / {MaxAbsDiff(ap, op):0.0e+0}";
@@ -181,9 +180,8 @@ internal sealed class BenchmarkRun
                     reference = f.RunAndRead().LastHiddenState;
                 }
 
-                long t0 = Stopwatch.GetTimestamp();
                 float[][] hidden = runs.Select(r => r.RunAndRead().LastHiddenState).ToArray();
-                double estimate = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / runs.Length;
+                double estimate = runs.Average(r => Timing.Once(r.Run));
                 (int warmup, int count) = Counts(b);
                 List<double>[] samples = Timing.Interleaved([.. runs.Select(r => (Action)r.Run), o.Run], warmup, count, Timing.BlockFor(estimate));
                 double om = Timing.Median(samples[^1]);

@@ -5,8 +5,11 @@ namespace AlbertGen.Benchmarks;
 /// <summary>Median-of-N timing. Competing engines run in alternating blocks so that machine noise hits them alike.</summary>
 internal static class Timing
 {
-    /// <summary>Pause when switching engines, so that the other engine's spinning worker threads have gone to sleep.</summary>
-    private const int SwitchPauseMs = 20;
+    /// <summary>
+    /// Pause when switching engines, so that the other engine's worker threads have gone to sleep. 20 ms was too short: at
+    /// 1×16, with 20 ms, ONNX Runtime took 23 ms a pass and AlbertGen 45; with 200 ms, 18 and 22 (the same code).
+    /// </summary>
+    private const int SwitchPauseMs = 200;
 
     /// <summary>
     /// Times each action <paramref name="count"/> times after <paramref name="warmup"/> untimed calls; the actions take turns
@@ -55,6 +58,17 @@ internal static class Timing
         double[] sorted = samples.Order().ToArray();
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>
+    /// The time of one call, in milliseconds. For block sizes, time a call after the first: the first call at a new shape
+    /// includes one-off work (oneDNN compiles kernels for it) and would make every block a single call.
+    /// </summary>
+    public static double Once(Action action)
+    {
+        long start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
     /// <summary>Blocks so that a block lasts at least ~100 ms: tiny shapes run several calls per turn.</summary>

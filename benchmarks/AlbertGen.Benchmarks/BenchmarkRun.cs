@@ -137,7 +137,7 @@ internal sealed class BenchmarkRun
             _fp32Hidden[batch.Label] = ah;
             string diff = $"{MaxAbsDiff(ah, oh):0.0e+0} / {MaxAbsDiff(ap, op):0.0e+0}";
 
-            (int warmup, int runs) = Counts(b);
+            (int warmup, int runs) = Counts(b, estimate);
             // For the large shapes the matrix-multiply peak takes turns with both engines: on a shared machine a peak measured
             // minutes earlier says little about the minutes these runs took.
             using var gemm = new PeakProduct(ScalarType.Float32);
@@ -182,7 +182,7 @@ internal sealed class BenchmarkRun
 
                 float[][] hidden = runs.Select(r => r.RunAndRead().LastHiddenState).ToArray();
                 double estimate = runs.Average(r => Timing.Once(r.Run));
-                (int warmup, int count) = Counts(b);
+                (int warmup, int count) = Counts(b, estimate);
                 List<double>[] samples = Timing.Interleaved([.. runs.Select(r => (Action)r.Run), o.Run], warmup, count, Timing.BlockFor(estimate));
                 double om = Timing.Median(samples[^1]);
                 double flops = Flops.AlbertModel(AnchorConfig, b, s);
@@ -342,8 +342,18 @@ internal sealed class BenchmarkRun
         }
     }
 
-    private (int Warmup, int Runs) Counts(int batch) =>
-        batch >= 32 ? (1, _settings.RunsLarge) : (_settings.Warmup, _settings.Runs);
+    /// <summary>
+    /// Warm-up calls and timed runs for a shape whose warm call took <paramref name="estimateMs"/>: at least the settings'
+    /// count, and for short passes enough to fill about <see cref="MinimumTimedMs"/> per engine, since the median of ten
+    /// 20 ms samples moved by half from run to run on this shared machine (1×16 ratios of 1.06 to 1.76 in four runs).
+    /// </summary>
+    private (int Warmup, int Runs) Counts(int batch, double estimateMs) =>
+        batch >= 32
+            ? (1, _settings.RunsLarge)
+            : (_settings.Warmup, Math.Clamp((int)(MinimumTimedMs / Math.Max(estimateMs, 1)), _settings.Runs, 10 * _settings.Runs));
+
+    /// <summary>Timed milliseconds per engine and shape that short passes run to, at least.</summary>
+    private const double MinimumTimedMs = 2000;
 
     private static double Gflops(double flops, double ms) => flops / (ms * 1e6);
 

@@ -38,10 +38,10 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         _heads = config.NumAttentionHeads;
         _headSize = config.AttentionHeadSize;
         int allHeads = _heads * _headSize;
-        query = nn.Linear(config.HiddenSize, allHeads);
-        key = nn.Linear(config.HiddenSize, allHeads);
-        value = nn.Linear(config.HiddenSize, allHeads);
-        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        query = ModuleFactory.Linear(config.HiddenSize, allHeads);
+        key = ModuleFactory.Linear(config.HiddenSize, allHeads);
+        value = ModuleFactory.Linear(config.HiddenSize, allHeads);
+        dense = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _positionType = config.PositionEmbeddingType;
         _maxPositions = config.MaxPositionEmbeddings;

@@ -17,7 +17,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
     public AlbertForMultipleChoice(AlbertConfig config) : base("AlbertForMultipleChoice", config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        classifier = nn.Linear(config.HiddenSize, 1);
+        classifier = ModuleFactory.Linear(config.HiddenSize, 1);
         register_module("albert", albert);
         register_module("classifier", classifier);
         InitializeWeights();

@@ -25,7 +25,7 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
         }
 
         albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        qa_outputs = nn.Linear(config.HiddenSize, config.NumLabels);
+        qa_outputs = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
         register_module("albert", albert);
         register_module("qa_outputs", qa_outputs);
         InitializeWeights();

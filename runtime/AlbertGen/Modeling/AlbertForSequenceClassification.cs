@@ -17,7 +17,7 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
     public AlbertForSequenceClassification(AlbertConfig config) : base("AlbertForSequenceClassification", config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        classifier = nn.Linear(config.HiddenSize, config.NumLabels);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
         register_module("albert", albert);
         register_module("classifier", classifier);
         InitializeWeights();

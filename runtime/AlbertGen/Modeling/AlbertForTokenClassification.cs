@@ -17,7 +17,7 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
     public AlbertForTokenClassification(AlbertConfig config) : base("AlbertForTokenClassification", config)
     {
         albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        classifier = nn.Linear(config.HiddenSize, config.NumLabels);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
         register_module("albert", albert);
         register_module("classifier", classifier);
         InitializeWeights();

@@ -19,8 +19,8 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     {
         full_layer_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         attention = new AlbertAttention(config);
-        ffn = nn.Linear(config.HiddenSize, config.IntermediateSize);
-        ffn_output = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        ffn = ModuleFactory.Linear(config.HiddenSize, config.IntermediateSize);
+        ffn_output = ModuleFactory.Linear(config.IntermediateSize, config.HiddenSize);
         _activation = config.HiddenAct;
         RegisterComponents();
     }

@@ -21,7 +21,7 @@ internal sealed class AlbertMLMHead : nn.Module<Tensor, Tensor, Tensor>
     {
         LayerNorm = nn.LayerNorm(config.EmbeddingSize, config.LayerNormEps);
         bias = new Parameter(zeros(config.VocabSize));
-        dense = nn.Linear(config.HiddenSize, config.EmbeddingSize);
+        dense = ModuleFactory.Linear(config.HiddenSize, config.EmbeddingSize);
         _activation = config.HiddenAct;
         RegisterComponents();
     }

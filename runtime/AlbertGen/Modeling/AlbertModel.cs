@@ -35,7 +35,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
         register_module("encoder", encoder);
         if (addPoolingLayer)
         {
-            pooler = nn.Linear(config.HiddenSize, config.HiddenSize);
+            pooler = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize);
             register_module("pooler", pooler);
         }
 

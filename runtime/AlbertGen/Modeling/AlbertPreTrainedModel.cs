@@ -192,17 +192,8 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     private static TModel Load<TModel>(string directory, Func<TModel> create, LoadOptions? options)
         where TModel : AlbertPreTrainedModel<TOutput>
     {
-        TModel model;
         // The checkpoint overwrites the random initialisation: build without it, then initialise only what was not loaded.
-        t_skipInitialization = true;
-        try
-        {
-            model = create();
-        }
-        finally
-        {
-            t_skipInitialization = false;
-        }
+        TModel model = ModuleFactory.WithoutInitialization(create);
 
         try
         {
@@ -229,15 +220,11 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// </summary>
     private protected void InitializeWeights()
     {
-        if (!t_skipInitialization)
+        if (!ModuleFactory.SkipsInitialization)
         {
             InitializeSelected(_ => true);
         }
     }
-
-    /// <summary>Set while <see cref="FromPretrained{TModel}"/> builds a model whose weights it is about to load.</summary>
-    [ThreadStatic]
-    private static bool t_skipInitialization;
 
     /// <summary>HuggingFace's initialisation of the parameters whose names <paramref name="include"/> accepts.</summary>
     private void InitializeSelected(Func<string, bool> include)

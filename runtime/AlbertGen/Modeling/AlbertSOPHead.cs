@@ -11,7 +11,7 @@ internal sealed class AlbertSOPHead : nn.Module<Tensor, Tensor>
 
     public AlbertSOPHead(AlbertConfig config) : base("AlbertSOPHead")
     {
-        classifier = nn.Linear(config.HiddenSize, config.NumLabels);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
         _dropout = config.ClassifierDropoutProb;
         RegisterComponents();
     }

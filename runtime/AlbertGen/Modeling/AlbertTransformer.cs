@@ -19,7 +19,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
     public AlbertTransformer(AlbertConfig config) : base("AlbertTransformer")
     {
-        embedding_hidden_mapping_in = nn.Linear(config.EmbeddingSize, config.HiddenSize);
+        embedding_hidden_mapping_in = ModuleFactory.Linear(config.EmbeddingSize, config.HiddenSize);
         albert_layer_groups = new ModuleList<AlbertLayerGroup>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
         {

@@ -13,16 +13,22 @@ internal static class ChildProcess
     public const string ResultPrefix = "result ";
 
     /// <summary>Runs <c>this-benchmark <paramref name="args"/></c>, returns its measures and the wall time from spawn to exit.</summary>
-    public static (Dictionary<string, double> Values, double WallMs) Run(params string[] args)
+    public static (Dictionary<string, double> Values, double WallMs) Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>
+    /// Runs <paramref name="executable"/> (a published copy of this benchmark; null: this process's own executable) with
+    /// <paramref name="args"/>, returns its measures and the wall time from spawn to exit.
+    /// </summary>
+    public static (Dictionary<string, double> Values, double WallMs) RunWith(string? executable, params string[] args)
     {
-        string host = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this process's executable.");
+        string host = executable ?? Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this process's executable.");
         var start = new ProcessStartInfo(host)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        if (executable is null && Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
             // Started as `dotnet AlbertGen.Benchmarks.dll`: the child needs the assembly too.
             start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);

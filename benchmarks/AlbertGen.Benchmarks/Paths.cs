@@ -21,6 +21,9 @@ internal static class Paths
     /// <summary>A fixture model directory (<c>tiny</c>, <c>tiny-groups</c>).</summary>
     public static string FixtureModel(string name) => Path.Combine(Shared, "fixtures", "models", name);
 
+    /// <summary>The repository's root folder.</summary>
+    public static string RepositoryRoot => Metadata("RepositoryRoot");
+
     /// <summary>The albert-xxlarge-v2 config of this repository.</summary>
-    public static string XxlargeConfig => Path.Combine(Metadata("RepositoryRoot"), "models", "xxlarge-v2");
+    public static string XxlargeConfig => Path.Combine(RepositoryRoot, "models", "xxlarge-v2");
 }

@@ -153,6 +153,19 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
         return RunSteps(embeddings, hiddenStates, null, (group, hidden) => albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]));
     }
 
+    /// <summary>
+    /// Sets training mode; entering it gives up the kept inference preparation, which training's updates make stale at every
+    /// step and which would otherwise hold a second copy of the layers (800 MB for albert-xxlarge) until the next evaluation.
+    /// </summary>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (on)
+        {
+            _prepared.Clear();
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -60,8 +60,8 @@ internal sealed class VersionedCache<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>Gives up the kept value (a lease still held keeps it until the lease ends).</summary>
-    public void Dispose()
+    /// <summary>Gives up the kept value (a lease still held keeps it until the lease ends); later acquisitions make a new one.</summary>
+    public void Clear()
     {
         lock (_gate)
         {
@@ -72,6 +72,9 @@ internal sealed class VersionedCache<TKey, TValue> : IDisposable
             }
         }
     }
+
+    /// <summary>Gives up the kept value, as <see cref="Clear"/>.</summary>
+    public void Dispose() => Clear();
 
     private void Release(Entry entry)
     {

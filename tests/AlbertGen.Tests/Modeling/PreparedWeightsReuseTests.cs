@@ -129,4 +129,24 @@ public sealed class PreparedWeightsReuseTests
         model.Dispose();
         Assert.True(Tensor.TotalCount <= beforePass, $"{Tensor.TotalCount - beforePass} tensors outlived the model");
     }
+
+    [Fact]
+    public void Training_mode_gives_up_the_kept_weights_and_evaluation_prepares_them_again()
+    {
+        using AlbertModel model = PackedModel();
+        AlbertInputs inputs = Inputs();
+        using (var inference = inference_mode())
+        using (model.forward(inputs))
+        {
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long kept = Tensor.TotalCount;
+        model.train(); // through the parent, as user code does it
+        Assert.True(Tensor.TotalCount < kept, "training mode kept the inference preparation");
+        model.eval();
+        AssertSamePaths(model, inputs, "after train() and eval()");
+        Assert.Equal(2, model.Encoder.Preparations);
+    }
 }

@@ -275,6 +275,7 @@ internal sealed class BenchmarkRun
             builds.Add(("ReadyToRun publish", published));
         }
 
+        double albertBest = double.MaxValue, ortBest = double.MaxValue;
         Console.WriteLine("| engine | build | processes | Main → model ready ms | Main → first result ms | process start → first result ms |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
         foreach ((string name, string? executable) in builds)
@@ -293,8 +294,12 @@ internal sealed class BenchmarkRun
             double M(List<Dictionary<string, double>> runs, string key) => Timing.Median(runs.Select(r => r[key]).ToList());
             Console.WriteLine($"| AlbertGen | {name} | {albert.Count} | {M(albert, "create_ms"):0} | {M(albert, "load_ms"):0} | {M(albert, "process_ms"):0} |");
             Console.WriteLine($"| ONNX Runtime | {name} | {ort.Count} | {M(ort, "create_ms"):0} | {M(ort, "load_ms"):0} | {M(ort, "process_ms"):0} |");
-            _loadRatio = M(albert, "load_ms") / M(ort, "load_ms"); // the last build measured: the published one when there is one
+            albertBest = Math.Min(albertBest, M(albert, "load_ms"));
+            ortBest = Math.Min(ortBest, M(ort, "load_ms"));
         }
+
+        // Each engine in the build that starts it faster: ONNX Runtime's thin managed layer gains nothing from ReadyToRun.
+        _loadRatio = albertBest / ortBest;
 
         if (published is not null)
         {
@@ -302,7 +307,7 @@ internal sealed class BenchmarkRun
         }
 
         Console.WriteLine();
-        Console.WriteLine($"load ratio (Main → first result, {builds[^1].Name}) {_loadRatio:0.00}; load average {Machine.LoadAverage()}");
+        Console.WriteLine($"load ratio (Main → first result, each engine's faster build) {_loadRatio:0.00}; load average {Machine.LoadAverage()}");
         Console.WriteLine();
     }
 

@@ -31,7 +31,7 @@ internal sealed class PreparedLinear : IDisposable
     /// </summary>
     public static PreparedLinear Create(Tensor weight, Tensor bias, ScalarType dtype, bool pack = true)
     {
-        // What is made here may outlive the pass (PreparedWeightsCache), so it belongs to no dispose scope: Dispose frees it.
+        // What is made here outlives the pass (the encoder keeps it in a VersionedCache), so it belongs to no dispose scope.
         if (weight.dtype != dtype)
         {
             Tensor converted = weight.to(dtype).DetachFromDisposeScope();

@@ -62,7 +62,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <summary>Whether <see cref="PreparedForward"/> can run this block (fused projection, absolute positions).</summary>
     internal bool SupportsPreparedForward => HasFusedProjection && distance_embedding is null;
 
-    /// <summary>The fused Q/K/V projection and the output projection prepared for one pass in <paramref name="dtype"/>.</summary>
+    /// <summary>The fused Q/K/V projection and the output projection prepared for inference in <paramref name="dtype"/>.</summary>
     internal (PreparedLinear Qkv, PreparedLinear Dense) PrepareWeights(ScalarType dtype, bool pack)
     {
         FusedProjection fused = _fused!;

@@ -45,7 +45,7 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     /// <summary>Whether <see cref="PreparedForward"/> can run this layer.</summary>
     internal bool SupportsPreparedForward => attention.SupportsPreparedForward && ffn.bias is not null && ffn_output.bias is not null;
 
-    /// <summary>This layer's four products prepared for one pass in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
+    /// <summary>This layer's four products prepared for inference in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
     internal PreparedLayerWeights PrepareWeights(ScalarType dtype, bool pack)
     {
         (PreparedLinear qkv, PreparedLinear dense) = attention.PrepareWeights(dtype, pack);

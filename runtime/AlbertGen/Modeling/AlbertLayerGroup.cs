@@ -57,7 +57,7 @@ internal sealed class AlbertLayerGroup : nn.Module<Tensor, Tensor?, IReadOnlyLis
     /// <summary>Whether every layer of the group can run <see cref="PreparedForward"/>.</summary>
     internal bool SupportsPreparedForward => albert_layers.All(layer => layer.SupportsPreparedForward);
 
-    /// <summary>The group's layers' products prepared for one pass in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
+    /// <summary>The group's layers' products prepared for inference in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
     internal PreparedLayerWeights[] PrepareWeights(ScalarType dtype, bool pack) => albert_layers.Select(layer => layer.PrepareWeights(dtype, pack)).ToArray();
 
     /// <summary>Inference with prepared products (see <see cref="AlbertLayer.PreparedForward"/>).</summary>

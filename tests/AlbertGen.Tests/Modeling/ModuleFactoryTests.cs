@@ -4,12 +4,8 @@ using static TorchSharp.torch;
 
 namespace AlbertGen.Tests.Modeling;
 
-/// <summary>Tests that seed and read libtorch's process-wide random generator, so they must not run beside other tests.</summary>
-[CollectionDefinition(nameof(GlobalRandomGenerator), DisableParallelization = true)]
-public sealed class GlobalRandomGenerator;
-
 /// <summary>Models built for loading skip TorchSharp's random initialisation of their linear layers, and only then.</summary>
-[Collection(nameof(GlobalRandomGenerator))]
+[Collection(Training.TorchRandomCollection.Name)]
 public sealed class ModuleFactoryTests
 {
     /// <summary>The first number the global generator gives after <paramref name="action"/>, seeded before it.</summary>

@@ -32,9 +32,10 @@ internal static class FineTuneCommand
         var warmupRatio = new Option<double>("--warmup-ratio") { Description = "Fraction of updates spent warming up.", DefaultValueFactory = _ => 0.1 };
         var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without improvement of the evaluation metric." };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 42 };
+        var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
         var command = new Command("finetune", "Fine-tune a task head on labelled data and save it in HuggingFace layout.")
         {
-            task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed,
+            task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed, bf16,
         };
         model.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -53,6 +54,7 @@ internal static class FineTuneCommand
                 WarmupRatio = parse.GetValue(warmupRatio),
                 EarlyStoppingPatience = parse.GetValue(patience),
                 Seed = parse.GetValue(seed),
+                TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
             };
             FineTuneResult result = await TerminalProgress.TrainAsync(context, "fine-tuning", progress => FineTuner.RunAsync(options, progress, cancellationToken));
             string best = result.BestEvaluation is null ? "no evaluation data" : $"best {result.BestEvaluation}";

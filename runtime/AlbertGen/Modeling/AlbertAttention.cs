@@ -56,6 +56,9 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         _fused = FusedProjection.Tie(query, key, value);
     }
 
+    /// <summary>When set, training passes run this block's products in this dtype (<see cref="MixedPrecision"/>).</summary>
+    internal ScalarType? TrainingMatMulDType { get; set; }
+
     /// <summary>Whether inference can use the fused Q/K/V projection (the parameters are still rows of the fused tensors).</summary>
     internal bool HasFusedProjection => _fused is { } f && f.IsTiedTo(query, key, value);
 
@@ -116,9 +119,10 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
-        Tensor q = SplitHeads(query.forward(hidden), batch, seq); // [B, heads, S, d]
-        Tensor k = SplitHeads(key.forward(hidden), batch, seq);
-        Tensor v = SplitHeads(value.forward(hidden), batch, seq);
+        ScalarType? productDType = training ? TrainingMatMulDType : null;
+        Tensor q = SplitHeads(MixedPrecision.Linear(query, hidden, productDType), batch, seq); // [B, heads, S, d]
+        Tensor k = SplitHeads(MixedPrecision.Linear(key, hidden, productDType), batch, seq);
+        Tensor v = SplitHeads(MixedPrecision.Linear(value, hidden, productDType), batch, seq);
 
         Tensor context;
         Tensor? probs = null;
@@ -153,7 +157,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         }
 
         Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize); // [B, S, H]
-        Tensor projected = nn.functional.dropout(dense.forward(merged), _hiddenDropout, training);
+        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(dense, merged, productDType), _hiddenDropout, training);
         Tensor output = LayerNorm.forward(projected.add_(hidden));
         output.MoveToOuterDisposeScope();
         probs = outputAttentions ? probs!.MoveToOuterDisposeScope() : null;

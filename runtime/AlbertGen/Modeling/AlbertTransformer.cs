@@ -39,6 +39,23 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// </summary>
     internal ScalarType? MatMulDType { get; set; }
 
+    /// <summary>
+    /// When set, training passes run the layers' matrix products in this dtype with float32 master weights
+    /// (<see cref="MixedPrecision"/>; see <see cref="AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>).
+    /// </summary>
+    internal ScalarType? TrainingMatMulDType
+    {
+        get;
+        set
+        {
+            field = value;
+            foreach (AlbertLayer layer in albert_layer_groups.SelectMany(g => g.modules().OfType<AlbertLayer>()))
+            {
+                layer.TrainingMatMulDType = value;
+            }
+        }
+    }
+
     /// <summary>How many times inference passes have prepared the layers' weights (they keep them while the parameters are unchanged).</summary>
     internal int Preparations { get; private set; }
 

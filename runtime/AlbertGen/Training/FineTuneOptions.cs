@@ -95,4 +95,10 @@ public sealed record FineTuneOptions
 
     /// <summary>Updates between progress reports (and loss-curve points).</summary>
     public int LoggingSteps { get; init; } = 10;
+
+    /// <summary>
+    /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
+    /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>); evaluation stays in float32.
+    /// </summary>
+    public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
 }

@@ -53,6 +53,7 @@ public static class FineTuner
         List<EncodedExample>? evalRows = eval is null ? null : adapter.Encode(eval);
         adapter.CreateModel(baseConfig, options.ModelDirectory);
         nn.Module model = adapter.Module;
+        Modeling.MixedPrecision.SetTrainingProducts(model, options.TrainingMatMulDType);
         model.train();
 
         int batchesPerEpoch = (trainRows.Count + options.BatchSize - 1) / options.BatchSize;

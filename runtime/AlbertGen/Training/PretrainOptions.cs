@@ -84,4 +84,10 @@ public sealed record PretrainOptions
 
     /// <summary>Continue from <c>checkpoint/</c> in the output directory when there is one.</summary>
     public bool Resume { get; init; } = true;
+
+    /// <summary>
+    /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
+    /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>; ALBERT was pretrained in bfloat16).
+    /// </summary>
+    public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
 }

@@ -52,6 +52,7 @@ public static class Pretrainer
 
         torch.manual_seed(options.Seed);
         using var model = new AlbertForPreTraining(options.Config);
+        model.TrainingMatMulDType = options.TrainingMatMulDType;
         IReadOnlyList<ParameterGroup> groups = ParameterGroups.Split(model, options.WeightDecay);
         using TrainingOptimizer optimizer = options.Optimizer == PretrainOptimizer.Lamb ? new Lamb(groups) : new AdamW(groups);
         var curve = new LossCurve();

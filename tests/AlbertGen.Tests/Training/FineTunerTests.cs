@@ -77,6 +77,30 @@ public class FineTunerTests
     }
 
     [Fact]
+    public async Task Mixed_precision_fine_tuning_learns_the_task_too()
+    {
+        using var dir = new TempDir();
+        var options = new FineTuneOptions
+        {
+            TrainExamples = KingTask(192, 1),
+            EvalExamples = KingTask(64, 2),
+            Config = TrainingFixtures.TinyConfig(),
+            Tokenizer = TrainingFixtures.Tokenizer,
+            OutputDirectory = Path.Combine(dir.Path, "out"),
+            Epochs = 6,
+            BatchSize = 16,
+            LearningRate = 3e-3,
+            WarmupRatio = 0.1,
+            TrainingMatMulDType = ScalarType.BFloat16,
+        };
+        FineTuneResult result = await FineTuner.RunAsync(options);
+
+        Assert.True(result.BestEvaluation!.Metrics["accuracy"] >= 0.9, result.BestEvaluation.ToString());
+        using var model = AlbertForSequenceClassification.FromPretrained(options.OutputDirectory);
+        Assert.Equal(ScalarType.Float32, model.DType); // master weights saved in float32
+    }
+
+    [Fact]
     public async Task Fine_tuning_is_deterministic_for_a_seed()
     {
         using var dir = new TempDir();

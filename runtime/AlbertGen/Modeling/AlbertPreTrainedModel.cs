@@ -87,7 +87,7 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// </summary>
     /// <remarks>
     /// <c>ScalarType.BFloat16</c> (ALBERT was pretrained in bfloat16 on TPUs) makes an AdamW update of albert-base about
-    /// 1.75 times as fast on a CPU with AVX512-BF16; small models gain less (10 % at hidden size 128). Evaluation and
+    /// 1.75 times as fast on a CPU with AVX512-BF16; small models gain less (10–14 % at hidden size 128). Evaluation and
     /// inference are unaffected (see <see cref="MatMulDType"/> for those).
     /// </remarks>
     /// <exception cref="ArgumentException">The value is not a floating-point dtype.</exception>

@@ -298,7 +298,7 @@ internal sealed class BenchmarkRun
             ortBest = Math.Min(ortBest, M(ort, "load_ms"));
         }
 
-        // Each engine in the build that starts it faster: ONNX Runtime's thin managed layer gains nothing from ReadyToRun.
+        // Each engine in the build that starts it faster (which one that is for ONNX Runtime varies from run to run).
         _loadRatio = albertBest / ortBest;
 
         if (published is not null)

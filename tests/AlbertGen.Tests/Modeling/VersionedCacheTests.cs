@@ -94,14 +94,13 @@ public sealed class VersionedCacheTests
         using Tensor a = ones(3), b = ones(2), b2 = ones(2);
         using var cache = new VersionedCache<int, Probe>();
         var maker = new Maker();
-        Probe first = Use(cache, [a, b], maker);
-        Probe replaced = Use(cache, [a, b2], maker);
-        Probe rekeyed = Use(cache, [a, b2], maker, key: 1);
-        Probe fewer = Use(cache, [a], maker, key: 1);
+        Use(cache, [a, b], maker);
+        Use(cache, [a, b2], maker); // a replaced source
+        Use(cache, [a, b2], maker, key: 1); // another key
+        Probe fewer = Use(cache, [a], maker, key: 1); // fewer sources
         Assert.Equal(4, maker.Made.Distinct().Count());
         Assert.Equal([1, 1, 1, 0], maker.Made.Select(p => p.Disposals));
         Assert.Same(fewer, maker.Made[^1]);
-        _ = (first, replaced, rekeyed);
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed class TrainingCommandTests
         Assert.True(code == 0, error);
         Assert.Contains("stopped at step 2 (resumed from 0)", printed);
         Assert.Contains("step 2/4", error);
+        Assert.Matches(@"loss \d+\.\d{4} \(masked lm \d+\.\d{4}, sentence order \d+\.\d{4}\)", error);
 
         (code, printed, error) = await Cli.RunAsync(PretrainArgs(corpus, output, 4));
         Assert.True(code == 0, error);

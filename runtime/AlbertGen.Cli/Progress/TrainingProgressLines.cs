@@ -25,7 +25,13 @@ internal sealed class TrainingProgressLines(TextWriter writer) : IProgress<Train
         _ => $"step {value.Step}/{value.TotalSteps} ({100.0 * value.Step / Math.Max(1, value.TotalSteps):0.0} %)  {Describe(value)}",
     };
 
-    /// <summary>Loss, learning rate and throughput of a training report.</summary>
-    public static string Describe(TrainingProgress value) => string.Create(CultureInfo.InvariantCulture,
-        $"loss {value.Loss:0.0000}  lr {value.LearningRate:0.00e+0}  {value.TokensPerSecond:0} tokens/s");
+    /// <summary>Loss (with its parts, if it has several), learning rate and throughput of a training report.</summary>
+    public static string Describe(TrainingProgress value)
+    {
+        string terms = value.LossTerms is { Count: > 0 } parts
+            ? " (" + string.Join(", ", parts.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key.Replace('_', ' ')} {kv.Value:0.0000}"))) + ")"
+            : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"loss {value.Loss:0.0000}{terms}  lr {value.LearningRate:0.00e+0}  {value.TokensPerSecond:0} tokens/s");
+    }
 }

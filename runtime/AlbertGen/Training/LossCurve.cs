@@ -5,22 +5,29 @@ using ScottPlot;
 namespace AlbertGen.Training;
 
 /// <summary>
-/// The training history of a run: loss and learning rate per logged step and evaluation metrics, written next to the
-/// checkpoint as <c>loss_curve.csv</c> and <c>loss_curve.png</c>.
+/// The training history of a run: loss (and its parts, if it has several) and learning rate per logged step and evaluation
+/// metrics, written next to the checkpoint as <c>loss_curve.csv</c> and <c>loss_curve.png</c>.
 /// </summary>
+/// <remarks>
+/// The CSV has the columns <c>step,kind,loss,learning_rate,metrics</c>. Training rows (<c>kind</c> = <c>train</c>) put the
+/// loss's parts in <c>metrics</c> as <c>name=value</c> pairs separated by <c>;</c>, the way evaluation rows list their metrics.
+/// </remarks>
 public sealed class LossCurve
 {
-    private readonly List<(long Step, double Loss, double LearningRate)> _points = [];
+    private static readonly IReadOnlyDictionary<string, double> NoTerms = new Dictionary<string, double>();
+    private readonly List<LossCurvePoint> _points = [];
     private readonly List<(long Step, EvaluationResult Result)> _evaluations = [];
 
     /// <summary>The logged training points.</summary>
-    public IReadOnlyList<(long Step, double Loss, double LearningRate)> Points => _points;
+    public IReadOnlyList<LossCurvePoint> Points => _points;
 
     /// <summary>Records a training point.</summary>
     /// <param name="step">Update number.</param>
     /// <param name="loss">Mean loss since the previous point.</param>
     /// <param name="learningRate">The learning rate.</param>
-    public void Add(long step, double loss, double learningRate) => _points.Add((step, loss, learningRate));
+    /// <param name="terms">The loss's parts by name (see <see cref="LossCurvePoint.Terms"/>), if it has several.</param>
+    public void Add(long step, double loss, double learningRate, IReadOnlyDictionary<string, double>? terms = null) =>
+        _points.Add(new LossCurvePoint(step, loss, learningRate, terms ?? NoTerms));
 
     /// <summary>Records an evaluation.</summary>
     /// <param name="step">Update number.</param>
@@ -37,8 +44,8 @@ public sealed class LossCurve
             string[] f = line.Split(',');
             if (f.Length >= 3 && f[1] == "train")
             {
-                _points.Add((long.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture),
-                    double.Parse(f[3], CultureInfo.InvariantCulture)));
+                _points.Add(new LossCurvePoint(long.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture),
+                    double.Parse(f[3], CultureInfo.InvariantCulture), f.Length > 4 ? ParseMetrics(f[4]) : NoTerms));
             }
         }
     }
@@ -50,15 +57,14 @@ public sealed class LossCurve
     {
         Directory.CreateDirectory(directory);
         var csv = new StringBuilder("step,kind,loss,learning_rate,metrics\n");
-        foreach ((long step, double loss, double lr) in _points)
+        foreach (LossCurvePoint point in _points)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{step},train,{loss:R},{lr:R},\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{point.Step},train,{point.Loss:R},{point.LearningRate:R},{FormatMetrics(point.Terms)}\n");
         }
 
         foreach ((long step, EvaluationResult result) in _evaluations)
         {
-            string metrics = string.Join(";", result.Metrics.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:R}")));
-            csv.Append(CultureInfo.InvariantCulture, $"{step},eval,,,{metrics}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{step},eval,,,{FormatMetrics(result.Metrics)}\n");
         }
 
         File.WriteAllText(Path.Combine(directory, "loss_curve.csv"), csv.ToString());
@@ -66,14 +72,48 @@ public sealed class LossCurve
         var plot = new Plot();
         if (_points.Count > 0)
         {
-            var line = plot.Add.Scatter(_points.Select(p => (double)p.Step).ToArray(), _points.Select(p => p.Loss).ToArray());
-            line.LegendText = "training loss";
-            line.MarkerSize = _points.Count > 50 ? 0 : 4;
+            double[] steps = _points.Select(p => (double)p.Step).ToArray();
+            AddLine(plot, steps, _points.Select(p => p.Loss).ToArray(), "training loss");
+            string[] terms = _points.SelectMany(p => p.Terms.Keys).Distinct(StringComparer.Ordinal).ToArray();
+            foreach (string term in terms)
+            {
+                AddLine(plot, steps, _points.Select(p => p.Terms.TryGetValue(term, out double v) ? v : double.NaN).ToArray(), term.Replace('_', ' '));
+            }
+
+            if (terms.Length > 0)
+            {
+                plot.ShowLegend();
+            }
         }
 
         plot.Title(title);
         plot.XLabel("update");
         plot.YLabel("loss");
         plot.SavePng(Path.Combine(directory, "loss_curve.png"), 800, 500);
+    }
+
+    private static void AddLine(Plot plot, double[] steps, double[] values, string label)
+    {
+        var line = plot.Add.Scatter(steps, values);
+        line.LegendText = label;
+        line.MarkerSize = steps.Length > 50 ? 0 : 4;
+    }
+
+    private static string FormatMetrics(IEnumerable<KeyValuePair<string, double>> metrics) =>
+        string.Join(";", metrics.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:R}")));
+
+    private static Dictionary<string, double> ParseMetrics(string field)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string pair in field.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                metrics[pair[..equals]] = double.Parse(pair[(equals + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return metrics;
     }
 }

@@ -17,6 +17,12 @@ public static class Pretrainer
     /// <summary>The sub-directory of the output holding the resumable checkpoint.</summary>
     public const string CheckpointFolder = "checkpoint";
 
+    /// <summary>The name of the masked-LM part of the loss in progress reports and <c>loss_curve.csv</c>.</summary>
+    public const string MaskedLmTerm = "masked_lm";
+
+    /// <summary>The name of the sentence-order part of the loss in progress reports and <c>loss_curve.csv</c>.</summary>
+    public const string SentenceOrderTerm = "sentence_order";
+
     /// <summary>Runs pretraining on a background thread.</summary>
     /// <param name="options">The run's settings.</param>
     /// <param name="progress">Receives a report every <see cref="PretrainOptions.LoggingSteps"/> updates and on each checkpoint.</param>
@@ -74,6 +80,8 @@ public static class Pretrainer
         var runClock = Stopwatch.StartNew();
         long runTokens = 0;
         double firstLoss = double.NaN, lastLoss = double.NaN;
+        double maskedLmSum = 0, sentenceOrderSum = 0; // the loss's parts since the last report
+        int termCount = 0;
         while (step < stopAt && !cancellationToken.IsCancellationRequested)
         {
             if (position + options.BatchSize > instances.Count)
@@ -95,6 +103,9 @@ public static class Pretrainer
                 Tensor loss = maskedLm.add(sentenceOrder);
                 loss.backward();
                 lossValue = loss.ToDouble();
+                maskedLmSum += maskedLm.ToDouble();
+                sentenceOrderSum += sentenceOrder.ToDouble();
+                termCount++;
             }
 
             if (options.MaxGradNorm > 0)
@@ -111,10 +122,16 @@ public static class Pretrainer
             if (step % options.LoggingSteps == 0 || step == stopAt)
             {
                 (double meanLoss, double tokensPerSecond) = meter.Take();
+                var terms = new Dictionary<string, double>(StringComparer.Ordinal)
+                {
+                    [MaskedLmTerm] = maskedLmSum / termCount,
+                    [SentenceOrderTerm] = sentenceOrderSum / termCount,
+                };
+                (maskedLmSum, sentenceOrderSum, termCount) = (0, 0, 0);
                 firstLoss = double.IsNaN(firstLoss) ? meanLoss : firstLoss;
                 lastLoss = meanLoss;
-                curve.Add(step, meanLoss, lr);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, step, options.MaxSteps, epoch, meanLoss, lr, tokensPerSecond));
+                curve.Add(step, meanLoss, lr, terms);
+                progress?.Report(new TrainingProgress(TrainingPhase.Training, step, options.MaxSteps, epoch, meanLoss, lr, tokensPerSecond) { LossTerms = terms });
             }
 
             if (step % options.SaveSteps == 0 && step < stopAt)

@@ -30,4 +30,11 @@ public sealed record TrainingProgress(
     double Loss,
     double LearningRate,
     double TokensPerSecond,
-    EvaluationResult? Evaluation = null);
+    EvaluationResult? Evaluation = null)
+{
+    /// <summary>
+    /// The parts of <see cref="Loss"/> by name, each a mean over the same updates, when the loss has several (pretraining:
+    /// <c>masked_lm</c> and <c>sentence_order</c>); otherwise null.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? LossTerms { get; init; }
+}

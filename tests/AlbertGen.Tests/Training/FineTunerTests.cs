@@ -212,10 +212,4 @@ public class FineTunerTests
         Assert.True(result.StoppedEarly);
         Assert.Equal(3, result.Epochs);
     }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

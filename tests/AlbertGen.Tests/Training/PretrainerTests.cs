@@ -48,6 +48,36 @@ public class PretrainerTests
     }
 
     [Fact]
+    public async Task The_loss_curve_and_progress_split_the_loss_into_its_masked_lm_and_sentence_order_parts()
+    {
+        using var dir = new TempDir();
+        string output = Path.Combine(dir.Path, "out");
+        var reports = new List<TrainingProgress>();
+        await Pretrainer.RunAsync(Options(Corpus(dir, 200), output, 10), new SynchronousProgress(reports.Add));
+
+        var curve = new LossCurve();
+        curve.LoadCsv(Path.Combine(output, "loss_curve.csv"));
+        Assert.Equal([5L, 10L], curve.Points.Select(p => p.Step));
+        foreach (LossCurvePoint point in curve.Points)
+        {
+            double maskedLm = point.Terms[Pretrainer.MaskedLmTerm], sentenceOrder = point.Terms[Pretrainer.SentenceOrderTerm];
+            Assert.Equal(point.Loss, maskedLm + sentenceOrder, 1e-4);
+        }
+
+        // An untrained sentence-order head guesses between two orders (≈ ln 2); masked-LM starts near ln(vocabulary).
+        LossCurvePoint first = curve.Points[0];
+        Assert.InRange(first.Terms[Pretrainer.SentenceOrderTerm], 0.4, 1.2);
+        Assert.True(first.Terms[Pretrainer.MaskedLmTerm] > 4, $"masked-LM loss {first.Terms[Pretrainer.MaskedLmTerm]}");
+
+        TrainingProgress[] training = reports.Where(r => r.Phase == TrainingPhase.Training).ToArray();
+        Assert.Equal(curve.Points.Count, training.Length);
+        for (int i = 0; i < training.Length; i++)
+        {
+            Assert.Equal(curve.Points[i].Terms, training[i].LossTerms!);
+        }
+    }
+
+    [Fact]
     public async Task Resuming_from_a_checkpoint_continues_exactly_like_an_uninterrupted_run()
     {
         using var dir = new TempDir();

@@ -43,7 +43,8 @@ internal static class ChildCommands
 
     /// <summary>
     /// <c>rss albertgen|albertgen-bf16|ort</c>: load, run 8×128 twice, report the peak resident set (VmHWM), the resident
-    /// set after loading and at the end, and the end's split into anonymous memory and mapped files (code, models).
+    /// set after loading and at the end, the end's split into anonymous memory and mapped files (code, models), and how much
+    /// of the engine's native libraries (libtorch, or ONNX Runtime) is resident.
     /// </summary>
     public static int Rss(string engine)
     {
@@ -63,7 +64,8 @@ internal static class ChildCommands
             run.Run();
             ChildProcess.Report(("hwm_kib", Machine.StatusKib("VmHWM")), ("rss_kib", Machine.StatusKib("VmRSS")),
                 ("loaded_hwm_kib", loadedHwm), ("loaded_rss_kib", loadedRss),
-                ("anon_kib", Machine.StatusKib("RssAnon")), ("file_kib", Machine.StatusKib("RssFile")));
+                ("anon_kib", Machine.StatusKib("RssAnon")), ("file_kib", Machine.StatusKib("RssFile")),
+                ("engine_code_kib", Machine.MappedFileKib(engine.StartsWith("albertgen", StringComparison.Ordinal) ? ["libtorch", "libc10"] : ["libonnxruntime"])));
         }
 
         return 0;

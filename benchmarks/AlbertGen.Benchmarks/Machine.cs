@@ -57,4 +57,30 @@ internal static class Machine
 
         throw new InvalidOperationException($"/proc/self/status has no {field}.");
     }
+
+    /// <summary>
+    /// Resident KiB of the file mappings whose file name starts with one of <paramref name="prefixes"/>, from
+    /// <c>/proc/self/smaps</c>: how much of a native library's code and read-only data the process has touched.
+    /// </summary>
+    public static long MappedFileKib(params string[] prefixes)
+    {
+        long total = 0;
+        bool counting = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length > 0 && !parts[0].EndsWith(':'))
+            {
+                // A mapping's header: "start-end perms offset dev inode [path]".
+                string name = parts.Length >= 6 ? Path.GetFileName(parts[5]) : "";
+                counting = prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+            }
+            else if (counting && parts.Length >= 2 && parts[0] == "Rss:")
+            {
+                total += long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
+    }
 }

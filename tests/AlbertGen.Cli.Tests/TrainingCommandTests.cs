@@ -37,6 +37,8 @@ public sealed class TrainingCommandTests
         (code, printed, error) = await Cli.RunAsync(PretrainArgs(corpus, output, 4));
         Assert.True(code == 0, error);
         Assert.Contains("finished at step 4 (resumed from 2)", printed);
+        Assert.Matches(@"evaluation: masked-LM accuracy \d+\.\d % \(loss \d+\.\d{3}\), sentence-order accuracy \d+\.\d % \(loss \d+\.\d{3}\)", printed);
+        Assert.Contains("evaluation after epoch", error);
 
         foreach (string file in new[] { "config.json", "model.safetensors", "spiece.model", "loss_curve.csv", "loss_curve.png" })
         {

@@ -26,9 +26,16 @@ internal static class PretrainCommand
         var oneDocument = new Option<bool>("--one-document") { Description = "Treat the whole corpus as one document (blank lines do not end documents)." };
         var restart = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint/ in the output directory." };
         var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
+        var evalInstances = new Option<int>("--eval-instances")
+        {
+            Description = "Sequences to evaluate the model on when the run ends (masked-LM and sentence-order accuracy and loss); 0: no evaluation.",
+            DefaultValueFactory = _ => 512,
+        };
+        var evalCorpus = new Option<string?>("--eval-corpus") { Description = "Held-out text to evaluate on (default: new masks and pairs of the training corpus)." };
         var command = new Command("pretrain", "Pretrain an ALBERT model from raw text (resumes from its last checkpoint).")
         {
             corpus, tokenizer, config, output, steps, stopAfter, batchSize, maxLength, learningRate, warmup, optimizer, saveSteps, seed, oneDocument, restart, bf16,
+            evalInstances, evalCorpus,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,10 +58,19 @@ internal static class PretrainCommand
                 BlankLineSeparatesDocuments = !parse.GetValue(oneDocument),
                 Resume = !parse.GetValue(restart),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
+                EvaluationInstances = parse.GetValue(evalInstances),
+                EvaluationCorpusFile = parse.GetValue(evalCorpus),
             };
             PretrainResult result = await TerminalProgress.TrainAsync(context, "pretraining", progress => Pretrainer.RunAsync(options, progress, cancellationToken));
             await context.Output.WriteLineAsync(
                 $"{(result.Completed ? "finished" : "stopped")} at step {result.Steps} (resumed from {result.ResumedFromStep}); loss {result.FirstLoss:0.000} → {result.LastLoss:0.000}; {result.TokensPerSecond:0} tokens/s; model in {result.OutputDirectory}");
+            if (result.Evaluation is { } evaluation)
+            {
+                IReadOnlyDictionary<string, double> m = evaluation.Metrics;
+                await context.Output.WriteLineAsync(
+                    $"evaluation: masked-LM accuracy {100 * m[PretrainingEvaluation.MaskedLmAccuracy]:0.0} % (loss {m[PretrainingEvaluation.MaskedLmLoss]:0.000}), " +
+                    $"sentence-order accuracy {100 * m[PretrainingEvaluation.SentenceOrderAccuracy]:0.0} % (loss {m[PretrainingEvaluation.SentenceOrderLoss]:0.000})");
+            }
         });
         return command;
     }

@@ -20,7 +20,7 @@ internal sealed class TrainingProgressLines(TextWriter writer) : IProgress<Train
     /// <summary>The line of one report.</summary>
     public static string Format(TrainingProgress value) => value.Phase switch
     {
-        TrainingPhase.Evaluation => $"epoch {value.Epoch + 1}: {value.Evaluation}",
+        TrainingPhase.Evaluation => $"evaluation after epoch {value.Epoch + 1}, step {value.Step}: {value.Evaluation}",
         TrainingPhase.Checkpoint => $"step {value.Step}/{value.TotalSteps}: checkpoint saved",
         _ => $"step {value.Step}/{value.TotalSteps} ({100.0 * value.Step / Math.Max(1, value.TotalSteps):0.0} %)  {Describe(value)}",
     };

@@ -76,18 +76,31 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
     /// <returns>The masked-LM loss and the sentence-order loss (scalars, in the caller's dispose scope).</returns>
     internal (Tensor MaskedLm, Tensor SentenceOrder) PretrainingLosses(AlbertInputs inputs)
     {
-        ArgumentNullException.ThrowIfNull(inputs.Labels);
         ArgumentNullException.ThrowIfNull(inputs.SentenceOrderLabel);
+        using var scope = NewDisposeScope();
+        (Tensor maskedLmLogits, Tensor maskedLmLabels, Tensor sentenceOrderLogits) = PredictAtLabels(inputs);
+        Tensor mlm = Losses.CrossEntropy(maskedLmLogits, maskedLmLabels);
+        Tensor sop = SentenceOrderLoss(sentenceOrderLogits, inputs.SentenceOrderLabel);
+        return (mlm.MoveToOuterDisposeScope(), sop.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The masked-LM logits at the labelled positions only (see <see cref="PretrainingLosses"/>), those positions' labels,
+    /// and the sentence-order logits.
+    /// </summary>
+    /// <param name="inputs">Inputs with <see cref="AlbertInputs.Labels"/>.</param>
+    /// <returns>Logits <c>[P, V]</c> and labels <c>[P]</c> of the P labelled positions, and SOP logits <c>[B, 2]</c> (in the caller's dispose scope).</returns>
+    internal (Tensor MaskedLmLogits, Tensor MaskedLmLabels, Tensor SentenceOrderLogits) PredictAtLabels(AlbertInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs.Labels);
         using var scope = NewDisposeScope();
         AlbertModelOutput body = albert.forward(inputs);
         Tensor labels = inputs.Labels.view(-1);
         Tensor positions = labels.ne(Losses.IgnoreIndex).nonzero().view(-1); // [P]
         Tensor hidden = body.LastHiddenState.view(-1, Config.HiddenSize).index_select(0, positions); // [P, H]
         Tensor predictionLogits = predictions.forward(hidden, WordEmbeddingWeight); // [P, V]
-        Tensor mlm = Losses.CrossEntropy(predictionLogits, labels.index_select(0, positions));
         Tensor sopLogits = sop_classifier.forward(body.PoolerOutput!);
-        Tensor sop = SentenceOrderLoss(sopLogits, inputs.SentenceOrderLabel);
-        return (mlm.MoveToOuterDisposeScope(), sop.MoveToOuterDisposeScope());
+        return (predictionLogits.MoveToOuterDisposeScope(), labels.index_select(0, positions).MoveToOuterDisposeScope(), sopLogits.MoveToOuterDisposeScope());
     }
 
     private Tensor SentenceOrderLoss(Tensor sopLogits, Tensor order) =>

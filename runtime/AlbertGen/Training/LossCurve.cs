@@ -21,6 +21,9 @@ public sealed class LossCurve
     /// <summary>The logged training points.</summary>
     public IReadOnlyList<LossCurvePoint> Points => _points;
 
+    /// <summary>The recorded evaluations, in the order they were made.</summary>
+    public IReadOnlyList<(long Step, EvaluationResult Result)> Evaluations => _evaluations;
+
     /// <summary>Records a training point.</summary>
     /// <param name="step">Update number.</param>
     /// <param name="loss">Mean loss since the previous point.</param>
@@ -34,18 +37,26 @@ public sealed class LossCurve
     /// <param name="result">The metrics.</param>
     public void AddEvaluation(long step, EvaluationResult result) => _evaluations.Add((step, result));
 
-    /// <summary>Replaces the history with points read from a <c>loss_curve.csv</c> (used when a run resumes).</summary>
+    /// <summary>
+    /// Replaces the history with the points and evaluations read from a <c>loss_curve.csv</c> (used when a run resumes). An
+    /// evaluation read back has its first metric as the primary one.
+    /// </summary>
     /// <param name="path">The CSV file written by <see cref="Write"/>.</param>
     public void LoadCsv(string path)
     {
         _points.Clear();
+        _evaluations.Clear();
         foreach (string line in File.ReadLines(path).Skip(1))
         {
             string[] f = line.Split(',');
-            if (f.Length >= 3 && f[1] == "train")
+            if (f.Length >= 4 && f[1] == "train")
             {
                 _points.Add(new LossCurvePoint(long.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture),
                     double.Parse(f[3], CultureInfo.InvariantCulture), f.Length > 4 ? ParseMetrics(f[4]) : NoTerms));
+            }
+            else if (f.Length >= 5 && f[1] == "eval" && ParseMetrics(f[4]) is { Count: > 0 } metrics)
+            {
+                _evaluations.Add((long.Parse(f[0], CultureInfo.InvariantCulture), new EvaluationResult(metrics, metrics.Keys.First())));
             }
         }
     }

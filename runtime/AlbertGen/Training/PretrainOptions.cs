@@ -90,4 +90,15 @@ public sealed record PretrainOptions
     /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>; ALBERT was pretrained in bfloat16).
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
+
+    /// <summary>
+    /// Sequences the model is evaluated on when the run ends (<see cref="PretrainingEvaluation"/>: masked-LM and
+    /// sentence-order accuracy and loss); 0 turns the evaluation off. They are a pass over
+    /// <see cref="EvaluationCorpusFile"/>, or over the training corpus with pairs and masks drawn from a stream training never
+    /// uses (new masks of seen text, not held-out text).
+    /// </summary>
+    public int EvaluationInstances { get; init; } = 512;
+
+    /// <summary>Held-out text to evaluate on (same format as <see cref="CorpusFile"/>); null evaluates on the training corpus.</summary>
+    public string? EvaluationCorpusFile { get; init; }
 }

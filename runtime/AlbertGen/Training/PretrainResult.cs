@@ -8,4 +8,6 @@ namespace AlbertGen.Training;
 /// <param name="LastLoss">Mean loss of the last logged interval.</param>
 /// <param name="TokensPerSecond">Mean throughput of this run (real tokens, forward + backward + update).</param>
 /// <param name="Completed">Whether <see cref="PretrainOptions.MaxSteps"/> was reached.</param>
-public sealed record PretrainResult(string OutputDirectory, long Steps, long ResumedFromStep, double FirstLoss, double LastLoss, double TokensPerSecond, bool Completed);
+/// <param name="Evaluation">The evaluation at the end of the run (<see cref="PretrainingEvaluation"/>), or null when it was off or the run was cancelled.</param>
+public sealed record PretrainResult(
+    string OutputDirectory, long Steps, long ResumedFromStep, double FirstLoss, double LastLoss, double TokensPerSecond, bool Completed, EvaluationResult? Evaluation = null);

@@ -17,6 +17,8 @@ public static class Pretrainer
     /// <summary>The sub-directory of the output holding the resumable checkpoint.</summary>
     public const string CheckpointFolder = "checkpoint";
 
+    private const int EvaluationPass = -1;
+
     /// <summary>The name of the masked-LM part of the loss in progress reports and <c>loss_curve.csv</c>.</summary>
     public const string MaskedLmTerm = "masked_lm";
 
@@ -47,6 +49,9 @@ public static class Pretrainer
         Validate(options);
         var tokenizer = options.Tokenizer;
         PretrainingCorpus corpus = PretrainingCorpus.FromFile(options.CorpusFile, tokenizer, options.BlankLineSeparatesDocuments);
+        PretrainingCorpus evaluationCorpus = options.EvaluationCorpusFile is { } heldOut // read now: a bad file fails before training, not after
+            ? PretrainingCorpus.FromFile(heldOut, tokenizer, options.BlankLineSeparatesDocuments)
+            : corpus;
         var masking = new NgramMasking(
             options.Config.VocabSize,
             tokenizer.MaskTokenId,
@@ -141,13 +146,21 @@ public static class Pretrainer
             }
         }
 
+        double runTokensPerSecond = runTokens / Math.Max(1e-9, runClock.Elapsed.TotalSeconds); // training only, not the evaluation
+        EvaluationResult? evaluation = null;
+        if (options.EvaluationInstances > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            evaluation = PretrainingEvaluation.Evaluate(model, EvaluationInstances(options, pairs, evaluationCorpus), options.BatchSize, tokenizer.PadTokenId);
+            curve.AddEvaluation(step, evaluation);
+            progress?.Report(new TrainingProgress(TrainingPhase.Evaluation, step, options.MaxSteps, epoch, lastLoss, 0, 0, evaluation));
+        }
+
         SaveCheckpoint(checkpoint, model, optimizer, curve, state with { Step = step, Epoch = epoch, Position = position });
         model.Save(options.OutputDirectory);
         tokenizer.SaveVocabulary(options.OutputDirectory);
         curve.Write(options.OutputDirectory, "ALBERT pretraining (MLM + SOP)");
         progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, step, options.MaxSteps, epoch, lastLoss, 0, 0));
-        return new PretrainResult(options.OutputDirectory, step, resumedFrom, firstLoss, lastLoss,
-            runTokens / Math.Max(1e-9, runClock.Elapsed.TotalSeconds), step >= options.MaxSteps);
+        return new PretrainResult(options.OutputDirectory, step, resumedFrom, firstLoss, lastLoss, runTokensPerSecond, step >= options.MaxSteps, evaluation);
     }
 
     /// <summary>Pads instances into <c>[B, S]</c> inputs with labels (-100 on padding) and sentence-order labels; tensors belong to the current dispose scope.</summary>
@@ -185,6 +198,21 @@ public static class Pretrainer
             SentenceOrderLabel = tensor(rows.Select(r => (long)r.SentenceOrderLabel).ToArray()),
         };
         return (inputs, tokens);
+    }
+
+    /// <summary>
+    /// The evaluation's instances: the first <see cref="PretrainOptions.EvaluationInstances"/> of pass −1 over the evaluation
+    /// corpus, a stream of pairs and masks that training (passes 0, 1, …) never draws.
+    /// </summary>
+    private static List<PretrainingInstance> EvaluationInstances(PretrainOptions options, SentenceOrderPairs pairs, PretrainingCorpus corpus)
+    {
+        List<PretrainingInstance> instances = pairs.CreateEpoch(corpus, options.Seed, EvaluationPass);
+        if (instances.Count == 0)
+        {
+            throw new TrainingDataException(new SourceLocation(options.EvaluationCorpusFile ?? options.CorpusFile, 1), "the evaluation corpus gives no sequences.");
+        }
+
+        return instances.Take(options.EvaluationInstances).ToList();
     }
 
     private static List<PretrainingInstance> CreateEpoch(SentenceOrderPairs pairs, PretrainingCorpus corpus, PretrainOptions options, int epoch)
@@ -245,6 +273,11 @@ public static class Pretrainer
         if (o.BatchSize < 1 || o.MaxSteps < 1 || o.LoggingSteps < 1 || o.SaveSteps < 1)
         {
             throw new ArgumentException("BatchSize, MaxSteps, LoggingSteps and SaveSteps must be at least 1.", nameof(o));
+        }
+
+        if (o.EvaluationInstances < 0)
+        {
+            throw new ArgumentException($"EvaluationInstances must be 0 (no evaluation) or more, not {o.EvaluationInstances}.", nameof(o));
         }
     }
 }

@@ -45,6 +45,37 @@ public class PretrainerTests
 
         using var model = AlbertGen.Modeling.AlbertForPreTraining.FromPretrained(output);
         Assert.Equal("AlbertForPreTraining", model.HuggingFaceClassName);
+
+        // The run ends with an evaluation, also written to the loss curve.
+        EvaluationResult evaluation = Assert.IsType<EvaluationResult>(result.Evaluation);
+        Assert.Equal(
+            [PretrainingEvaluation.MaskedLmAccuracy, PretrainingEvaluation.MaskedLmLoss, PretrainingEvaluation.SentenceOrderAccuracy, PretrainingEvaluation.SentenceOrderLoss],
+            evaluation.Metrics.Keys);
+        Assert.InRange(evaluation.Metrics[PretrainingEvaluation.MaskedLmAccuracy], 0.0, 1.0);
+        var curve = new LossCurve();
+        curve.LoadCsv(Path.Combine(output, "loss_curve.csv"));
+        (long step, EvaluationResult written) = Assert.Single(curve.Evaluations);
+        Assert.Equal(40, step);
+        Assert.Equal(evaluation.Metrics[PretrainingEvaluation.MaskedLmLoss], written.Metrics[PretrainingEvaluation.MaskedLmLoss]);
+    }
+
+    [Fact]
+    public async Task Evaluation_can_be_turned_off_or_read_from_held_out_text_which_is_checked_before_training()
+    {
+        using var dir = new TempDir();
+        string corpus = Corpus(dir, 120);
+        PretrainResult off = await Pretrainer.RunAsync(Options(corpus, Path.Combine(dir.Path, "off"), 2) with { EvaluationInstances = 0 });
+        Assert.Null(off.Evaluation);
+        Assert.DoesNotContain(",eval,", File.ReadAllText(Path.Combine(dir.Path, "off", "loss_curve.csv")));
+
+        string heldOut = dir.File("held-out.txt", string.Join('\n', File.ReadLines(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt")).Skip(5000).Take(60)) + "\n");
+        PretrainResult onHeldOut = await Pretrainer.RunAsync(Options(corpus, Path.Combine(dir.Path, "held"), 2) with { EvaluationCorpusFile = heldOut, EvaluationInstances = 3 });
+        PretrainResult onTraining = await Pretrainer.RunAsync(Options(corpus, Path.Combine(dir.Path, "train"), 2) with { EvaluationInstances = 3 });
+        Assert.NotEqual(onTraining.Evaluation!.Metrics[PretrainingEvaluation.MaskedLmLoss], onHeldOut.Evaluation!.Metrics[PretrainingEvaluation.MaskedLmLoss]);
+
+        string missingOutput = Path.Combine(dir.Path, "missing");
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Pretrainer.RunAsync(Options(corpus, missingOutput, 2) with { EvaluationCorpusFile = Path.Combine(dir.Path, "nope.txt") }));
+        Assert.False(Directory.Exists(Path.Combine(missingOutput, Pretrainer.CheckpointFolder)));
     }
 
     [Fact]

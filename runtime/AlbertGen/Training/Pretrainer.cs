@@ -49,9 +49,6 @@ public static class Pretrainer
         Validate(options);
         var tokenizer = options.Tokenizer;
         PretrainingCorpus corpus = PretrainingCorpus.FromFile(options.CorpusFile, tokenizer, options.BlankLineSeparatesDocuments);
-        PretrainingCorpus evaluationCorpus = options.EvaluationCorpusFile is { } heldOut // read now: a bad file fails before training, not after
-            ? PretrainingCorpus.FromFile(heldOut, tokenizer, options.BlankLineSeparatesDocuments)
-            : corpus;
         var masking = new NgramMasking(
             options.Config.VocabSize,
             tokenizer.MaskTokenId,
@@ -60,6 +57,7 @@ public static class Pretrainer
             options.MaxPredictionsPerSequence,
             options.MaxNgram);
         var pairs = new SentenceOrderPairs(options.MaxSequenceLength, tokenizer.ClsTokenId, tokenizer.SepTokenId, masking, options.ShortSequenceProbability);
+        List<PretrainingInstance>? evaluationInstances = options.EvaluationInstances > 0 ? EvaluationInstances(options, pairs, corpus) : null; // a bad file fails now, not after training
 
         torch.manual_seed(options.Seed);
         using var model = new AlbertForPreTraining(options.Config);
@@ -148,9 +146,9 @@ public static class Pretrainer
 
         double runTokensPerSecond = runTokens / Math.Max(1e-9, runClock.Elapsed.TotalSeconds); // training only, not the evaluation
         EvaluationResult? evaluation = null;
-        if (options.EvaluationInstances > 0 && !cancellationToken.IsCancellationRequested)
+        if (evaluationInstances is not null && !cancellationToken.IsCancellationRequested)
         {
-            evaluation = PretrainingEvaluation.Evaluate(model, EvaluationInstances(options, pairs, evaluationCorpus), options.BatchSize, tokenizer.PadTokenId);
+            evaluation = PretrainingEvaluation.Evaluate(model, evaluationInstances, options.BatchSize, tokenizer.PadTokenId);
             curve.AddEvaluation(step, evaluation);
             progress?.Report(new TrainingProgress(TrainingPhase.Evaluation, step, options.MaxSteps, epoch, lastLoss, 0, 0, evaluation));
         }
@@ -201,11 +199,15 @@ public static class Pretrainer
     }
 
     /// <summary>
-    /// The evaluation's instances: the first <see cref="PretrainOptions.EvaluationInstances"/> of pass −1 over the evaluation
-    /// corpus, a stream of pairs and masks that training (passes 0, 1, …) never draws.
+    /// The evaluation's instances: the first <see cref="PretrainOptions.EvaluationInstances"/> of pass −1 over the held-out
+    /// corpus if there is one, else over the training corpus; pass −1 is a stream of pairs and masks that training
+    /// (passes 0, 1, …) never draws.
     /// </summary>
-    private static List<PretrainingInstance> EvaluationInstances(PretrainOptions options, SentenceOrderPairs pairs, PretrainingCorpus corpus)
+    private static List<PretrainingInstance> EvaluationInstances(PretrainOptions options, SentenceOrderPairs pairs, PretrainingCorpus trainingCorpus)
     {
+        PretrainingCorpus corpus = options.EvaluationCorpusFile is { } heldOut
+            ? PretrainingCorpus.FromFile(heldOut, options.Tokenizer, options.BlankLineSeparatesDocuments)
+            : trainingCorpus;
         List<PretrainingInstance> instances = pairs.CreateEpoch(corpus, options.Seed, EvaluationPass);
         if (instances.Count == 0)
         {

@@ -76,6 +76,12 @@ public class PretrainerTests
         string missingOutput = Path.Combine(dir.Path, "missing");
         await Assert.ThrowsAsync<FileNotFoundException>(() => Pretrainer.RunAsync(Options(corpus, missingOutput, 2) with { EvaluationCorpusFile = Path.Combine(dir.Path, "nope.txt") }));
         Assert.False(Directory.Exists(Path.Combine(missingOutput, Pretrainer.CheckpointFolder)));
+
+        string emptyOutput = Path.Combine(dir.Path, "empty");
+        string empty = dir.File("empty.txt", "\n\n");
+        var e = await Assert.ThrowsAsync<TrainingDataException>(() => Pretrainer.RunAsync(Options(corpus, emptyOutput, 2) with { EvaluationCorpusFile = empty }));
+        Assert.Contains("empty.txt", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(emptyOutput, Pretrainer.CheckpointFolder)));
     }
 
     [Fact]

@@ -11,7 +11,14 @@ internal static class CliErrors
             e = aggregate.InnerExceptions[0];
         }
 
-        string message = e.Message.ReplaceLineEndings(" ").Trim();
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } parameter })
+        {
+            // The name of a library method's parameter means nothing on the command line.
+            message = message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal);
+        }
+
+        message = message.ReplaceLineEndings(" ").Trim();
         return IsInputError(e) ? message : $"internal error ({e.GetType().Name}): {message}";
     }
 

@@ -71,6 +71,26 @@ public sealed class TrainingCommandTests
     }
 
     [Fact]
+    public async Task Sequence_length_defaults_to_what_the_config_has_positions_for_and_bad_settings_name_the_setting()
+    {
+        string corpus = Corpus();
+        string shakespeare = Path.Combine(AppContext.BaseDirectory, "default-model"); // models/shakespeare, copied beside the command line
+        string root = Directory.CreateTempSubdirectory("albertgen-pretrain-positions-").FullName;
+        string[] common = ["pretrain", "--corpus", corpus, "--tokenizer", Path.Combine(shakespeare, "spiece.model"), "--config", Path.Combine(shakespeare, "config.json"),
+            "--steps", "1", "--batch-size", "2", "--eval-instances", "4"];
+
+        // The config has 64 positions; the default of 128 tokens would not fit.
+        var (code, printed, error) = await Cli.RunAsync([.. common, "--output", Path.Combine(root, "ok")]);
+        Assert.True(code == 0, error);
+        Assert.Contains("finished at step 1", printed);
+
+        (code, _, error) = await Cli.RunAsync([.. common, "--output", Path.Combine(root, "bad"), "--max-seq-length", "65"]);
+        Assert.Equal(1, code);
+        Assert.Contains("MaxSequenceLength 65 exceeds the config's max_position_embeddings 64", error);
+        Assert.DoesNotContain("(Parameter", error);
+    }
+
+    [Fact]
     public async Task Fine_tuning_turns_string_labels_into_id2label()
     {
         string train = Cli.TempFile("train.jsonl");

@@ -8,6 +8,8 @@ namespace AlbertGen.Cli.Commands;
 /// <summary><c>albertgen pretrain</c>: ALBERT's pre-training recipe (masked n-grams + sentence order) on raw text.</summary>
 internal static class PretrainCommand
 {
+    private const int DefaultMaxSequenceLength = 128;
+
     public static Command Create(CliContext context)
     {
         var corpus = new Option<string>("--corpus") { Description = "Raw text file: one sentence or line per line.", Required = true };
@@ -17,7 +19,7 @@ internal static class PretrainCommand
         var steps = new Option<int>("--steps") { Description = "Optimizer updates of the whole run.", DefaultValueFactory = _ => 2000 };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many updates (the schedule keeps --steps); run again to resume." };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per update.", DefaultValueFactory = _ => 32 };
-        var maxLength = new Option<int>("--max-seq-length") { Description = "Tokens per sequence, [CLS] and [SEP]s included.", DefaultValueFactory = _ => 128 };
+        var maxLength = new Option<int?>("--max-seq-length") { Description = "Tokens per sequence, [CLS] and [SEP]s included (default: 128, or the config's max_position_embeddings if smaller)." };
         var learningRate = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 2e-3 };
         var warmup = new Option<int>("--warmup-steps") { Description = "Linear warm-up updates.", DefaultValueFactory = _ => 100 };
         var optimizer = new Option<PretrainOptimizer>("--optimizer") { Description = "LAMB (ALBERT's) or AdamW.", DefaultValueFactory = _ => PretrainOptimizer.Lamb };
@@ -49,7 +51,7 @@ internal static class PretrainCommand
                 MaxSteps = parse.GetValue(steps),
                 StopAfterStep = parse.GetValue(stopAfter),
                 BatchSize = parse.GetValue(batchSize),
-                MaxSequenceLength = parse.GetValue(maxLength),
+                MaxSequenceLength = parse.GetValue(maxLength) ?? Math.Min(DefaultMaxSequenceLength, modelConfig.MaxPositionEmbeddings),
                 LearningRate = parse.GetValue(learningRate),
                 WarmupSteps = parse.GetValue(warmup),
                 Optimizer = parse.GetValue(optimizer),

@@ -185,31 +185,31 @@ public static class FineTuner
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "Unknown task."),
     };
 
-    private static void Validate(FineTuneOptions o)
+    private static void Validate(FineTuneOptions options)
     {
-        if (o.TrainFile is null && (o.TrainExamples is null || o.TrainExamples.Count == 0))
+        if (options.TrainFile is null && (options.TrainExamples is null || options.TrainExamples.Count == 0))
         {
-            throw new ArgumentException("No training data: set TrainFile or TrainExamples.", nameof(o));
+            throw new ArgumentException("No training data: set TrainFile or TrainExamples.", nameof(options));
         }
 
-        if (o.ModelDirectory is null && o.Config is null)
+        if (options.ModelDirectory is null && options.Config is null)
         {
-            throw new ArgumentException("No model: set ModelDirectory (a pretrained checkpoint) or Config (train from scratch).", nameof(o));
+            throw new ArgumentException("No model: set ModelDirectory (a pretrained checkpoint) or Config (train from scratch).", nameof(options));
         }
 
-        if (o.ModelDirectory is null && o.Tokenizer is null)
+        if (options.ModelDirectory is null && options.Tokenizer is null)
         {
-            throw new ArgumentException("No tokenizer: set Tokenizer, or ModelDirectory holding spiece.model.", nameof(o));
+            throw new ArgumentException("No tokenizer: set Tokenizer, or ModelDirectory holding spiece.model.", nameof(options));
         }
 
-        if (o.Epochs < 1 || o.BatchSize < 1 || o.EvalBatchSize < 1 || o.GradientAccumulationSteps < 1 || o.LoggingSteps < 1)
+        if (options.Epochs < 1 || options.BatchSize < 1 || options.EvalBatchSize < 1 || options.GradientAccumulationSteps < 1 || options.LoggingSteps < 1)
         {
-            throw new ArgumentException("Epochs, BatchSize, EvalBatchSize, GradientAccumulationSteps and LoggingSteps must be at least 1.", nameof(o));
+            throw new ArgumentException("Epochs, BatchSize, EvalBatchSize, GradientAccumulationSteps and LoggingSteps must be at least 1.", nameof(options));
         }
 
-        if (o.MaxSequenceLength < 8)
+        if (options.MaxSequenceLength < 8)
         {
-            throw new ArgumentException($"MaxSequenceLength {o.MaxSequenceLength} is too short; use at least 8.", nameof(o));
+            throw new ArgumentException($"MaxSequenceLength {options.MaxSequenceLength} is too short; use at least 8.", nameof(options));
         }
     }
 }

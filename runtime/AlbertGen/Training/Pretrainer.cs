@@ -260,26 +260,26 @@ public static class Pretrainer
         state.Write(Path.Combine(checkpoint, "trainer_state.json")); // last: its presence marks a complete checkpoint
     }
 
-    private static void Validate(PretrainOptions o)
+    private static void Validate(PretrainOptions options)
     {
-        if (o.Config.VocabSize < o.Tokenizer.VocabularySize)
+        if (options.Config.VocabSize < options.Tokenizer.VocabularySize)
         {
-            throw new ArgumentException($"The config's vocab_size {o.Config.VocabSize} is smaller than the tokenizer's {o.Tokenizer.VocabularySize} pieces.", nameof(o));
+            throw new ArgumentException($"The config's vocab_size {options.Config.VocabSize} is smaller than the tokenizer's {options.Tokenizer.VocabularySize} pieces.", nameof(options));
         }
 
-        if (o.MaxSequenceLength > o.Config.MaxPositionEmbeddings)
+        if (options.MaxSequenceLength > options.Config.MaxPositionEmbeddings)
         {
-            throw new ArgumentException($"MaxSequenceLength {o.MaxSequenceLength} exceeds the config's max_position_embeddings {o.Config.MaxPositionEmbeddings}.", nameof(o));
+            throw new ArgumentException($"MaxSequenceLength {options.MaxSequenceLength} exceeds the config's max_position_embeddings {options.Config.MaxPositionEmbeddings}.", nameof(options));
         }
 
-        if (o.BatchSize < 1 || o.MaxSteps < 1 || o.LoggingSteps < 1 || o.SaveSteps < 1)
+        if (options.BatchSize < 1 || options.MaxSteps < 1 || options.LoggingSteps < 1 || options.SaveSteps < 1)
         {
-            throw new ArgumentException("BatchSize, MaxSteps, LoggingSteps and SaveSteps must be at least 1.", nameof(o));
+            throw new ArgumentException("BatchSize, MaxSteps, LoggingSteps and SaveSteps must be at least 1.", nameof(options));
         }
 
-        if (o.EvaluationInstances < 0)
+        if (options.EvaluationInstances < 0)
         {
-            throw new ArgumentException($"EvaluationInstances must be 0 (no evaluation) or more, not {o.EvaluationInstances}.", nameof(o));
+            throw new ArgumentException($"EvaluationInstances must be 0 (no evaluation) or more, not {options.EvaluationInstances}.", nameof(options));
         }
     }
 }

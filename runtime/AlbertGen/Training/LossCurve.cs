@@ -93,7 +93,7 @@ public sealed class LossCurve
 
             if (terms.Length > 0)
             {
-                plot.ShowLegend();
+                plot.ShowLegend(Alignment.UpperRight); // losses fall, so the upper right stays clear
             }
         }
 

@@ -8,8 +8,6 @@ namespace AlbertGen.Cli.Commands;
 /// <summary><c>albertgen pretrain</c>: ALBERT's pre-training recipe (masked n-grams + sentence order) on raw text.</summary>
 internal static class PretrainCommand
 {
-    private const int DefaultMaxSequenceLength = 128;
-
     public static Command Create(CliContext context)
     {
         var corpus = new Option<string>("--corpus") { Description = "Raw text file: one sentence or line per line.", Required = true };
@@ -51,7 +49,7 @@ internal static class PretrainCommand
                 MaxSteps = parse.GetValue(steps),
                 StopAfterStep = parse.GetValue(stopAfter),
                 BatchSize = parse.GetValue(batchSize),
-                MaxSequenceLength = parse.GetValue(maxLength) ?? Math.Min(DefaultMaxSequenceLength, modelConfig.MaxPositionEmbeddings),
+                MaxSequenceLength = parse.GetValue(maxLength) ?? Math.Min(PretrainOptions.DefaultMaxSequenceLength, modelConfig.MaxPositionEmbeddings),
                 LearningRate = parse.GetValue(learningRate),
                 WarmupSteps = parse.GetValue(warmup),
                 Optimizer = parse.GetValue(optimizer),

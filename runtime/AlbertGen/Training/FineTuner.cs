@@ -109,7 +109,7 @@ public static class FineTuner
                 optimizer.ZeroGrad();
                 if (optimizer.StepCount % options.LoggingSteps == 0 || optimizer.StepCount == totalSteps)
                 {
-                    (double meanLoss, double tokensPerSecond) = meter.Take();
+                    (double meanLoss, double tokensPerSecond, _) = meter.Take();
                     curve.Add(optimizer.StepCount, meanLoss, lr);
                     progress?.Report(new TrainingProgress(TrainingPhase.Training, optimizer.StepCount, totalSteps, epoch, meanLoss, lr, tokensPerSecond));
                 }

@@ -30,8 +30,11 @@ public sealed record PretrainOptions
     /// <summary>Output directory: the final model (HuggingFace layout), loss curve, and <c>checkpoint/</c> for resuming.</summary>
     public required string OutputDirectory { get; init; }
 
+    /// <summary>The default of <see cref="MaxSequenceLength"/>.</summary>
+    public const int DefaultMaxSequenceLength = 128;
+
     /// <summary>Sequence length including <c>[CLS]</c> and two <c>[SEP]</c>.</summary>
-    public int MaxSequenceLength { get; init; } = 128;
+    public int MaxSequenceLength { get; init; } = DefaultMaxSequenceLength;
 
     /// <summary>Probability of a shorter target length per document (ALBERT: 0.1).</summary>
     public double ShortSequenceProbability { get; init; } = 0.1;

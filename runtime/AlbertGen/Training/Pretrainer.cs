@@ -83,8 +83,6 @@ public static class Pretrainer
         var runClock = Stopwatch.StartNew();
         long runTokens = 0;
         double firstLoss = double.NaN, lastLoss = double.NaN;
-        double maskedLmSum = 0, sentenceOrderSum = 0; // the loss's parts since the last report
-        int termCount = 0;
         while (step < stopAt && !cancellationToken.IsCancellationRequested)
         {
             if (position + options.BatchSize > instances.Count)
@@ -97,7 +95,7 @@ public static class Pretrainer
             List<PretrainingInstance> rows = instances.GetRange(position, options.BatchSize);
             position += options.BatchSize;
             torch.manual_seed(unchecked((options.Seed * 1_000_003L) + step)); // dropout of this update, independent of history
-            double lossValue;
+            double lossValue, maskedLmValue, sentenceOrderValue;
             long tokens;
             using (var scope = NewDisposeScope())
             {
@@ -106,9 +104,8 @@ public static class Pretrainer
                 Tensor loss = maskedLm.add(sentenceOrder);
                 loss.backward();
                 lossValue = loss.ToDouble();
-                maskedLmSum += maskedLm.ToDouble();
-                sentenceOrderSum += sentenceOrder.ToDouble();
-                termCount++;
+                maskedLmValue = maskedLm.ToDouble();
+                sentenceOrderValue = sentenceOrder.ToDouble();
             }
 
             if (options.MaxGradNorm > 0)
@@ -120,17 +117,11 @@ public static class Pretrainer
             optimizer.Step(lr);
             optimizer.ZeroGrad();
             step++;
-            meter.Add(lossValue, tokens);
+            meter.Add(lossValue, tokens, (MaskedLmTerm, maskedLmValue), (SentenceOrderTerm, sentenceOrderValue));
             runTokens += tokens;
             if (step % options.LoggingSteps == 0 || step == stopAt)
             {
-                (double meanLoss, double tokensPerSecond) = meter.Take();
-                var terms = new Dictionary<string, double>(StringComparer.Ordinal)
-                {
-                    [MaskedLmTerm] = maskedLmSum / termCount,
-                    [SentenceOrderTerm] = sentenceOrderSum / termCount,
-                };
-                (maskedLmSum, sentenceOrderSum, termCount) = (0, 0, 0);
+                (double meanLoss, double tokensPerSecond, IReadOnlyDictionary<string, double>? terms) = meter.Take();
                 firstLoss = double.IsNaN(firstLoss) ? meanLoss : firstLoss;
                 lastLoss = meanLoss;
                 curve.Add(step, meanLoss, lr, terms);

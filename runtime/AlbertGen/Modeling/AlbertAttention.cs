@@ -62,8 +62,8 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <summary>Whether inference can use the fused Q/K/V projection (the parameters are still rows of the fused tensors).</summary>
     internal bool HasFusedProjection => _fused is { } f && f.IsTiedTo(query, key, value);
 
-    /// <summary>Whether <see cref="PreparedForward"/> can run this block (fused projection, absolute positions).</summary>
-    internal bool SupportsPreparedForward => HasFusedProjection && distance_embedding is null;
+    /// <summary>Whether <see cref="PreparedForward"/> can run this block (the Q/K/V projection is fused).</summary>
+    internal bool SupportsPreparedForward => HasFusedProjection;
 
     /// <summary>The fused Q/K/V projection and the output projection prepared for inference in <paramref name="dtype"/>.</summary>
     internal (PreparedLinear Qkv, PreparedLinear Dense) PrepareWeights(ScalarType dtype, bool pack)
@@ -79,19 +79,29 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <param name="hidden">Hidden states <c>[B, S, H]</c> in the model's dtype.</param>
     /// <param name="mask">Additive mask in the products' dtype, or null.</param>
     /// <param name="weights">This layer's prepared products.</param>
+    /// <remarks>
+    /// With relative positions the kernel gets <c>mask + relative scores</c> as its additive mask: HuggingFace adds the
+    /// relative scores after the mask and unscaled, and the kernel adds its mask after scaling <c>q·kᵀ</c>, so the sum is
+    /// the same.
+    /// </remarks>
     internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights weights)
     {
         long batch = hidden.shape[0], seq = hidden.shape[1];
         Tensor context;
-        using (Tensor input = hidden.to(weights.Qkv.DType))
-        using (Tensor qkv = weights.Qkv.Forward(input)) // [B, S, 3·A]
-        using (Tensor split = qkv.view(batch, seq, 3, _heads, _headSize))
-        using (Tensor heads = split.permute(2, 0, 3, 1, 4)) // [3, B, heads, S, d]
-        using (Tensor q = heads[0])
-        using (Tensor k = heads[1])
-        using (Tensor v = heads[2])
+        using (var scope = NewDisposeScope())
         {
-            context = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false); // [B, heads, S, d]
+            Tensor input = hidden.to(weights.Qkv.DType);
+            Tensor heads = weights.Qkv.Forward(input).view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4); // [3, B, heads, S, d]
+            Tensor q = heads[0], k = heads[1], v = heads[2];
+            Tensor? scoresMask = mask;
+            if (distance_embedding is not null)
+            {
+                Tensor relative = RelativeScores(q, k, seq); // [B, heads, S, S]
+                scoresMask = mask is null ? relative : relative.add_(mask);
+            }
+
+            context = nn.functional.scaled_dot_product_attention(q, k, v, scoresMask, 0.0, false) // [B, heads, S, d]
+                .MoveToOuterDisposeScope();
         }
 
         Tensor projected;

@@ -65,8 +65,8 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// and those stay in float32. Outputs have the model's dtype.
     /// </para>
     /// <para>
-    /// Applies to inference only (eval mode, gradients off); with gradients on, attention maps or a head mask asked for,
-    /// or relative position embeddings, the pass runs in <see cref="DType"/>. The low-precision copies of the matrices are
+    /// Applies to inference only (eval mode, gradients off); with gradients on, or attention maps or a head mask asked for,
+    /// the pass runs in <see cref="DType"/>. The low-precision copies of the matrices are
     /// made by the first pass and kept until a parameter changes (replaced, or changed in place: libtorch's version counter
     /// tells), so they never go stale; parameters made under <c>inference_mode</c> have no version counter and get new
     /// copies every pass. Set it before running the model from several threads.

@@ -133,7 +133,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
     /// <summary>
     /// The dtype of the products of a prepared inference pass: <see cref="MatMulDType"/> when it differs from the model's,
-    /// otherwise the model's; null when a layer cannot run prepared (relative positions, Q/K/V not fused), and the general
+    /// otherwise the model's; null when a layer cannot run prepared (Q/K/V not fused, or no FFN biases), and the general
     /// path runs.
     /// </summary>
     private ScalarType? PreparedDType(Tensor embeddings)

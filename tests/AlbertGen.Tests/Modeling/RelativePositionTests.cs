@@ -152,6 +152,53 @@ public sealed class RelativePositionTests
         TensorAssert.Close(before.LastHiddenState, after.LastHiddenState, "absolute table must be unused", atol: 0, rtol: 0);
     }
 
+    [Theory]
+    [InlineData(PositionEmbeddingType.RelativeKey)]
+    [InlineData(PositionEmbeddingType.RelativeKeyQuery)]
+    public void Inference_runs_the_fused_kernel_and_agrees_with_the_formula_path(PositionEmbeddingType type)
+    {
+        manual_seed(11);
+        using var model = new AlbertModel(TinyModels.Config(positions: type));
+        model.eval();
+        using (no_grad())
+        {
+            foreach ((string name, Parameter p) in model.named_parameters())
+            {
+                if (name.Contains("distance_embedding", StringComparison.Ordinal))
+                {
+                    p.normal_(0, 0.5); // large enough that the relative scores decide where each position attends
+                }
+            }
+        }
+
+        using Tensor ids = tensor(new long[] { 2, 9, 14, 21, 3, 0, 2, 30, 7, 3, 0, 0 }).view(2, 6);
+        using Tensor mask = ids.ne(0).to(ScalarType.Int64);
+        using var inference = inference_mode();
+        using AlbertModelOutput fused = model.forward(new AlbertInputs { InputIds = ids, AttentionMask = mask });
+        using AlbertModelOutput formula = model.forward(new AlbertInputs { InputIds = ids, AttentionMask = mask, OutputAttentions = true });
+
+        Assert.True(model.Encoder.Preparations > 0, "the prepared (fused-kernel) pass did not run");
+        TensorAssert.Close(formula.LastHiddenState, fused.LastHiddenState, $"{type} fused against formula", atol: 1e-5, rtol: 1e-5);
+    }
+
+    [Fact]
+    public void Bfloat16_products_apply_to_relative_models()
+    {
+        manual_seed(12);
+        using var model = new AlbertModel(TinyModels.Config(positions: PositionEmbeddingType.RelativeKeyQuery, hidden: 48, heads: 4, intermediate: 96));
+        model.eval();
+        using Tensor ids = tensor(new long[] { 2, 9, 14, 21, 33, 3 }).view(1, 6);
+        using var inference = inference_mode();
+        using AlbertModelOutput exact = model.forward(new AlbertInputs { InputIds = ids });
+        model.MatMulDType = ScalarType.BFloat16;
+        using AlbertModelOutput mixed = model.forward(new AlbertInputs { InputIds = ids });
+
+        Assert.Equal(ScalarType.Float32, mixed.LastHiddenState.dtype);
+        using Tensor difference = exact.LastHiddenState.sub(mixed.LastHiddenState).abs().max();
+        float error = difference.item<float>();
+        Assert.True(error > 1e-5 && error < 0.1, $"bfloat16 products should move the output a little, not {error}");
+    }
+
     [Fact]
     public void Absolute_models_have_no_distance_table()
     {

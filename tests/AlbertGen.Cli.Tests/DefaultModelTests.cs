@@ -10,6 +10,12 @@ namespace AlbertGen.Cli.Tests;
 /// <summary>Without <c>--model</c>, commands use the default model shipped beside the command line (models/shakespeare).</summary>
 public sealed class DefaultModelTests(ITestOutputHelper log)
 {
+    /// <summary>The line the README's main command completes.</summary>
+    private const string MainJobLine = "But, soft! what light through yonder [MASK] breaks?";
+
+    /// <summary>How many of <see cref="FamousLines"/> the shipped model has in its top 5 (the previous weights: 1).</summary>
+    private const int MinimumTopFive = 4;
+
     [Fact]
     public async Task Info_without_a_model_describes_the_shipped_default_model()
     {
@@ -25,14 +31,14 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     [Fact]
     public async Task Fill_mask_without_a_model_runs_the_main_job()
     {
-        var (code, output, error) = await Cli.RunAsync("fill-mask", "--json", "--top-k", "5", "A horse! a horse! my kingdom for a [MASK]!"); // the README's main command
+        var (code, output, error) = await Cli.RunAsync("fill-mask", "--json", "--top-k", "5", MainJobLine); // the README's main command
 
         Assert.True(code == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement candidates = json.RootElement.ValueKind == JsonValueKind.Array ? json.RootElement : json.RootElement.GetProperty("masks")[0];
         Assert.Equal(5, candidates.GetArrayLength());
-        Assert.All(candidates.EnumerateArray(), c => Assert.StartsWith("a horse! a horse! my kingdom for a", c.GetProperty("sequence").GetString()));
-        Assert.Equal("horse", candidates[0].GetProperty("token_str").GetString()!.Trim()); // Richard III, act 5, in the corpus
+        Assert.All(candidates.EnumerateArray(), c => Assert.Matches(@"^but, soft! what light through yonder \S+ breaks\?$", c.GetProperty("sequence").GetString()));
+        Assert.Contains("window", candidates.EnumerateArray().Select(c => c.GetProperty("token_str").GetString()!.Trim())); // Romeo and Juliet, act 2, in the corpus
     }
 
     [Fact]
@@ -40,7 +46,7 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     {
         static async Task<(string Token, double Score)> Top(params string[] extra)
         {
-            var (code, output, error) = await Cli.RunAsync(["fill-mask", "--json", "--top-k", "1", "A horse! a horse! my kingdom for a [MASK]!", .. extra]);
+            var (code, output, error) = await Cli.RunAsync(["fill-mask", "--json", "--top-k", "1", MainJobLine, .. extra]);
             Assert.True(code == 0, error);
             using JsonDocument json = JsonDocument.Parse(output);
             JsonElement top = json.RootElement[0];
@@ -105,6 +111,52 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
         Assert.True(asked >= 100, $"only {asked} lines qualified");
         Assert.True(model5 >= 2 * frequency5 && model5 - frequency5 >= 0.15,
             $"top-5 accuracy {model5:P1} against {frequency5:P1} for the five most frequent words");
+    }
+
+    /// <summary>
+    /// Famous lines of the corpus with one single-piece word masked, chosen before the shipped weights were trained
+    /// (2026-11-26 18:57 UTC) and not changed after looking at what the model says. Each occurs once or twice in the corpus.
+    /// </summary>
+    public static TheoryData<string, string> FamousLines => new()
+    {
+        { "A horse! a horse! my kingdom for a [MASK]!", "horse" },
+        { "O Romeo, Romeo! wherefore art thou [MASK]?", "romeo" },
+        { "A plague o' both your [MASK]! I am sped.", "houses" },
+        { "But, soft! what light through yonder [MASK] breaks?", "window" },
+        { "What's in a name? that which we call a [MASK] by any other name would smell as sweet;", "rose" },
+        { "Good night, good night! parting is such sweet [MASK],", "sorrow" },
+        { "It is the east, and Juliet is the [MASK].", "sun" },
+        { "This royal throne of kings, this scepter'd [MASK],", "isle" },
+        { "This blessed plot, this earth, this realm, this [MASK],", "england" },
+        { "Now is the winter of our discontent made glorious summer by this sun of [MASK];", "york" },
+        { "Now is the winter of our discontent made glorious [MASK] by this sun of York;", "summer" },
+        { "All murder'd: for within the hollow crown that rounds the mortal temples of a [MASK]", "king" },
+        { "All murder'd: for within the hollow [MASK] that rounds the mortal temples of a king", "crown" },
+    };
+
+    [Fact]
+    public void The_default_model_completes_famous_lines_chosen_before_it_was_trained()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "default-model");
+        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(folder);
+        AlbertTokenizer tokenizer = AlbertTokenizer.FromFile(Path.Combine(folder, "spiece.model"), AlbertTokenizerOptions.ForConfig(model.Config));
+        using var pipeline = new FillMaskPipeline(model, tokenizer);
+
+        int lines = 0, first = 0, topFive = 0;
+        foreach (object[] row in FamousLines)
+        {
+            string line = (string)row[0], answer = (string)row[1];
+            Assert.Single(tokenizer.EncodeToIds(answer, addSpecialTokens: false)); // one [MASK] can only be one piece
+            IReadOnlyList<FillMaskCandidate> candidates = pipeline.Predict(line, topK: 5).Masks[0];
+            int rank = candidates.Select(c => c.TokenStr.Trim()).ToList().IndexOf(answer);
+            log.WriteLine($"{(rank < 0 ? "-" : (rank + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))}  {answer,-8} {string.Join(", ", candidates.Select(c => $"{c.TokenStr.Trim()} {c.Score:P0}"))}");
+            lines++;
+            first += rank == 0 ? 1 : 0;
+            topFive += rank >= 0 ? 1 : 0;
+        }
+
+        log.WriteLine($"{first} of {lines} first, {topFive} of {lines} in the top 5");
+        Assert.True(topFive >= MinimumTopFive, $"{topFive} of {lines} lines have their word in the top 5; the shipped model has {MinimumTopFive}");
     }
 
     private static IEnumerable<string> Words(string line) =>

@@ -65,7 +65,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"positions    {c.MaxPositionEmbeddings} ({AlbertConfigReader.PositionEmbeddingTypeName(c.PositionEmbeddingType)}), {c.TypeVocabSize} token types",
             $"activation   {AlbertConfigReader.ActivationName(c.HiddenAct)}",
             $"labels       {c.NumLabels}: {string.Join(", ", c.Id2Label)}",
-            $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the shared encoder layers)",
+            $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the encoder: its layers and the embedding-to-hidden mapping)",
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
             $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AlbertGen.Modeling;
 using AlbertGen.Tasks;
 using AlbertGen.Tests;
 using AlbertGen.Tokenization;
@@ -64,10 +63,8 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     [Fact]
     public void The_default_model_predicts_masked_words_of_its_corpus_far_better_than_word_frequency_alone()
     {
-        string folder = Path.Combine(AppContext.BaseDirectory, "default-model");
-        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(folder);
-        AlbertTokenizer tokenizer = AlbertTokenizer.FromFile(Path.Combine(folder, "spiece.model"), AlbertTokenizerOptions.ForConfig(model.Config));
-        using var pipeline = new FillMaskPipeline(model, tokenizer);
+        using var pipeline = FillMaskPipeline.FromPretrained(Path.Combine(AppContext.BaseDirectory, "default-model")); // models/shakespeare
+        AlbertTokenizer tokenizer = pipeline.Tokenizer;
         string[] lines = File.ReadAllLines(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt"));
 
         // The context-free guess: the five most frequent whole words (single pieces) of the corpus.
@@ -137,10 +134,8 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     [Fact]
     public void The_default_model_completes_famous_lines_chosen_before_it_was_trained()
     {
-        string folder = Path.Combine(AppContext.BaseDirectory, "default-model");
-        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(folder);
-        AlbertTokenizer tokenizer = AlbertTokenizer.FromFile(Path.Combine(folder, "spiece.model"), AlbertTokenizerOptions.ForConfig(model.Config));
-        using var pipeline = new FillMaskPipeline(model, tokenizer);
+        using var pipeline = FillMaskPipeline.FromPretrained(Path.Combine(AppContext.BaseDirectory, "default-model")); // models/shakespeare
+        AlbertTokenizer tokenizer = pipeline.Tokenizer;
 
         int lines = 0, first = 0, topFive = 0;
         foreach (object[] row in FamousLines)

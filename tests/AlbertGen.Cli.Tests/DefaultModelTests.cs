@@ -15,6 +15,27 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     /// <summary>How many of <see cref="FamousLines"/> the shipped model has in its top 5 (the previous weights: 1).</summary>
     private const int MinimumTopFive = 4;
 
+    /// <summary>
+    /// Famous lines of the corpus with one single-piece word masked, chosen before the shipped weights were trained
+    /// (2026-11-26 18:57 UTC) and not changed after looking at what the model says. Each occurs once or twice in the corpus.
+    /// </summary>
+    private static readonly (string Line, string Answer)[] FamousLines =
+    [
+        ("A horse! a horse! my kingdom for a [MASK]!", "horse"),
+        ("O Romeo, Romeo! wherefore art thou [MASK]?", "romeo"),
+        ("A plague o' both your [MASK]! I am sped.", "houses"),
+        ("But, soft! what light through yonder [MASK] breaks?", "window"),
+        ("What's in a name? that which we call a [MASK] by any other name would smell as sweet;", "rose"),
+        ("Good night, good night! parting is such sweet [MASK],", "sorrow"),
+        ("It is the east, and Juliet is the [MASK].", "sun"),
+        ("This royal throne of kings, this scepter'd [MASK],", "isle"),
+        ("This blessed plot, this earth, this realm, this [MASK],", "england"),
+        ("Now is the winter of our discontent made glorious summer by this sun of [MASK];", "york"),
+        ("Now is the winter of our discontent made glorious [MASK] by this sun of York;", "summer"),
+        ("All murder'd: for within the hollow crown that rounds the mortal temples of a [MASK]", "king"),
+        ("All murder'd: for within the hollow [MASK] that rounds the mortal temples of a king", "crown"),
+    ];
+
     [Fact]
     public async Task Info_without_a_model_describes_the_shipped_default_model()
     {
@@ -110,27 +131,6 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
             $"top-5 accuracy {model5:P1} against {frequency5:P1} for the five most frequent words");
     }
 
-    /// <summary>
-    /// Famous lines of the corpus with one single-piece word masked, chosen before the shipped weights were trained
-    /// (2026-11-26 18:57 UTC) and not changed after looking at what the model says. Each occurs once or twice in the corpus.
-    /// </summary>
-    public static TheoryData<string, string> FamousLines => new()
-    {
-        { "A horse! a horse! my kingdom for a [MASK]!", "horse" },
-        { "O Romeo, Romeo! wherefore art thou [MASK]?", "romeo" },
-        { "A plague o' both your [MASK]! I am sped.", "houses" },
-        { "But, soft! what light through yonder [MASK] breaks?", "window" },
-        { "What's in a name? that which we call a [MASK] by any other name would smell as sweet;", "rose" },
-        { "Good night, good night! parting is such sweet [MASK],", "sorrow" },
-        { "It is the east, and Juliet is the [MASK].", "sun" },
-        { "This royal throne of kings, this scepter'd [MASK],", "isle" },
-        { "This blessed plot, this earth, this realm, this [MASK],", "england" },
-        { "Now is the winter of our discontent made glorious summer by this sun of [MASK];", "york" },
-        { "Now is the winter of our discontent made glorious [MASK] by this sun of York;", "summer" },
-        { "All murder'd: for within the hollow crown that rounds the mortal temples of a [MASK]", "king" },
-        { "All murder'd: for within the hollow [MASK] that rounds the mortal temples of a king", "crown" },
-    };
-
     [Fact]
     public void The_default_model_completes_famous_lines_chosen_before_it_was_trained()
     {
@@ -138,9 +138,8 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
         AlbertTokenizer tokenizer = pipeline.Tokenizer;
 
         int lines = 0, first = 0, topFive = 0;
-        foreach (object[] row in FamousLines)
+        foreach ((string line, string answer) in FamousLines)
         {
-            string line = (string)row[0], answer = (string)row[1];
             Assert.Single(tokenizer.EncodeToIds(answer, addSpecialTokens: false)); // one [MASK] can only be one piece
             IReadOnlyList<FillMaskCandidate> candidates = pipeline.Predict(line, topK: 5).Masks[0];
             int rank = candidates.Select(c => c.TokenStr.Trim()).ToList().IndexOf(answer);

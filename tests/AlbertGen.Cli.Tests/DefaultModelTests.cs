@@ -84,7 +84,7 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     [Fact]
     public void The_default_model_predicts_masked_words_of_its_corpus_far_better_than_word_frequency_alone()
     {
-        using var pipeline = FillMaskPipeline.FromPretrained(Path.Combine(AppContext.BaseDirectory, "default-model")); // models/shakespeare
+        using var pipeline = FillMaskPipeline.FromPretrained(Cli.DefaultModelFolder);
         AlbertTokenizer tokenizer = pipeline.Tokenizer;
         string[] lines = File.ReadAllLines(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt"));
 
@@ -134,7 +134,7 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
     [Fact]
     public void The_default_model_completes_famous_lines_chosen_before_it_was_trained()
     {
-        using var pipeline = FillMaskPipeline.FromPretrained(Path.Combine(AppContext.BaseDirectory, "default-model")); // models/shakespeare
+        using var pipeline = FillMaskPipeline.FromPretrained(Cli.DefaultModelFolder);
         AlbertTokenizer tokenizer = pipeline.Tokenizer;
 
         int lines = 0, first = 0, topFive = 0;

@@ -74,7 +74,7 @@ public sealed class TrainingCommandTests
     public async Task Sequence_length_defaults_to_what_the_config_has_positions_for_and_bad_settings_name_the_setting()
     {
         string corpus = Corpus();
-        string shakespeare = Path.Combine(AppContext.BaseDirectory, "default-model"); // models/shakespeare, copied beside the command line
+        string shakespeare = Cli.DefaultModelFolder;
         string root = Directory.CreateTempSubdirectory("albertgen-pretrain-positions-").FullName;
         string[] common = ["pretrain", "--corpus", corpus, "--tokenizer", Path.Combine(shakespeare, "spiece.model"), "--config", Path.Combine(shakespeare, "config.json"),
             "--steps", "1", "--batch-size", "2", "--eval-instances", "4"];

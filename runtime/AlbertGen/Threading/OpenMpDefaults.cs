@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AlbertGen.Threading;
@@ -28,9 +26,6 @@ internal static partial class OpenMpDefaults
     /// <summary>Spin iterations before an idle OpenMP worker sleeps.</summary>
     internal const string SpinCount = "3000";
 
-    [ModuleInitializer]
-    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
-        Justification = "OpenMP reads its environment once, when libtorch loads; this must run before the first libtorch call.")]
     internal static void Apply()
     {
         if (!OperatingSystem.IsLinux()

@@ -4,11 +4,18 @@ using AlbertGen.Tokenization;
 // AlbertGen.Fuzz <target>                      run under afl-fuzz (SharpFuzz's fork-server loop); once on stdin otherwise
 // AlbertGen.Fuzz replay <target> <path>...     run files (or every file of folders) through a target, print findings
 // AlbertGen.Fuzz seeds <folder>                write the generated seed inputs into <folder>/<target>/
+// AlbertGen.Fuzz targets                       print the target names, one a line (what the AFL++ smoke test starts)
 // The tokenizer target loads ALBERTGEN_SPIECE, else shared/fixtures/tokenizer/spiece.model found above this program.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine($"usage: AlbertGen.Fuzz <{string.Join("|", FuzzTargetNames.All)}> | replay <target> <path>... | seeds <folder>");
+    Console.Error.WriteLine($"usage: AlbertGen.Fuzz <{string.Join("|", FuzzTargetNames.All)}> | replay <target> <path>... | seeds <folder> | targets");
     return 2;
+}
+
+if (args[0] == "targets")
+{
+    Console.WriteLine(string.Join('\n', FuzzTargetNames.All));
+    return 0;
 }
 
 if (args[0] == "seeds" && args.Length == 2)

@@ -26,7 +26,7 @@ internal sealed class SentencePieceModelFile
     private const int PieceTextField = 1, PieceScoreField = 2, PieceTypeField = 3;
 
     // TrainerSpec fields.
-    private const int TreatWhitespaceAsSuffixField = 24, UnkIdField = 40, BosIdField = 41, EosIdField = 42,
+    private const int TreatWhitespaceAsSuffixField = 24, ByteFallbackField = 35, UnkIdField = 40, BosIdField = 41, EosIdField = 42,
         PadIdField = 43, BosPieceField = 46, EosPieceField = 47;
 
     // NormalizerSpec fields.
@@ -58,6 +58,9 @@ internal sealed class SentencePieceModelFile
     public int PadId { get; private set; } = -1;
 
     public bool TreatWhitespaceAsSuffix { get; private set; }
+
+    /// <summary><c>trainer_spec.byte_fallback</c>: unknown characters are spelt as byte pieces instead of <c>&lt;unk&gt;</c>.</summary>
+    public bool ByteFallback { get; private set; }
 
     public string NormalizerName { get; private set; } = "";
 
@@ -134,6 +137,37 @@ internal sealed class SentencePieceModelFile
         {
             throw new InvalidDataException($"a special id (bos {BosId}, eos {EosId}, pad {PadId}) lies outside the {Pieces.Length}-piece vocabulary");
         }
+
+        if (ByteFallback)
+        {
+            CheckBytePieces();
+        }
+    }
+
+    /// <summary>
+    /// With byte fallback, characters outside the vocabulary become the pieces <c>&lt;0x00&gt;</c> … <c>&lt;0xFF&gt;</c>, so all
+    /// 256 must exist as byte pieces; the sentencepiece library refuses such a model as well (and ML.Tokenizers would index
+    /// past its byte table).
+    /// </summary>
+    private void CheckBytePieces()
+    {
+        var bytePieces = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Pieces.Length; i++)
+        {
+            if (Types[i] == PieceType.Byte)
+            {
+                bytePieces.Add(Pieces[i]);
+            }
+        }
+
+        for (int b = 0; b < 256; b++)
+        {
+            string piece = $"<0x{b:X2}>";
+            if (!bytePieces.Contains(piece))
+            {
+                throw new InvalidDataException($"trainer_spec.byte_fallback is set but the vocabulary has no byte piece {piece} (a byte-fallback model needs all 256)");
+            }
+        }
     }
 
     private static void ReadPiece(ReadOnlySpan<byte> message, int index, UTF8Encoding utf8, out string text, out PieceType type)
@@ -182,6 +216,7 @@ internal sealed class SentencePieceModelFile
                 case EosIdField: EosId = reader.Int32; break;
                 case PadIdField: PadId = reader.Int32; break;
                 case TreatWhitespaceAsSuffixField: TreatWhitespaceAsSuffix = reader.Bool; break;
+                case ByteFallbackField: ByteFallback = reader.Bool; break;
             }
         }
     }

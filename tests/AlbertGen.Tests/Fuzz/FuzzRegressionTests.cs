@@ -39,6 +39,18 @@ public sealed class FuzzRegressionTests
     }
 
     [Fact]
+    public void Spiece_model_with_byte_fallback_but_no_byte_pieces_is_invalid_data_not_an_IndexOutOfRangeException()
+    {
+        // Found by AFL++ (session 8): the model loaded, and encoding a character outside the vocabulary indexed past
+        // ML.Tokenizers' byte table. The sentencepiece library refuses such a model at load; so do we, naming the piece.
+        InvalidDataException error = Assert.Throws<InvalidDataException>(
+            () => AlbertTokenizer.FromStream(new MemoryStream(Corpus("spiece", "regression-byte-fallback-without-byte-pieces"))));
+
+        Assert.Contains("byte_fallback", error.Message);
+        Assert.Contains("<0x", error.Message);
+    }
+
+    [Fact]
     public void Spiece_model_with_a_field_number_beyond_int32_is_invalid_data_not_an_OverflowException()
     {
         // Tag varint 0xFFFFFFFFFF >> 3 is far past protobuf's largest field number.

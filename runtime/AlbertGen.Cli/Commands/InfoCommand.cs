@@ -70,26 +70,39 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new
+    /// <summary>
+    /// One JSON object: the directory, every <c>config.json</c> field under HuggingFace's name (the label names too,
+    /// even when they are HuggingFace's defaults), <c>num_labels</c>, and the checkpoint's sizes.
+    /// </summary>
+    public string ToJson()
     {
-        directory = Directory,
-        architectures = Config.Architectures,
-        vocab_size = Config.VocabSize,
-        embedding_size = Config.EmbeddingSize,
-        hidden_size = Config.HiddenSize,
-        num_attention_heads = Config.NumAttentionHeads,
-        intermediate_size = Config.IntermediateSize,
-        num_hidden_layers = Config.NumHiddenLayers,
-        num_hidden_groups = Config.NumHiddenGroups,
-        inner_group_num = Config.InnerGroupNum,
-        max_position_embeddings = Config.MaxPositionEmbeddings,
-        hidden_act = AlbertConfigReader.ActivationName(Config.HiddenAct),
-        id2label = Config.Id2Label,
-        parameters = Parameters,
-        encoder_parameters = EncoderParameters,
-        stored_bytes = StoredBytes,
-        dtypes = DTypes,
-        float32_bytes = Parameters * 4,
-        has_tokenizer = HasTokenizer,
-    });
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("directory", Directory);
+            foreach (KeyValuePair<string, object> field in AlbertConfigWriter.Fields(Config with { HasExplicitLabels = true }))
+            {
+                writer.WritePropertyName(field.Key);
+                AlbertConfigWriter.WriteValue(writer, field.Value);
+            }
+
+            writer.WriteNumber("num_labels", Config.NumLabels);
+            writer.WriteNumber("parameters", Parameters);
+            writer.WriteNumber("encoder_parameters", EncoderParameters);
+            writer.WriteNumber("stored_bytes", StoredBytes);
+            writer.WriteStartArray("dtypes");
+            foreach (string dtype in DTypes)
+            {
+                writer.WriteStringValue(dtype);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("float32_bytes", Parameters * 4);
+            writer.WriteBoolean("has_tokenizer", HasTokenizer);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
 }

@@ -59,16 +59,16 @@ namespace AlbertGen.Configuration
     internal static class ConfigTypes
     {
         /// <summary>A positive integer (ALBG005 otherwise).</summary>
-        public static readonly ConfigValueType<int> Size = new IntegerType(positive: true);
+        public static readonly ConfigValueType<int> Size = new ScalarType<int>(ConfigValueKind.Integer, (r, f) => r.Size(f));
 
         /// <summary>Any 32-bit integer.</summary>
-        public static readonly ConfigValueType<int> Integer = new IntegerType(positive: false);
+        public static readonly ConfigValueType<int> Integer = new ScalarType<int>(ConfigValueKind.Integer, (r, f) => r.Integer(f));
 
         /// <summary>A finite number.</summary>
-        public static readonly ConfigValueType<double> Number = new NumberType(probability: false);
+        public static readonly ConfigValueType<double> Number = new ScalarType<double>(ConfigValueKind.Number, (r, f) => r.Double(f), ConfigFieldReader.Format);
 
         /// <summary>A dropout probability in [0, 1] (ALBG013 otherwise).</summary>
-        public static readonly ConfigValueType<double> Probability = new NumberType(probability: true);
+        public static readonly ConfigValueType<double> Probability = new ScalarType<double>(ConfigValueKind.Number, (r, f) => r.Probability(f), ConfigFieldReader.Format);
 
         /// <summary>An array of strings.</summary>
         public static readonly ConfigValueType<IReadOnlyList<string>> StringList = new StringListType();
@@ -104,42 +104,26 @@ namespace AlbertGen.Configuration
             },
             (field, name, names) => field + " \"" + name + "\" is not one of " + string.Join(", ", names) + " (or null to infer it)."));
 
-        private sealed class IntegerType : ConfigValueType<int>
+        /// <summary>A number read by one of <see cref="ConfigFieldReader"/>'s typed readers.</summary>
+        private sealed class ScalarType<T> : ConfigValueType<T>
+            where T : struct
         {
-            private readonly bool _positive;
+            private readonly Func<ConfigFieldReader, string, T?> _read;
+            private readonly Func<T, string>? _display;
 
-            public IntegerType(bool positive)
+            public ScalarType(ConfigValueKind kind, Func<ConfigFieldReader, string, T?> read, Func<T, string>? display = null)
             {
-                _positive = positive;
+                Kind = kind;
+                _read = read;
+                _display = display;
             }
 
-            public override ConfigValueKind Kind => ConfigValueKind.Integer;
+            public override ConfigValueKind Kind { get; }
 
-            public override Box? Read(ConfigFieldReader reader, string field)
-            {
-                int? value = _positive ? reader.Size(field) : reader.Integer(field);
-                return value.HasValue ? new Box(value.Value) : null;
-            }
-        }
+            public override Box? Read(ConfigFieldReader reader, string field) =>
+                _read(reader, field) is { } value ? new Box(value) : null;
 
-        private sealed class NumberType : ConfigValueType<double>
-        {
-            private readonly bool _probability;
-
-            public NumberType(bool probability)
-            {
-                _probability = probability;
-            }
-
-            public override ConfigValueKind Kind => ConfigValueKind.Number;
-
-            public override Box? Read(ConfigFieldReader reader, string field)
-            {
-                double? value = _probability ? reader.Probability(field) : reader.Double(field);
-                return value.HasValue ? new Box(value.Value) : null;
-            }
-
-            public override string Display(double value) => ConfigFieldReader.Format(value);
+            public override string Display(T value) => _display?.Invoke(value) ?? base.Display(value);
         }
 
         private sealed class StringListType : ConfigValueType<IReadOnlyList<string>>

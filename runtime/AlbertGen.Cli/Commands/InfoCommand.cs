@@ -59,7 +59,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
         AlbertConfig c = Config;
         return string.Join(Environment.NewLine,
             $"model        {Directory}",
-            $"architecture {(c.Architectures.Count == 0 ? "(none given)" : string.Join(", ", c.Architectures))}",
+            $"architecture {(c.Architectures.Count == 0 ? "(none given)" : string.Join(", ", c.Architectures.Select(WithCommands)))}",
             $"shape        vocab {c.VocabSize}, embedding {c.EmbeddingSize}, hidden {c.HiddenSize}, {c.NumAttentionHeads} heads of {c.AttentionHeadSize}, intermediate {c.IntermediateSize}",
             $"layers       {c.NumHiddenLayers} steps over {c.NumHiddenGroups} group(s) of {c.InnerGroupNum} layer(s): {c.NumHiddenGroups * c.InnerGroupNum} distinct layer(s)",
             $"positions    {c.MaxPositionEmbeddings} ({AlbertConfigReader.PositionEmbeddingTypeName(c.PositionEmbeddingType)}), {c.TypeVocabSize} token types",
@@ -68,6 +68,16 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the encoder: its layers and the embedding-to-hidden mapping)",
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
             $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
+    }
+
+    /// <summary>"AlbertForPreTraining (albertgen fill-mask)": a checkpoint class with the commands that use its trained heads.</summary>
+    private static string WithCommands(string architecture)
+    {
+        AlbertHeads provides = AlbertHeadRegistry.FromHuggingFaceName(architecture)?.Provides ?? AlbertHeads.None;
+        string[] commands = AlbertHeadRegistry.All
+            .Where(h => h.Head != AlbertHeads.None && (provides & h.Head) != 0 && h.Pipeline is not null)
+            .Select(h => "albertgen " + h.Pipeline).ToArray();
+        return commands.Length == 0 ? architecture : $"{architecture} ({string.Join(", ", commands)})";
     }
 
     /// <summary>

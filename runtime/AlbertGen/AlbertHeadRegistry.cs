@@ -2,6 +2,7 @@
 // the config reader's architectures, the checkpoint loader, the command line and training agree on every head.
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace AlbertGen
 {
@@ -78,77 +79,20 @@ namespace AlbertGen
 
         /// <summary>The entry of one flag (<see cref="AlbertHeads.None"/> is the encoder).</summary>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="head"/> is not a single head.</exception>
-        public static AlbertHeadInfo Of(AlbertHeads head)
-        {
-            foreach (AlbertHeadInfo info in All)
-            {
-                if (info.Head == head)
-                {
-                    return info;
-                }
-            }
-
-            throw new ArgumentOutOfRangeException(nameof(head), head, "Not a single ALBERT head.");
-        }
+        public static AlbertHeadInfo Of(AlbertHeads head) =>
+            All.FirstOrDefault(h => h.Head == head) ?? throw new ArgumentOutOfRangeException(nameof(head), head, "Not a single ALBERT head.");
 
         /// <summary>The entry of a HuggingFace class name, or <see langword="null"/> for a name that is not an ALBERT class.</summary>
-        public static AlbertHeadInfo? FromHuggingFaceName(string name)
-        {
-            foreach (AlbertHeadInfo info in All)
-            {
-                if (info.HuggingFaceName == name)
-                {
-                    return info;
-                }
-            }
-
-            return null;
-        }
+        public static AlbertHeadInfo? FromHuggingFaceName(string name) => All.FirstOrDefault(h => h.HuggingFaceName == name);
 
         /// <summary>The entry of a <c>--task</c> name, or <see langword="null"/>.</summary>
-        public static AlbertHeadInfo? FromTask(string task)
-        {
-            foreach (AlbertHeadInfo info in All)
-            {
-                if (info.Task == task)
-                {
-                    return info;
-                }
-            }
-
-            return null;
-        }
+        public static AlbertHeadInfo? FromTask(string task) => All.FirstOrDefault(h => h.Task == task);
 
         /// <summary>The <c>--task</c> names, in table order.</summary>
-        public static IReadOnlyList<string> Tasks
-        {
-            get
-            {
-                var tasks = new List<string>();
-                foreach (AlbertHeadInfo info in All)
-                {
-                    tasks.Add(info.Task);
-                }
-
-                return tasks;
-            }
-        }
+        public static IReadOnlyList<string> Tasks => All.Select(h => h.Task).ToArray();
 
         /// <summary>Whether a checkpoint key belongs to a head's modules rather than to the encoder.</summary>
-        public static bool IsHeadKey(string key)
-        {
-            foreach (AlbertHeadInfo info in All)
-            {
-                foreach (string root in info.CheckpointRoots)
-                {
-                    if (key.StartsWith(root, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
+        public static bool IsHeadKey(string key) =>
+            All.Any(h => h.CheckpointRoots.Any(root => key.StartsWith(root, StringComparison.Ordinal)));
     }
 }

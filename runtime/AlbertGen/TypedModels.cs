@@ -1,4 +1,4 @@
-using System.Globalization;
+using AlbertGen.Configuration;
 
 namespace AlbertGen;
 
@@ -53,30 +53,13 @@ public static class TypedModels
         ArgumentNullException.ThrowIfNull(compiledFor);
         ArgumentNullException.ThrowIfNull(found);
         var differences = new List<string>();
-        void Compare<T>(string field, T expected, T actual, Func<T, string> show)
+        foreach (ConfigField field in AlbertConfigSchema.Fields)
         {
-            if (!EqualityComparer<T>.Default.Equals(expected, actual))
+            bool compared = field.Is(ConfigFieldRoles.Shape) || (compareLabels && field.Is(ConfigFieldRoles.LabelShape));
+            if (compared && !field.ValueEquals(compiledFor, found))
             {
-                differences.Add($"{field} is {show(actual)}, but the model was compiled for {show(expected)}");
+                differences.Add($"{field.JsonName} is {field.Display(found)}, but the model was compiled for {field.Display(compiledFor)}");
             }
-        }
-
-        static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-        Compare("vocab_size", compiledFor.VocabSize, found.VocabSize, Int);
-        Compare("embedding_size", compiledFor.EmbeddingSize, found.EmbeddingSize, Int);
-        Compare("hidden_size", compiledFor.HiddenSize, found.HiddenSize, Int);
-        Compare("num_hidden_layers", compiledFor.NumHiddenLayers, found.NumHiddenLayers, Int);
-        Compare("num_hidden_groups", compiledFor.NumHiddenGroups, found.NumHiddenGroups, Int);
-        Compare("num_attention_heads", compiledFor.NumAttentionHeads, found.NumAttentionHeads, Int);
-        Compare("intermediate_size", compiledFor.IntermediateSize, found.IntermediateSize, Int);
-        Compare("inner_group_num", compiledFor.InnerGroupNum, found.InnerGroupNum, Int);
-        Compare("max_position_embeddings", compiledFor.MaxPositionEmbeddings, found.MaxPositionEmbeddings, Int);
-        Compare("type_vocab_size", compiledFor.TypeVocabSize, found.TypeVocabSize, Int);
-        Compare("hidden_act", compiledFor.HiddenAct, found.HiddenAct, AlbertConfigReader.ActivationName);
-        Compare("position_embedding_type", compiledFor.PositionEmbeddingType, found.PositionEmbeddingType, AlbertConfigReader.PositionEmbeddingTypeName);
-        if (compareLabels)
-        {
-            Compare("num_labels", compiledFor.NumLabels, found.NumLabels, Int);
         }
 
         return differences;

@@ -61,6 +61,7 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
         Assert.Contains("window", candidates.EnumerateArray().Select(c => c.GetProperty("token_str").GetString()!.Trim())); // Romeo and Juliet, act 2, in the corpus
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Bf16_moves_the_scores_a_little_and_keeps_the_answer()
     {
@@ -81,6 +82,7 @@ public sealed class DefaultModelTests(ITestOutputHelper log)
         Assert.True(Math.Abs(fp32Score - bf16Score) < 0.02, $"{fp32Score} vs {bf16Score}");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void The_default_model_predicts_masked_words_of_its_corpus_far_better_than_word_frequency_alone()
     {

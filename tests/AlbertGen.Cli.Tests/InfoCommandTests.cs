@@ -26,7 +26,7 @@ public sealed class InfoCommandTests
         var (code, output, _) = await Cli.RunAsync("info", "--model", Path.Combine(SharedFolder.Model("tiny"), "heads", "seqcls-single3"));
         Assert.Equal(0, code);
         Assert.Contains("labels       3:", output);
-        Assert.Contains("AlbertForSequenceClassification", output);
+        Assert.Contains("architecture AlbertForSequenceClassification (albertgen classify)", output);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class TrainingCommandTests
         "--save-steps", "1", "--warmup-steps", "1", .. extra,
     ];
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Pretraining_writes_a_checkpoint_that_loads_and_resumes_where_it_stopped()
     {
@@ -49,6 +50,7 @@ public sealed class TrainingCommandTests
         Assert.Equal(1000, model.Config.VocabSize);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Bf16_pretraining_runs_the_same_updates_with_bfloat16_products()
     {
@@ -70,6 +72,7 @@ public sealed class TrainingCommandTests
         Assert.True(maxDiff < 1e-2, $"weights moved apart by {maxDiff} in 3 updates");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Sequence_length_defaults_to_what_the_config_has_positions_for_and_bad_settings_name_the_setting()
     {

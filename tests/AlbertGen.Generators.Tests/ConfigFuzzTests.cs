@@ -14,6 +14,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output)
     private const int Seed = 20_250_601;
     private const int Cases = 1_200;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Mutated_configs_give_diagnostics_or_compiling_code_never_an_exception()
     {

@@ -8,6 +8,7 @@ namespace AlbertGen.Packaging.Tests;
 /// package into a local folder, then build and run a new console project that references them from that folder only
 /// (third-party packages from the usual registry) and declares its own model from a config file.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ConsumerProjectTests
 {
     private static string Metadata(string key) =>

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using AlbertGen.Configuration;
 using AlbertGen.Generators.Specs;
 
 namespace AlbertGen.Generators.Emitting
@@ -50,11 +51,11 @@ namespace AlbertGen.Generators.Emitting
 
         private static void WriteModelClass(SourceWriter w, ModelSpec model)
         {
-            ConfigSpec c = model.Config;
-            var heads = new List<string> { "<see cref=\"Encoder\"/>" };
-            foreach (Head head in Heads)
+            AlbertConfig c = model.Config.Values;
+            var heads = new List<string>();
+            foreach (Head head in AllHeads)
             {
-                if (model.Has(head.Flag))
+                if (head.Flag == AlbertHeads.None || model.Has(head.Flag))
                 {
                     heads.Add("<see cref=\"" + head.TypeName + "\"/>");
                 }
@@ -75,15 +76,14 @@ namespace AlbertGen.Generators.Emitting
                 "and " + Text.Int(c.NumHiddenLayers * c.InnerGroupNum) + " attention maps <c>[batch, " + Text.Int(c.NumAttentionHeads) + ", sequence, sequence]</c>.");
             w.Open("static partial class " + model.ClassName);
 
-            WriteConstants(w, c);
+            WriteConstants(w, model.Config);
             w.Line();
-            WriteConfig(w, c);
+            WriteConfig(w, model.Config);
             WriteTokenizer(w);
 
-            WriteHead(w, model, EncoderHead);
-            foreach (Head head in Heads)
+            foreach (Head head in AllHeads)
             {
-                if (model.Has(head.Flag))
+                if (head.Flag == AlbertHeads.None || model.Has(head.Flag))
                 {
                     WriteHead(w, model, head);
                 }
@@ -92,110 +92,91 @@ namespace AlbertGen.Generators.Emitting
             w.Close();
         }
 
-        private static void WriteConstants(SourceWriter w, ConfigSpec c)
+        /// <summary>One <c>const</c> per <see cref="ConfigFieldRoles.Constant"/> field of the schema, in its order.</summary>
+        private static void WriteConstants(SourceWriter w, ConfigSpec spec)
         {
-            IntConstant(w, c, "VocabSize", "vocab_size", "Size of the token vocabulary, V", c.VocabSize);
-            IntConstant(w, c, "EmbeddingSize", "embedding_size", "Size of the factorised token embeddings, E", c.EmbeddingSize);
-            IntConstant(w, c, "HiddenSize", "hidden_size", "Size of the hidden states, H", c.HiddenSize);
-            IntConstant(w, c, "NumHiddenLayers", "num_hidden_layers", "Number of layer steps the encoder runs", c.NumHiddenLayers);
-            IntConstant(w, c, "NumHiddenGroups", "num_hidden_groups", "Number of parameter groups the layer steps share", c.NumHiddenGroups);
-            IntConstant(w, c, "NumAttentionHeads", "num_attention_heads", "Number of attention heads", c.NumAttentionHeads);
-            IntConstant(w, c, "IntermediateSize", "intermediate_size", "Size of the feed-forward layer", c.IntermediateSize);
-            IntConstant(w, c, "InnerGroupNum", "inner_group_num", "Number of layers inside each group", c.InnerGroupNum);
-            IntConstant(w, c, "MaxPositionEmbeddings", "max_position_embeddings", "Longest sequence: the size of the position table", c.MaxPositionEmbeddings);
-            IntConstant(w, c, "TypeVocabSize", "type_vocab_size", "Number of token types, i.e. segments", c.TypeVocabSize);
-            IntConstant(w, c, "PadTokenId", "pad_token_id", "Id of the padding token", c.PadTokenId);
-            IntConstant(w, c, "BosTokenId", "bos_token_id", "Id of the beginning-of-sequence token, <c>[CLS]</c>", c.BosTokenId);
-            IntConstant(w, c, "EosTokenId", "eos_token_id", "Id of the end-of-sequence token, <c>[SEP]</c>", c.EosTokenId);
-
-            string labelsFrom = c.InFile("num_labels") ? "(<c>num_labels</c>)"
-                : c.InFile("id2label") ? "(the number of <c>id2label</c> entries; the file has no <c>num_labels</c>)"
-                : "(<c>num_labels</c>; " + DefaultNote + ")";
-            w.Line();
-            w.Doc("Number of labels of the classification heads " + labelsFrom + ".");
-            w.Line("public const int NumLabels = " + Text.Int(c.NumLabels) + ";");
-
-            w.Line();
-            w.Doc("Size of one attention head: <see cref=\"HiddenSize\"/> / <see cref=\"NumAttentionHeads\"/> = " + Text.Int(c.HiddenSize / c.NumAttentionHeads) + ".");
-            w.Line("public const int AttentionHeadSize = HiddenSize / NumAttentionHeads;");
-
-            w.Line();
-            w.Doc("Epsilon of every LayerNorm " + Source(c, "layer_norm_eps") + ".");
-            w.Line("public const double LayerNormEps = " + Text.Double(c.LayerNormEps) + ";");
-
-            w.Line();
-            w.Doc("Activation of the feed-forward layer and the masked-LM head (<c>hidden_act</c>: <c>" + ActivationName(c.HiddenAct) + "</c>"
-                + (c.InFile("hidden_act") ? string.Empty : "; " + DefaultNote) + ").");
-            w.Line("public const " + Runtime + ".AlbertActivation HiddenAct = " + Runtime + ".AlbertActivation." + c.HiddenAct + ";");
-
-            w.Line();
-            w.Doc("How positions enter the model (<c>position_embedding_type</c>: <c>" + PositionName(c.PositionEmbeddingType) + "</c>"
-                + (c.InFile("position_embedding_type") ? string.Empty : "; " + DefaultNote) + ").");
-            w.Line("public const " + Runtime + ".PositionEmbeddingType PositionEmbeddingType = " + Runtime + ".PositionEmbeddingType." + c.PositionEmbeddingType + ";");
-        }
-
-        private static void IntConstant(SourceWriter w, ConfigSpec c, string name, string field, string meaning, int value)
-        {
-            if (name != "VocabSize")
+            AlbertConfig c = spec.Values;
+            bool first = true;
+            foreach (ConfigField field in AlbertConfigSchema.Fields)
             {
-                w.Line();
+                if (!field.Is(ConfigFieldRoles.Constant))
+                {
+                    continue;
+                }
+
+                if (!first)
+                {
+                    w.Line();
+                }
+
+                first = false;
+                w.Doc(field.Doc + " " + Source(spec, field) + ".");
+                w.Line("public const " + CSharpType(field, c) + " " + field.PropertyName + " = " + Literal(field, c) + ";");
             }
 
-            w.Doc(meaning + " " + Source(c, field) + ".");
-            w.Line("public const int " + name + " = " + Text.Int(value) + ";");
+            w.Line();
+            w.Doc("Size of one attention head: <see cref=\"HiddenSize\"/> / <see cref=\"NumAttentionHeads\"/> = " + Text.Int(c.AttentionHeadSize) + ".");
+            w.Line("public const int AttentionHeadSize = HiddenSize / NumAttentionHeads;");
         }
 
-        private static void WriteConfig(SourceWriter w, ConfigSpec c)
+        /// <summary>
+        /// The typed config: constants by name, the other fields as literals, and the optional ones (label names,
+        /// <c>problem_type</c>) only when the file gives them.
+        /// </summary>
+        private static void WriteConfig(SourceWriter w, ConfigSpec spec)
         {
+            AlbertConfig c = spec.Values;
             w.DocLines("summary",
                 "The whole configuration, as the runtime modules take it: the constants above plus the values that do not",
                 "change shapes (dropout, initialisation" + (c.HasExplicitLabels ? ", label names" : string.Empty) + ").");
             w.Line("public static " + Runtime + ".AlbertConfig Config { get; } = new " + Runtime + ".AlbertConfig");
             w.Line("{");
-            var lines = new List<string>
+            var lines = new List<string>();
+            foreach (ConfigField field in AlbertConfigSchema.Fields)
             {
-                "VocabSize = VocabSize",
-                "EmbeddingSize = EmbeddingSize",
-                "HiddenSize = HiddenSize",
-                "NumHiddenLayers = NumHiddenLayers",
-                "NumHiddenGroups = NumHiddenGroups",
-                "NumAttentionHeads = NumAttentionHeads",
-                "IntermediateSize = IntermediateSize",
-                "InnerGroupNum = InnerGroupNum",
-                "HiddenAct = HiddenAct",
-                "HiddenDropoutProb = " + Text.Double(c.HiddenDropoutProb),
-                "AttentionProbsDropoutProb = " + Text.Double(c.AttentionProbsDropoutProb),
-                "MaxPositionEmbeddings = MaxPositionEmbeddings",
-                "TypeVocabSize = TypeVocabSize",
-                "InitializerRange = " + Text.Double(c.InitializerRange),
-                "LayerNormEps = LayerNormEps",
-                "ClassifierDropoutProb = " + Text.Double(c.ClassifierDropoutProb),
-                "PositionEmbeddingType = PositionEmbeddingType",
-                "PadTokenId = PadTokenId",
-                "BosTokenId = BosTokenId",
-                "EosTokenId = EosTokenId",
-                "NumLabels = NumLabels",
-            };
-            if (c.HasExplicitLabels)
-            {
-                lines.Add("Id2Label = new string[] { " + string.Join(", ", Literals(c.Id2Label)) + " }");
-                lines.Add("HasExplicitLabels = true");
+                if (field.Kind == ConfigValueKind.Fixed || field.Value(c) is null)
+                {
+                    continue;
+                }
+
+                lines.Add(field.PropertyName + " = " + (field.Is(ConfigFieldRoles.Constant) ? field.PropertyName : Literal(field, c)));
+                if (field.Kind == ConfigValueKind.Labels && c.HasExplicitLabels)
+                {
+                    lines.Add("Id2Label = new string[] { " + string.Join(", ", Literals(c.Id2Label)) + " }");
+                    lines.Add("HasExplicitLabels = true");
+                }
             }
 
-            if (c.ProblemType.HasValue)
-            {
-                lines.Add("ProblemType = " + Runtime + ".ProblemType." + c.ProblemType.Value);
-            }
-
-            lines.Add(c.Architectures.Count == 0
-                ? "Architectures = new string[0]"
-                : "Architectures = new string[] { " + string.Join(", ", Literals(c.Architectures)) + " }");
             foreach (string line in lines)
             {
                 w.Line("    " + line + ",");
             }
 
             w.Line("};");
+        }
+
+        private static string CSharpType(ConfigField field, AlbertConfig c) => field.Kind switch
+        {
+            ConfigValueKind.Integer or ConfigValueKind.Labels => "int",
+            ConfigValueKind.Number => "double",
+            ConfigValueKind.Enum => Runtime + "." + field.Value(c)!.GetType().Name,
+            _ => throw new System.NotSupportedException("A " + field.Kind + " field (" + field.JsonName + ") cannot be a constant."),
+        };
+
+        /// <summary>The field's value as a C# expression.</summary>
+        private static string Literal(ConfigField field, AlbertConfig c)
+        {
+            object value = field.Value(c)!;
+            return field.Kind switch
+            {
+                ConfigValueKind.Integer or ConfigValueKind.Labels => Text.Int((int)value),
+                ConfigValueKind.Number => Text.Double((double)value),
+                ConfigValueKind.Enum => Runtime + "." + value.GetType().Name + "." + value,
+                ConfigValueKind.StringList => ((IReadOnlyList<string>)value).Count == 0
+                    ? "new string[0]"
+                    : "new string[] { " + string.Join(", ", Literals((IReadOnlyList<string>)value)) + " }",
+                _ => throw new System.NotSupportedException("A " + field.Kind + " field (" + field.JsonName + ") has no C# literal."),
+            };
         }
 
         private static void WriteTokenizer(SourceWriter w)
@@ -210,7 +191,7 @@ namespace AlbertGen.Generators.Emitting
 
         private static void WriteHead(SourceWriter w, ModelSpec model, Head head)
         {
-            ConfigSpec c = model.Config;
+            AlbertConfig c = model.Config.Values;
             string self = model.ClassName + "." + head.TypeName;
             w.Line();
             w.Doc(head.Description + " (HuggingFace <c>" + head.HuggingFaceName + "</c>), with this configuration's dimensions.");
@@ -240,7 +221,7 @@ namespace AlbertGen.Generators.Emitting
             if (head.UsesLabels && model.Labels.Count > 0)
             {
                 WriteLabels(w, model);
-                if (head.TypeName == "ForSequenceClassification")
+                if (head.Flag == AlbertHeads.SequenceClassification)
                 {
                     WriteClassifier(w, model);
                 }
@@ -294,8 +275,24 @@ namespace AlbertGen.Generators.Emitting
 
         private const string DefaultNote = "not in the file: HuggingFace's default";
 
-        private static string Source(ConfigSpec c, string field) =>
-            c.InFile(field) ? "(<c>" + field + "</c>)" : "(<c>" + field + "</c>; " + DefaultNote + ")";
+        /// <summary>Where a constant's value comes from: "(<c>vocab_size</c>)", with the enum's JSON name and a note when it is a default.</summary>
+        private static string Source(ConfigSpec spec, ConfigField field)
+        {
+            string name = "<c>" + field.JsonName + "</c>";
+            if (field.Kind == ConfigValueKind.Labels)
+            {
+                return spec.InFile("num_labels") ? "(" + name + ")"
+                    : spec.InFile("id2label") ? "(the number of <c>id2label</c> entries; the file has no " + name + ")"
+                    : "(" + name + "; " + DefaultNote + ")";
+            }
+
+            if (field.Kind == ConfigValueKind.Enum)
+            {
+                name += ": <c>" + field.Display(spec.Values) + "</c>";
+            }
+
+            return spec.InFile(field.JsonName) ? "(" + name + ")" : "(" + name + "; " + DefaultNote + ")";
+        }
 
         private static string Plural(int count, string noun) => Text.Int(count) + " " + noun + (count == 1 ? string.Empty : "s");
 
@@ -330,46 +327,39 @@ namespace AlbertGen.Generators.Emitting
 
         private static string PositionName(PositionEmbeddingType type) => AlbertConfigReader.PositionEmbeddingTypeName(type);
 
-        private static readonly Head EncoderHead = new Head(
-            AlbertHeads.None, "Encoder", "AlbertModel", "AlbertModel", "The encoder alone, without a head", false,
-            c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
-                + "<see cref=\"" + Modeling + ".AlbertModelOutput\"/>: <c>LastHiddenState [batch, sequence, " + Text.Int(c.HiddenSize) + "]</c> and\n"
-                + "<c>PoolerOutput [batch, " + Text.Int(c.HiddenSize) + "]</c> (the tanh-pooled first token).");
-
-        private static readonly Head[] Heads =
+        /// <summary>The encoder, then the heads, each with the documentation of its shapes under a given config.</summary>
+        private static readonly Head[] AllHeads =
         {
-            new Head(AlbertHeads.PreTraining, "ForPreTraining", "AlbertForPreTraining", "AlbertForPreTraining",
-                "ALBERT with its pre-training heads: masked-LM and sentence-order prediction", false,
+            new Head(AlbertHeads.None,
+                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
+                    + "<see cref=\"" + Modeling + ".AlbertModelOutput\"/>: <c>LastHiddenState [batch, sequence, " + Text.Int(c.HiddenSize) + "]</c> and\n"
+                    + "<c>PoolerOutput [batch, " + Text.Int(c.HiddenSize) + "]</c> (the tanh-pooled first token)."),
+            new Head(AlbertHeads.PreTraining,
                 c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
                     + "<see cref=\"" + Modeling + ".AlbertForPreTrainingOutput\"/>: <c>PredictionLogits [batch, sequence, " + Text.Int(c.VocabSize) + "]</c> and\n"
                     + "<c>SopLogits [batch, 2]</c>; with <c>Labels [batch, sequence]</c> and <c>SentenceOrderLabel [batch]</c>, the summed loss."),
-            new Head(AlbertHeads.MaskedLM, "ForMaskedLM", "AlbertForMaskedLM", "AlbertForMaskedLM",
-                "ALBERT with its masked-language-model head", false,
+            new Head(AlbertHeads.MaskedLM,
                 c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".MaskedLMOutput\"/>: <c>Logits [batch, sequence, " + Text.Int(c.VocabSize) + "]</c>; with\n"
                     + "<c>Labels [batch, sequence]</c> (-100 = ignored), the cross-entropy loss."),
-            new Head(AlbertHeads.SequenceClassification, "ForSequenceClassification", "AlbertForSequenceClassification", "AlbertForSequenceClassification",
-                "ALBERT with a classifier on the pooled first token", true,
+            new Head(AlbertHeads.SequenceClassification,
                 c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".SequenceClassifierOutput\"/>: <c>Logits [batch, " + Text.Int(c.NumLabels) + "]</c>; " + SequenceLoss(c)),
-            new Head(AlbertHeads.TokenClassification, "ForTokenClassification", "AlbertForTokenClassification", "AlbertForTokenClassification",
-                "ALBERT with a classifier on every token", true,
+            new Head(AlbertHeads.TokenClassification,
                 c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".TokenClassifierOutput\"/>: <c>Logits [batch, sequence, " + Text.Int(c.NumLabels) + "]</c>; with\n"
                     + "<c>Labels [batch, sequence]</c> (label ids, -100 = ignored), the cross-entropy loss."),
-            new Head(AlbertHeads.QuestionAnswering, "ForQuestionAnswering", "AlbertForQuestionAnswering", "AlbertForQuestionAnswering",
-                "ALBERT with a span head for extractive question answering", false,
+            new Head(AlbertHeads.QuestionAnswering,
                 c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".QuestionAnsweringOutput\"/>: <c>StartLogits [batch, sequence]</c> and <c>EndLogits [batch, sequence]</c>;\n"
                     + "with <c>StartPositions [batch]</c> and <c>EndPositions [batch]</c>, the mean of both cross-entropy losses."),
-            new Head(AlbertHeads.MultipleChoice, "ForMultipleChoice", "AlbertForMultipleChoice", "AlbertForMultipleChoice",
-                "ALBERT with a scorer for multiple choice", false,
+            new Head(AlbertHeads.MultipleChoice,
                 c => "<c>forward</c> takes <c>InputIds [batch, choices, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".MultipleChoiceOutput\"/>: <c>Logits [batch, choices]</c>; with <c>Labels [batch]</c>\n"
                     + "(the right choice), the cross-entropy loss."),
         };
 
-        private static string SequenceLoss(ConfigSpec c)
+        private static string SequenceLoss(AlbertConfig c)
         {
             string n = Text.Int(c.NumLabels);
             return c.ProblemType switch
@@ -381,27 +371,23 @@ namespace AlbertGen.Generators.Emitting
             };
         }
 
-        /// <summary>One generated model type: its flag, names, and documentation.</summary>
+        /// <summary>One generated model type: its entry in <see cref="AlbertHeadRegistry"/> and the documentation of its shapes.</summary>
         private sealed class Head
         {
-            public Head(AlbertHeads flag, string typeName, string runtimeType, string huggingFaceName, string description, bool usesLabels, System.Func<ConfigSpec, string> shapes)
+            public Head(AlbertHeads flag, System.Func<AlbertConfig, string> shapes)
             {
-                Flag = flag;
-                TypeName = typeName;
-                RuntimeType = runtimeType;
-                HuggingFaceName = huggingFaceName;
-                Description = description;
-                UsesLabels = usesLabels;
+                Info = AlbertHeadRegistry.Of(flag);
                 Shapes = shapes;
             }
 
-            public AlbertHeads Flag { get; }
-            public string TypeName { get; }
-            public string RuntimeType { get; }
-            public string HuggingFaceName { get; }
-            public string Description { get; }
-            public bool UsesLabels { get; }
-            public System.Func<ConfigSpec, string> Shapes { get; }
+            public AlbertHeadInfo Info { get; }
+            public AlbertHeads Flag => Info.Head;
+            public string TypeName => Info.TypeName;
+            public string RuntimeType => Info.HuggingFaceName;
+            public string HuggingFaceName => Info.HuggingFaceName;
+            public string Description => Info.Description;
+            public bool UsesLabels => Info.UsesLabels;
+            public System.Func<AlbertConfig, string> Shapes { get; }
         }
     }
 }

@@ -18,14 +18,6 @@ namespace AlbertGen.Generators.Parsing
         /// <summary>Marks "no JSON position" when asking <see cref="AlbertConfigReader.CheckHeads"/> for problems.</summary>
         private static readonly TextPosition NoPosition = new TextPosition(-1, 0, 0, 0, 0, 0);
 
-        /// <summary>Fields whose presence in the file the generated documentation mentions.</summary>
-        private static readonly string[] DocumentedFields =
-        {
-            "vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_hidden_groups", "num_attention_heads",
-            "intermediate_size", "inner_group_num", "max_position_embeddings", "type_vocab_size", "pad_token_id",
-            "bos_token_id", "eos_token_id", "num_labels", "id2label", "layer_norm_eps", "hidden_act", "position_embedding_type",
-        };
-
         public static ModelResult Parse(ModelInput input, CancellationToken cancellationToken)
         {
             DeclarationSpec declaration = input.Declaration;
@@ -79,22 +71,18 @@ namespace AlbertGen.Generators.Parsing
             }
 
             var fieldsInFile = new List<string>();
-            foreach (string field in DocumentedFields)
+            foreach (ConfigField field in AlbertConfigSchema.Fields)
             {
-                if (parsed.PositionOf(field).HasValue)
+                foreach (string name in field.JsonNames)
                 {
-                    fieldsInFile.Add(field);
+                    if (parsed.PositionOf(name).HasValue)
+                    {
+                        fieldsInFile.Add(name);
+                    }
                 }
             }
 
-            var configSpec = new ConfigSpec(
-                config.VocabSize, config.EmbeddingSize, config.HiddenSize, config.NumHiddenLayers, config.NumHiddenGroups,
-                config.NumAttentionHeads, config.IntermediateSize, config.InnerGroupNum, config.HiddenAct,
-                config.HiddenDropoutProb, config.AttentionProbsDropoutProb, config.MaxPositionEmbeddings, config.TypeVocabSize,
-                config.InitializerRange, config.LayerNormEps, config.ClassifierDropoutProb, config.PositionEmbeddingType,
-                config.PadTokenId, config.BosTokenId, config.EosTokenId, config.NumLabels, config.HasExplicitLabels,
-                config.HasExplicitLabels ? config.Id2Label.ToEquatableArray() : EquatableArray<string>.Empty,
-                config.ProblemType, config.Architectures.ToEquatableArray(), fieldsInFile.ToEquatableArray());
+            var configSpec = new ConfigSpec(config, fieldsInFile.ToEquatableArray());
 
             var labels = new List<LabelSpec>();
             if (config.HasExplicitLabels && (heads & (AlbertHeads.SequenceClassification | AlbertHeads.TokenClassification)) != 0)

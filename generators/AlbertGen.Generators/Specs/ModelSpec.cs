@@ -25,34 +25,10 @@ namespace AlbertGen.Generators.Specs
         public bool Has(AlbertHeads head) => (Heads & head) != 0;
     }
 
-    /// <summary>The values of a validated config, and which fields the file states (the rest are HuggingFace's defaults).</summary>
-    internal sealed record ConfigSpec(
-        int VocabSize,
-        int EmbeddingSize,
-        int HiddenSize,
-        int NumHiddenLayers,
-        int NumHiddenGroups,
-        int NumAttentionHeads,
-        int IntermediateSize,
-        int InnerGroupNum,
-        AlbertActivation HiddenAct,
-        double HiddenDropoutProb,
-        double AttentionProbsDropoutProb,
-        int MaxPositionEmbeddings,
-        int TypeVocabSize,
-        double InitializerRange,
-        double LayerNormEps,
-        double ClassifierDropoutProb,
-        PositionEmbeddingType PositionEmbeddingType,
-        int PadTokenId,
-        int BosTokenId,
-        int EosTokenId,
-        int NumLabels,
-        bool HasExplicitLabels,
-        EquatableArray<string> Id2Label,
-        ProblemType? ProblemType,
-        EquatableArray<string> Architectures,
-        EquatableArray<string> FieldsInFile)
+    /// <summary>The values of a validated config, and which of its keys the file states (the rest are HuggingFace's defaults).</summary>
+    /// <param name="Values">The config; <see cref="AlbertConfig"/> is a record compared field by field, so the spec is equatable.</param>
+    /// <param name="FieldsInFile">The schema's JSON keys the file has.</param>
+    internal sealed record ConfigSpec(AlbertConfig Values, EquatableArray<string> FieldsInFile)
     {
         public bool InFile(string field)
         {

@@ -12,9 +12,8 @@ namespace AlbertGen.Cli.Commands;
 /// </summary>
 internal static class ForwardCommand
 {
-    /// <summary>The task names and the HuggingFace class each runs.</summary>
-    public static readonly IReadOnlyList<string> Tasks =
-        ["base", "pretraining", "masked-lm", "sequence-classification", "token-classification", "question-answering", "multiple-choice"];
+    /// <summary>The task names, one per HuggingFace class (<see cref="AlbertHeadRegistry"/>).</summary>
+    public static IReadOnlyList<string> Tasks => AlbertHeadRegistry.Tasks;
 
     public static Command Create(CliContext context)
     {
@@ -45,62 +44,8 @@ internal static class ForwardCommand
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode();
         AlbertInputs inputs = ReadInputs(inputsPath, hiddenStates, attentions);
-        Dictionary<string, Tensor> outputs = task switch
-        {
-            "base" => Run(AlbertModel.FromPretrained(modelDirectory), inputs, o => new()
-            {
-                ["last_hidden_state"] = o.LastHiddenState,
-                ["pooler_output"] = o.PoolerOutput,
-            }),
-            "pretraining" => Run(AlbertForPreTraining.FromPretrained(modelDirectory), inputs, o => new()
-            {
-                ["prediction_logits"] = o.PredictionLogits,
-                ["sop_logits"] = o.SopLogits,
-                ["loss"] = o.Loss,
-            }),
-            "masked-lm" => Run(AlbertForMaskedLM.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
-            "sequence-classification" => Run(AlbertForSequenceClassification.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
-            "token-classification" => Run(AlbertForTokenClassification.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
-            "question-answering" => Run(AlbertForQuestionAnswering.FromPretrained(modelDirectory), inputs, o => new()
-            {
-                ["start_logits"] = o.StartLogits,
-                ["end_logits"] = o.EndLogits,
-                ["loss"] = o.Loss,
-            }),
-            "multiple-choice" => Run(AlbertForMultipleChoice.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
-            _ => throw new ArgumentException($"--task {task} is not one of {string.Join(", ", Tasks)}."),
-        };
-
+        Dictionary<string, Tensor> outputs = AlbertHeadModels.ForTask(task).Forward(modelDirectory, inputs);
         SafetensorsWriter.Write(outputPath, outputs.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to(float32).contiguous())));
-    }
-
-    private static Dictionary<string, Tensor> Run<TOutput>(AlbertPreTrainedModel<TOutput> model, AlbertInputs inputs, Func<TOutput, Dictionary<string, Tensor?>> named)
-        where TOutput : AlbertOutput
-    {
-        using (model)
-        {
-            TOutput output = model.forward(inputs);
-            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach ((string name, Tensor? tensor) in named(output))
-            {
-                if (tensor is not null)
-                {
-                    result[name] = tensor;
-                }
-            }
-
-            AddList(result, "hidden_states", output.HiddenStates);
-            AddList(result, "attentions", output.Attentions);
-            return result;
-        }
-    }
-
-    private static void AddList(Dictionary<string, Tensor> result, string prefix, IReadOnlyList<Tensor>? tensors)
-    {
-        for (int k = 0; tensors is not null && k < tensors.Count; k++)
-        {
-            result[$"{prefix}.{k}"] = tensors[k];
-        }
     }
 
     private static AlbertInputs ReadInputs(string path, bool hiddenStates, bool attentions)

@@ -59,7 +59,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
         AlbertConfig c = Config;
         return string.Join(Environment.NewLine,
             $"model        {Directory}",
-            $"architecture {(c.Architectures.Count == 0 ? "(none given)" : string.Join(", ", c.Architectures))}",
+            $"architecture {(c.Architectures.Count == 0 ? "(none given)" : string.Join(", ", c.Architectures.Select(WithCommands)))}",
             $"shape        vocab {c.VocabSize}, embedding {c.EmbeddingSize}, hidden {c.HiddenSize}, {c.NumAttentionHeads} heads of {c.AttentionHeadSize}, intermediate {c.IntermediateSize}",
             $"layers       {c.NumHiddenLayers} steps over {c.NumHiddenGroups} group(s) of {c.InnerGroupNum} layer(s): {c.NumHiddenGroups * c.InnerGroupNum} distinct layer(s)",
             $"positions    {c.MaxPositionEmbeddings} ({AlbertConfigReader.PositionEmbeddingTypeName(c.PositionEmbeddingType)}), {c.TypeVocabSize} token types",
@@ -70,26 +70,49 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new
+    /// <summary>"AlbertForPreTraining (albertgen fill-mask)": a checkpoint class with the commands that use its trained heads.</summary>
+    private static string WithCommands(string architecture)
     {
-        directory = Directory,
-        architectures = Config.Architectures,
-        vocab_size = Config.VocabSize,
-        embedding_size = Config.EmbeddingSize,
-        hidden_size = Config.HiddenSize,
-        num_attention_heads = Config.NumAttentionHeads,
-        intermediate_size = Config.IntermediateSize,
-        num_hidden_layers = Config.NumHiddenLayers,
-        num_hidden_groups = Config.NumHiddenGroups,
-        inner_group_num = Config.InnerGroupNum,
-        max_position_embeddings = Config.MaxPositionEmbeddings,
-        hidden_act = AlbertConfigReader.ActivationName(Config.HiddenAct),
-        id2label = Config.Id2Label,
-        parameters = Parameters,
-        encoder_parameters = EncoderParameters,
-        stored_bytes = StoredBytes,
-        dtypes = DTypes,
-        float32_bytes = Parameters * 4,
-        has_tokenizer = HasTokenizer,
-    });
+        AlbertHeads provides = AlbertHeadRegistry.FromHuggingFaceName(architecture)?.Provides ?? AlbertHeads.None;
+        string[] commands = AlbertHeadRegistry.All
+            .Where(h => h.Head != AlbertHeads.None && (provides & h.Head) != 0 && h.Pipeline is not null)
+            .Select(h => "albertgen " + h.Pipeline).ToArray();
+        return commands.Length == 0 ? architecture : $"{architecture} ({string.Join(", ", commands)})";
+    }
+
+    /// <summary>
+    /// One JSON object: the directory, every <c>config.json</c> field under HuggingFace's name (the label names too,
+    /// even when they are HuggingFace's defaults), <c>num_labels</c>, and the checkpoint's sizes.
+    /// </summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("directory", Directory);
+            foreach (KeyValuePair<string, object> field in AlbertConfigWriter.Fields(Config with { HasExplicitLabels = true }))
+            {
+                writer.WritePropertyName(field.Key);
+                AlbertConfigWriter.WriteValue(writer, field.Value);
+            }
+
+            writer.WriteNumber("num_labels", Config.NumLabels);
+            writer.WriteNumber("parameters", Parameters);
+            writer.WriteNumber("encoder_parameters", EncoderParameters);
+            writer.WriteNumber("stored_bytes", StoredBytes);
+            writer.WriteStartArray("dtypes");
+            foreach (string dtype in DTypes)
+            {
+                writer.WriteStringValue(dtype);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("float32_bytes", Parameters * 4);
+            writer.WriteBoolean("has_tokenizer", HasTokenizer);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
 }

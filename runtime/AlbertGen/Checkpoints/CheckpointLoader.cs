@@ -13,9 +13,6 @@ internal static class CheckpointLoader
     /// <summary>Body prefix of the head models.</summary>
     public const string BodyPrefix = "albert.";
 
-    /// <summary>Top-level modules of HuggingFace's ALBERT heads.</summary>
-    private static readonly string[] HeadRoots = ["predictions.", "sop_classifier.", "classifier.", "qa_outputs."];
-
     private const int MaxListed = 12;
 
     /// <summary>Loads <paramref name="fileOrDirectory"/> into <paramref name="model"/>.</summary>
@@ -139,7 +136,7 @@ internal static class CheckpointLoader
         return checkpointPrefixed || IsHeadKey(key) ? key : modelBodyPrefix + key;
     }
 
-    private static bool IsHeadKey(string key) => HeadRoots.Any(r => key.StartsWith(r, StringComparison.Ordinal));
+    private static bool IsHeadKey(string key) => AlbertHeadRegistry.IsHeadKey(key);
 
     /// <summary>Keys HuggingFace checkpoints may hold that carry nothing of their own.</summary>
     private static bool IsRedundant(string key) =>

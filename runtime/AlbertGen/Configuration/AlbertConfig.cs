@@ -6,15 +6,20 @@ namespace AlbertGen
 {
     /// <summary>
     /// An ALBERT model configuration: the fields of HuggingFace's <c>AlbertConfig</c> (<c>config.json</c>), with
-    /// HuggingFace's defaults for fields a file leaves out. Instances are immutable; load one with
-    /// <c>AlbertConfigReader</c> or build one with an object initializer.
+    /// HuggingFace's defaults for fields a file leaves out. Instances are immutable values: load one with
+    /// <c>AlbertConfigReader</c>, build one with an object initializer, change one with <c>with</c>; two configs are
+    /// equal when every field is (label names and architectures compared item by item).
     /// </summary>
+    /// <remarks>
+    /// Each property is a row of the field table (<c>AlbertGen.Configuration.AlbertConfigSchema</c>), which reads,
+    /// writes, compares and generates them; a new field is a property here and a row there.
+    /// </remarks>
 #if ALBERTGEN_GENERATOR
     internal
 #else
     public
 #endif
-    sealed class AlbertConfig
+    sealed record AlbertConfig
     {
         /// <summary>Size of the token vocabulary (<c>vocab_size</c>).</summary>
         public int VocabSize { get; init; } = 30000;
@@ -105,6 +110,43 @@ namespace AlbertGen
 
         /// <summary>Number of layer steps that share one group: <see cref="NumHiddenLayers"/> / <see cref="NumHiddenGroups"/>.</summary>
         public int LayersPerGroup => NumHiddenLayers / NumHiddenGroups;
+
+        /// <summary>Whether every field of <paramref name="other"/> has the same value (lists compared item by item).</summary>
+        /// <param name="other">The other config.</param>
+        public bool Equals(AlbertConfig? other)
+        {
+            if (other is null)
+            {
+                return false;
+            }
+
+            if (ReferenceEquals(this, other))
+            {
+                return true;
+            }
+
+            foreach (Configuration.ConfigField field in Configuration.AlbertConfigSchema.Fields)
+            {
+                if (!field.ValueEquals(this, other))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <inheritdoc />
+        public override int GetHashCode()
+        {
+            int hash = 17;
+            foreach (Configuration.ConfigField field in Configuration.AlbertConfigSchema.Fields)
+            {
+                hash = unchecked((hash * 31) + field.ValueHash(this));
+            }
+
+            return hash;
+        }
     }
 
     /// <summary>

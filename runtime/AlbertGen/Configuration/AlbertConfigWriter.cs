@@ -1,8 +1,8 @@
 // Runtime only.
 #if !ALBERTGEN_GENERATOR
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AlbertGen.Configuration;
 
 namespace AlbertGen;
 
@@ -15,70 +15,19 @@ public static class AlbertConfigWriter
     public static string ToJson(AlbertConfig config, IReadOnlyList<string>? architectures = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var fields = new SortedDictionary<string, Action<Utf8JsonWriter>>(StringComparer.Ordinal)
+        if (architectures is not null)
         {
-            ["architectures"] = w => WriteStrings(w, architectures ?? config.Architectures),
-            ["attention_probs_dropout_prob"] = w => w.WriteNumberValue(config.AttentionProbsDropoutProb),
-            ["bos_token_id"] = w => w.WriteNumberValue(config.BosTokenId),
-            ["classifier_dropout_prob"] = w => w.WriteNumberValue(config.ClassifierDropoutProb),
-            ["embedding_size"] = w => w.WriteNumberValue(config.EmbeddingSize),
-            ["eos_token_id"] = w => w.WriteNumberValue(config.EosTokenId),
-            ["hidden_act"] = w => w.WriteStringValue(AlbertConfigReader.ActivationName(config.HiddenAct)),
-            ["hidden_dropout_prob"] = w => w.WriteNumberValue(config.HiddenDropoutProb),
-            ["hidden_size"] = w => w.WriteNumberValue(config.HiddenSize),
-            ["initializer_range"] = w => w.WriteNumberValue(config.InitializerRange),
-            ["inner_group_num"] = w => w.WriteNumberValue(config.InnerGroupNum),
-            ["intermediate_size"] = w => w.WriteNumberValue(config.IntermediateSize),
-            ["layer_norm_eps"] = w => w.WriteNumberValue(config.LayerNormEps),
-            ["max_position_embeddings"] = w => w.WriteNumberValue(config.MaxPositionEmbeddings),
-            ["model_type"] = w => w.WriteStringValue("albert"),
-            ["num_attention_heads"] = w => w.WriteNumberValue(config.NumAttentionHeads),
-            ["num_hidden_groups"] = w => w.WriteNumberValue(config.NumHiddenGroups),
-            ["num_hidden_layers"] = w => w.WriteNumberValue(config.NumHiddenLayers),
-            ["pad_token_id"] = w => w.WriteNumberValue(config.PadTokenId),
-            ["position_embedding_type"] = w => w.WriteStringValue(AlbertConfigReader.PositionEmbeddingTypeName(config.PositionEmbeddingType)),
-            ["type_vocab_size"] = w => w.WriteNumberValue(config.TypeVocabSize),
-            ["vocab_size"] = w => w.WriteNumberValue(config.VocabSize),
-        };
-
-        // HuggingFace writes id2label/label2id only when they differ from its LABEL_i defaults.
-        if (config.HasExplicitLabels || config.NumLabels != 2)
-        {
-            fields["id2label"] = w =>
-            {
-                w.WriteStartObject();
-                for (int i = 0; i < config.Id2Label.Count; i++)
-                {
-                    w.WriteString(i.ToString(CultureInfo.InvariantCulture), config.Id2Label[i]);
-                }
-
-                w.WriteEndObject();
-            };
-            fields["label2id"] = w =>
-            {
-                w.WriteStartObject();
-                for (int i = 0; i < config.Id2Label.Count; i++)
-                {
-                    w.WriteNumber(config.Id2Label[i], i);
-                }
-
-                w.WriteEndObject();
-            };
-        }
-
-        if (config.ProblemType is { } problemType)
-        {
-            fields["problem_type"] = w => w.WriteStringValue(AlbertConfigReader.ProblemTypeName(problemType));
+            config = config with { Architectures = architectures };
         }
 
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
-            foreach (var field in fields)
+            foreach (KeyValuePair<string, object> field in Fields(config).OrderBy(f => f.Key, StringComparer.Ordinal))
             {
                 writer.WritePropertyName(field.Key);
-                field.Value(writer);
+                WriteValue(writer, field.Value);
             }
 
             writer.WriteEndObject();
@@ -97,15 +46,46 @@ public static class AlbertConfigWriter
         File.Move(temporary, path, overwrite: true);
     }
 
-    private static void WriteStrings(Utf8JsonWriter writer, IReadOnlyList<string> values)
-    {
-        writer.WriteStartArray();
-        foreach (string value in values)
-        {
-            writer.WriteStringValue(value);
-        }
+    /// <summary>The entries of <c>config.json</c>, in the schema's order (values as <see cref="ConfigField.ToJson"/> gives them).</summary>
+    internal static IEnumerable<KeyValuePair<string, object>> Fields(AlbertConfig config) =>
+        AlbertConfigSchema.Fields.SelectMany(field => field.ToJson(config));
 
-        writer.WriteEndArray();
+    /// <summary>Writes one value of <see cref="ConfigField.ToJson"/>.</summary>
+    internal static void WriteValue(Utf8JsonWriter writer, object value)
+    {
+        switch (value)
+        {
+            case int number:
+                writer.WriteNumberValue(number);
+                break;
+            case double number:
+                writer.WriteNumberValue(number);
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case IEnumerable<KeyValuePair<string, object>> members:
+                writer.WriteStartObject();
+                foreach (KeyValuePair<string, object> member in members)
+                {
+                    writer.WritePropertyName(member.Key);
+                    WriteValue(writer, member.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case IEnumerable<string> items:
+                writer.WriteStartArray();
+                foreach (string item in items)
+                {
+                    writer.WriteStringValue(item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                throw new InvalidOperationException($"A config field gave a JSON value of type {value.GetType().Name}; the writer knows int, double, string, string lists and objects.");
+        }
     }
 }
 #endif

@@ -14,7 +14,7 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForMaskedLM(AlbertConfig config) : base("AlbertForMaskedLM", config)
+    public AlbertForMaskedLM(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.MaskedLM).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
         predictions = new AlbertMLMHead(config);
@@ -33,7 +33,7 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
         FromPretrained(directory, config => new AlbertForMaskedLM(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertForMaskedLM";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.MaskedLM).HuggingFaceName;
 
     internal override string BodyPrefix => "albert.";
 

@@ -14,7 +14,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForMultipleChoice(AlbertConfig config) : base("AlbertForMultipleChoice", config)
+    public AlbertForMultipleChoice(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
         classifier = ModuleFactory.Linear(config.HiddenSize, 1);
@@ -33,7 +33,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
         FromPretrained(directory, config => new AlbertForMultipleChoice(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertForMultipleChoice";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName;
 
     internal override string BodyPrefix => "albert.";
 

@@ -15,7 +15,7 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForPreTraining(AlbertConfig config) : base("AlbertForPreTraining", config)
+    public AlbertForPreTraining(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.PreTraining).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
         predictions = new AlbertMLMHead(config);
@@ -36,7 +36,7 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
         FromPretrained(directory, config => new AlbertForPreTraining(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertForPreTraining";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.PreTraining).HuggingFaceName;
 
     internal override string BodyPrefix => "albert.";
 

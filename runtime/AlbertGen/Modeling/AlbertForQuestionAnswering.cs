@@ -15,7 +15,7 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration; <c>num_labels</c> must be 2 (start and end).</param>
     /// <exception cref="ArgumentException"><c>num_labels</c> is not 2.</exception>
-    public AlbertForQuestionAnswering(AlbertConfig config) : base("AlbertForQuestionAnswering", config)
+    public AlbertForQuestionAnswering(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.QuestionAnswering).HuggingFaceName, config)
     {
         if (config.NumLabels != 2)
         {
@@ -41,7 +41,7 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
         FromPretrained(directory, config => new AlbertForQuestionAnswering(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertForQuestionAnswering";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.QuestionAnswering).HuggingFaceName;
 
     internal override string BodyPrefix => "albert.";
 

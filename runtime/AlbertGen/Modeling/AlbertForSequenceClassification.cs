@@ -14,7 +14,7 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>, <c>problem_type</c>).</param>
-    public AlbertForSequenceClassification(AlbertConfig config) : base("AlbertForSequenceClassification", config)
+    public AlbertForSequenceClassification(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
         classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
@@ -33,7 +33,7 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
         FromPretrained(directory, config => new AlbertForSequenceClassification(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertForSequenceClassification";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName;
 
     internal override string BodyPrefix => "albert.";
 

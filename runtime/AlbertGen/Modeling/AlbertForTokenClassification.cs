@@ -14,7 +14,7 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>).</param>
-    public AlbertForTokenClassification(AlbertConfig config) : base("AlbertForTokenClassification", config)
+    public AlbertForTokenClassification(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
         classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
@@ -33,7 +33,7 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
         FromPretrained(directory, config => new AlbertForTokenClassification(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertForTokenClassification";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName;
 
     internal override string BodyPrefix => "albert.";
 

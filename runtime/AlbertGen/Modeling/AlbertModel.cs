@@ -27,7 +27,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     {
     }
 
-    internal AlbertModel(AlbertConfig config, bool addPoolingLayer, bool initialize) : base("AlbertModel", config)
+    internal AlbertModel(AlbertConfig config, bool addPoolingLayer, bool initialize) : base(AlbertHeadRegistry.Of(AlbertHeads.None).HuggingFaceName, config)
     {
         embeddings = new AlbertEmbeddings(config);
         encoder = new AlbertTransformer(config);
@@ -55,7 +55,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
         FromPretrained(directory, config => new AlbertModel(config), options);
 
     /// <inheritdoc />
-    public override string HuggingFaceClassName => "AlbertModel";
+    public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.None).HuggingFaceName;
 
     /// <summary>Whether the model has a pooler (and returns <see cref="AlbertModelOutput.PoolerOutput"/>).</summary>
     public bool HasPooler => pooler is not null;

@@ -1,6 +1,6 @@
 namespace AlbertGen.Training;
 
-/// <summary>Copies an <see cref="AlbertConfig"/> (an init-only class) with a new label vocabulary and problem type.</summary>
+/// <summary>Copies an <see cref="AlbertConfig"/> with a new label vocabulary and problem type.</summary>
 internal static class ConfigLabels
 {
     /// <summary>The config with <c>num_labels</c>, <c>id2label</c> and <c>problem_type</c> replaced.</summary>
@@ -9,32 +9,6 @@ internal static class ConfigLabels
     /// <param name="isExplicit">Whether the names are written to <c>config.json</c>.</param>
     /// <param name="problemType">The problem type, or null to leave it unset.</param>
     /// <param name="architectures">The architectures to record.</param>
-    public static AlbertConfig With(AlbertConfig c, IReadOnlyList<string> names, bool isExplicit, ProblemType? problemType, IReadOnlyList<string> architectures) => new()
-    {
-        VocabSize = c.VocabSize,
-        EmbeddingSize = c.EmbeddingSize,
-        HiddenSize = c.HiddenSize,
-        NumHiddenLayers = c.NumHiddenLayers,
-        NumHiddenGroups = c.NumHiddenGroups,
-        NumAttentionHeads = c.NumAttentionHeads,
-        IntermediateSize = c.IntermediateSize,
-        InnerGroupNum = c.InnerGroupNum,
-        HiddenAct = c.HiddenAct,
-        HiddenDropoutProb = c.HiddenDropoutProb,
-        AttentionProbsDropoutProb = c.AttentionProbsDropoutProb,
-        MaxPositionEmbeddings = c.MaxPositionEmbeddings,
-        TypeVocabSize = c.TypeVocabSize,
-        InitializerRange = c.InitializerRange,
-        LayerNormEps = c.LayerNormEps,
-        ClassifierDropoutProb = c.ClassifierDropoutProb,
-        PositionEmbeddingType = c.PositionEmbeddingType,
-        PadTokenId = c.PadTokenId,
-        BosTokenId = c.BosTokenId,
-        EosTokenId = c.EosTokenId,
-        NumLabels = names.Count,
-        Id2Label = names,
-        HasExplicitLabels = isExplicit,
-        ProblemType = problemType,
-        Architectures = architectures,
-    };
+    public static AlbertConfig With(AlbertConfig c, IReadOnlyList<string> names, bool isExplicit, ProblemType? problemType, IReadOnlyList<string> architectures) =>
+        c with { NumLabels = names.Count, Id2Label = names, HasExplicitLabels = isExplicit, ProblemType = problemType, Architectures = architectures };
 }

@@ -50,7 +50,7 @@ internal sealed class MultipleChoiceTaskAdapter : TaskAdapter
 
     public override void CreateModel(AlbertConfig baseConfig, string? pretrained)
     {
-        AlbertConfig config = ConfigLabels.With(baseConfig, ["LABEL_0", "LABEL_1"], false, null, ["AlbertForMultipleChoice"]);
+        AlbertConfig config = ConfigLabels.With(baseConfig, ["LABEL_0", "LABEL_1"], false, null, [AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName]);
         _model = Build<AlbertForMultipleChoice, MultipleChoiceOutput>(c => new AlbertForMultipleChoice(c), config, pretrained);
     }
 

@@ -102,7 +102,7 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
 
     public override void CreateModel(AlbertConfig baseConfig, string? pretrained)
     {
-        AlbertConfig config = ConfigLabels.With(baseConfig, ["LABEL_0", "LABEL_1"], false, null, ["AlbertForQuestionAnswering"]);
+        AlbertConfig config = ConfigLabels.With(baseConfig, ["LABEL_0", "LABEL_1"], false, null, [AlbertHeadRegistry.Of(AlbertHeads.QuestionAnswering).HuggingFaceName]);
         _model = Build<AlbertForQuestionAnswering, QuestionAnsweringOutput>(c => new AlbertForQuestionAnswering(c), config, pretrained);
     }
 

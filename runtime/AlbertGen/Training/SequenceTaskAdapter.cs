@@ -96,7 +96,7 @@ internal sealed class SequenceTaskAdapter : TaskAdapter
             FineTuneTask.MultiLabelClassification => (_labels!.Names, _labels.IsExplicit, ProblemType.MultiLabelClassification),
             _ => (_labels!.Names, _labels.IsExplicit, ProblemType.SingleLabelClassification),
         };
-        AlbertConfig config = ConfigLabels.With(baseConfig, names, isExplicit, problem, ["AlbertForSequenceClassification"]);
+        AlbertConfig config = ConfigLabels.With(baseConfig, names, isExplicit, problem, [AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName]);
         _model = Build<AlbertForSequenceClassification, SequenceClassifierOutput>(c => new AlbertForSequenceClassification(c), config, pretrained);
     }
 

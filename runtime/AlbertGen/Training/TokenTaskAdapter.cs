@@ -70,7 +70,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
 
     public override void CreateModel(AlbertConfig baseConfig, string? pretrained)
     {
-        AlbertConfig config = ConfigLabels.With(baseConfig, _labels!.Names, _labels.IsExplicit, null, ["AlbertForTokenClassification"]);
+        AlbertConfig config = ConfigLabels.With(baseConfig, _labels!.Names, _labels.IsExplicit, null, [AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName]);
         _model = Build<AlbertForTokenClassification, TokenClassifierOutput>(c => new AlbertForTokenClassification(c), config, pretrained);
     }
 

@@ -39,11 +39,20 @@ namespace AlbertGen.Models
         /// <summary>Number of layers inside each group (<c>inner_group_num</c>).</summary>
         public const int InnerGroupNum = 1;
 
+        /// <summary>Activation of the feed-forward layer and the masked-LM head (<c>hidden_act</c>: <c>gelu_new</c>).</summary>
+        public const global::AlbertGen.AlbertActivation HiddenAct = global::AlbertGen.AlbertActivation.GeluNew;
+
         /// <summary>Longest sequence: the size of the position table (<c>max_position_embeddings</c>).</summary>
         public const int MaxPositionEmbeddings = 512;
 
         /// <summary>Number of token types, i.e. segments (<c>type_vocab_size</c>).</summary>
         public const int TypeVocabSize = 2;
+
+        /// <summary>Epsilon of every LayerNorm (<c>layer_norm_eps</c>).</summary>
+        public const double LayerNormEps = 1E-12;
+
+        /// <summary>How positions enter the model (<c>position_embedding_type</c>: <c>absolute</c>; not in the file: HuggingFace's default).</summary>
+        public const global::AlbertGen.PositionEmbeddingType PositionEmbeddingType = global::AlbertGen.PositionEmbeddingType.Absolute;
 
         /// <summary>Id of the padding token (<c>pad_token_id</c>).</summary>
         public const int PadTokenId = 0;
@@ -59,15 +68,6 @@ namespace AlbertGen.Models
 
         /// <summary>Size of one attention head: <see cref="HiddenSize"/> / <see cref="NumAttentionHeads"/> = 64.</summary>
         public const int AttentionHeadSize = HiddenSize / NumAttentionHeads;
-
-        /// <summary>Epsilon of every LayerNorm (<c>layer_norm_eps</c>).</summary>
-        public const double LayerNormEps = 1E-12;
-
-        /// <summary>Activation of the feed-forward layer and the masked-LM head (<c>hidden_act</c>: <c>gelu_new</c>).</summary>
-        public const global::AlbertGen.AlbertActivation HiddenAct = global::AlbertGen.AlbertActivation.GeluNew;
-
-        /// <summary>How positions enter the model (<c>position_embedding_type</c>: <c>absolute</c>; not in the file: HuggingFace's default).</summary>
-        public const global::AlbertGen.PositionEmbeddingType PositionEmbeddingType = global::AlbertGen.PositionEmbeddingType.Absolute;
 
         /// <summary>
         /// The whole configuration, as the runtime modules take it: the constants above plus the values that do not

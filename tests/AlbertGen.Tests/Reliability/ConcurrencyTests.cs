@@ -98,6 +98,7 @@ public sealed class ConcurrencyTests
         Assert.Empty(mismatches);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void A_model_with_packed_weights_used_from_eight_threads_gives_the_serial_results_bit_for_bit()
     {

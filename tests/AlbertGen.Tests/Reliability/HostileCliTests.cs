@@ -100,6 +100,7 @@ public sealed class HostileCliTests : IDisposable
         Assert.True(error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1, error);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task The_real_process_exits_with_code_one_and_no_crash_signal_on_a_garbage_checkpoint()
     {

@@ -11,6 +11,7 @@ namespace AlbertGen.Tests.Reliability;
 /// behind and resident memory stays flat. The RSS bound is loose (other test classes run beside this one and share the
 /// process); the tensor count is exact.
 /// </summary>
+[Trait("Category", "Slow")]
 [Collection(nameof(LiveTensorCount))]
 public sealed class SoakTests(ITestOutputHelper log)
 {

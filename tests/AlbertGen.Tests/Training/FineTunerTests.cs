@@ -32,6 +32,7 @@ public class FineTunerTests
         return examples;
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_short_fine_tune_learns_whether_a_word_occurs_and_writes_a_huggingface_checkpoint()
     {
@@ -76,6 +77,7 @@ public class FineTunerTests
         Assert.Equal(1, output2.Logits.argmax(-1).item<long>());
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Mixed_precision_fine_tuning_learns_the_task_too()
     {

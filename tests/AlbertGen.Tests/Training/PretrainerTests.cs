@@ -3,6 +3,7 @@ using AlbertGen.Training;
 
 namespace AlbertGen.Tests.Training;
 
+[Trait("Category", "Slow")]
 [Collection(TorchRandomCollection.Name)]
 public class PretrainerTests
 {

@@ -46,7 +46,7 @@ internal static class AlbertConverter
             normalizers.Add(new PrecompiledStep(file.PrecompiledCharsMap, $"'{file.Source}' is not a valid SentencePiece model: its precompiled chars map"));
         }
 
-        normalizers.Add(new ReplaceStep(null, new Regex(" {2,}", RegexOptions.CultureInvariant), " "));
+        normalizers.Add(new ReplaceStep(null, new Regex(" {2,}", RegexOptions.CultureInvariant | RegexOptions.Compiled), " "));
         const char space = SentencePieceTextNormalizer.SpaceSymbol;
 
         int Id(string token, string name) => model.TokenToId(token)

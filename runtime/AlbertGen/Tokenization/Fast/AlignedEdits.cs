@@ -15,10 +15,16 @@ internal readonly record struct AlignedEdit(int Rune, int Change);
 internal static class AlignedEdits
 {
     /// <summary>Rewrites <paramref name="input"/> by <paramref name="edits"/> into <paramref name="output"/>, after dropping <paramref name="initialRemoved"/> code points.</summary>
-    public static void Apply(AlignedText input, List<AlignedEdit> edits, int initialRemoved, AlignedText output)
+    /// <param name="input">The text before.</param>
+    /// <param name="from">Where in <paramref name="input"/> the edits start (the chars before it were copied already).</param>
+    /// <param name="edits">The new chars.</param>
+    /// <param name="initialRemoved">Code points dropped first.</param>
+    /// <param name="output">Receives the new chars.</param>
+    /// <returns>Where in <paramref name="input"/> the next edit would start.</returns>
+    public static int Apply(AlignedText input, int from, List<AlignedEdit> edits, int initialRemoved, AlignedText output)
     {
         ReadOnlySpan<char> chars = input.Chars;
-        int pos = 0;
+        int pos = from;
         for (int k = 0; k < initialRemoved && pos < chars.Length; k++)
         {
             pos += CodePointLength(chars, pos);
@@ -47,6 +53,8 @@ internal static class AlignedEdits
 
             AppendRune(output, edit.Rune, start, end);
         }
+
+        return pos;
     }
 
     /// <summary>Appends one code point (one or two chars), all with the same original range.</summary>
@@ -72,13 +80,7 @@ internal static class AlignedEdits
         CodePointLength(chars, pos) == 2 ? char.ConvertToUtf32(chars[pos], chars[pos + 1]) : chars[pos];
 
     /// <summary>Copies <c>input[from..to)</c> with its ranges.</summary>
-    public static void Copy(AlignedText input, int from, int to, AlignedText output)
-    {
-        for (int i = from; i < to; i++)
-        {
-            output.Append(input[i], input.Starts[i], input.Ends[i]);
-        }
-    }
+    public static void Copy(AlignedText input, int from, int to, AlignedText output) => output.AppendRange(input, from, to);
 
     // HF gives (0, 0) relative to the piece of text being normalised: its first original position here.
     private static (int, int) EmptyAtStart(AlignedText input) => input.Length > 0 ? (input.Starts[0], input.Starts[0]) : (0, 0);

@@ -128,7 +128,15 @@ internal sealed class FastTokenizerPipeline
     /// <summary>The raw text with one range per char; a surrogate pair's chars share the pair's range, a lone surrogate becomes U+FFFD.</summary>
     private static void AppendOriginal(string text, int start, int end, AlignedText output)
     {
-        for (int i = start; i < end; i++)
+        int surrogate = text.AsSpan(start, end - start).IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (surrogate < 0)
+        {
+            output.AppendOriginal(text.AsSpan(start, end - start), start);
+            return;
+        }
+
+        output.AppendOriginal(text.AsSpan(start, surrogate), start);
+        for (int i = start + surrogate; i < end; i++)
         {
             char c = text[i];
             if (!char.IsSurrogate(c))

@@ -30,6 +30,18 @@ internal abstract class CodePointStep : NormalizerStep
         for (int i = 0; i < chars.Length;)
         {
             char c = chars[i];
+            if (c < 0x80 && AsciiRunsCopy)
+            {
+                // A run of ASCII is copied whole, then rewritten in place.
+                int run = chars[i..].IndexOfAnyExceptInRange('\0', '\x7F');
+                int end = run < 0 ? chars.Length : i + run;
+                int at = output.Length;
+                output.AppendRange(input, i, end);
+                RewriteAscii(output.WritableChars(at, end - i));
+                i = end;
+                continue;
+            }
+
             if (c < 0x80)
             {
                 int mapped = MapAscii(c);
@@ -54,8 +66,16 @@ internal abstract class CodePointStep : NormalizerStep
         }
     }
 
+    /// <summary>Whether every ASCII char maps to one char, so ASCII runs can be copied and rewritten in place.</summary>
+    protected virtual bool AsciiRunsCopy => true;
+
     /// <summary>The image of an ASCII char, or -1 to drop it.</summary>
     protected abstract int MapAscii(char c);
+
+    /// <summary>Rewrites a run of ASCII chars in place (when <see cref="AsciiRunsCopy"/>); identity by default.</summary>
+    protected virtual void RewriteAscii(Span<char> run)
+    {
+    }
 
     /// <summary>The image of a non-ASCII code point (cached).</summary>
     protected abstract string Map(int codePoint);
@@ -88,6 +108,8 @@ internal sealed class DecomposeStep(NormalizationForm form) : CodePointStep
 internal sealed class LowercaseStep : CodePointStep
 {
     protected override int MapAscii(char c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
+
+    protected override void RewriteAscii(Span<char> run) => System.Text.Ascii.ToLowerInPlace(run, out _);
 
     protected override string Map(int codePoint)
     {

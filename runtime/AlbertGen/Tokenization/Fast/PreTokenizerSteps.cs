@@ -55,10 +55,9 @@ internal sealed class MetaspaceStep(char replacement, PrependScheme prependSchem
                 output.Append(replacement, input.Starts[word.Start], input.Ends[word.Start]);
             }
 
-            for (int i = word.Start; i < word.End; i++)
-            {
-                output.Append(chars[i] == ' ' ? replacement : chars[i], input.Starts[i], input.Ends[i]);
-            }
+            int copied = output.Length;
+            output.AppendRange(input, word.Start, word.End);
+            output.WritableChars(copied, word.End - word.Start).Replace(' ', replacement);
 
             if (!split)
             {
@@ -70,11 +69,15 @@ internal sealed class MetaspaceStep(char replacement, PrependScheme prependSchem
             int wordStart = start;
             for (int i = start + 1; i < written.Length; i++)
             {
-                if (written[i] == replacement)
+                int next = written[i..].IndexOf(replacement);
+                if (next < 0)
                 {
-                    outputWords.Add(new WordRange(wordStart, i));
-                    wordStart = i;
+                    break;
                 }
+
+                i += next;
+                outputWords.Add(new WordRange(wordStart, i));
+                wordStart = i;
             }
 
             outputWords.Add(new WordRange(wordStart, written.Length));

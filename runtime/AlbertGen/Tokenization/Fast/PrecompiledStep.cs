@@ -21,6 +21,7 @@ internal sealed class PrecompiledStep : NormalizerStep
     private readonly string?[] _ascii = new string?[128];
     private readonly ConcurrentDictionary<int, string> _codePoints = new();
     private readonly ConcurrentDictionary<int, string> _rules = new();
+    private readonly System.Buffers.SearchValues<char> _plainAscii;
 
     /// <param name="charsMap">The map's bytes.</param>
     /// <param name="what">Names the map in error messages (file and field).</param>
@@ -33,16 +34,48 @@ internal sealed class PrecompiledStep : NormalizerStep
             one[0] = (char)c;
             _ascii[c] = Lookup(one);
         }
+
+        _plainAscii = System.Buffers.SearchValues.Create([.. Enumerable.Range(0, 128).Where(c => _ascii[c] is null && c != '\r').Select(c => (char)c)]);
     }
 
     public override void Apply(AlignedText input, AlignedText output)
     {
         ReadOnlySpan<char> chars = input.Chars;
+        int first = chars.IndexOfAnyExcept(_plainAscii);
+        if (first < 0)
+        {
+            AlignedEdits.Copy(input, 0, chars.Length, output);
+            return;
+        }
+
+        // Plain ASCII before the first char that may change is copied; the char just before it stays an edit, because a
+        // removal is charged to the edit before it.
+        int from = Math.Max(0, first - 1);
+        AlignedEdits.Copy(input, 0, from, output);
         List<AlignedEdit> edits = t_edits ??= [];
         edits.Clear();
-        bool modified = false;
-        for (int pos = 0; pos < chars.Length;)
+        int consumed = from;
+        for (int pos = from; pos < chars.Length;)
         {
+            int run = chars[pos..].IndexOfAnyExcept(_plainAscii);
+            int runEnd = run < 0 ? chars.Length : pos + run;
+            if (runEnd - pos >= 4)
+            {
+                // A run of plain ASCII is copied, except its last char (it may join what follows in a grapheme) and the
+                // one before (kept as the last edit, which a later removal is charged to).
+                consumed = AlignedEdits.Apply(input, consumed, edits, 0, output);
+                edits.Clear();
+                if (consumed == pos)
+                {
+                    int bulkEnd = runEnd - 2;
+                    AlignedEdits.Copy(input, pos, bulkEnd, output);
+                    edits.Add(new AlignedEdit(chars[bulkEnd], 0));
+                    consumed = bulkEnd;
+                    pos = bulkEnd + 1;
+                    continue;
+                }
+            }
+
             char c = chars[pos];
             int length = c < 0x80 && c != '\r' && (pos + 1 == chars.Length || chars[pos + 1] < 0x80)
                 ? 1
@@ -51,7 +84,6 @@ internal sealed class PrecompiledStep : NormalizerStep
             if (Encoding.UTF8.GetByteCount(grapheme) < 6 && Transform(grapheme) is { } whole)
             {
                 Replace(edits, grapheme, whole);
-                modified = true;
             }
             else
             {
@@ -61,7 +93,6 @@ internal sealed class PrecompiledStep : NormalizerStep
                     if (Transform(grapheme.Slice(i, cpLength)) is { } rule)
                     {
                         Replace(edits, grapheme.Slice(i, cpLength), rule);
-                        modified = true;
                     }
                     else
                     {
@@ -75,15 +106,7 @@ internal sealed class PrecompiledStep : NormalizerStep
             pos += length;
         }
 
-        if (!modified)
-        {
-            AlignedEdits.Copy(input, 0, chars.Length, output);
-        }
-        else
-        {
-            AlignedEdits.Apply(input, edits, 0, output);
-        }
-
+        AlignedEdits.Apply(input, consumed, edits, 0, output);
         if (edits.Capacity > 1 << 16)
         {
             t_edits = null;

@@ -367,7 +367,7 @@ internal static class TokenizerJsonReader
         {
             try
             {
-                return (null, new Regex(expression.String(), RegexOptions.CultureInvariant, RegexTimeout));
+                return (null, new Regex(expression.String(), RegexOptions.CultureInvariant | RegexOptions.Compiled, RegexTimeout));
             }
             catch (ArgumentException e)
             {

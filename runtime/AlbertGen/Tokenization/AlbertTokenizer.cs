@@ -101,7 +101,7 @@ public sealed class AlbertTokenizer
         int Id(string token, string name) => fast.TokenToId(token)
             ?? throw new InvalidDataException($"'{source}' has no id for the {name} '{token}'.");
         PadTokenId = Id(options.PadToken, "pad_token");
-        UnknownTokenId = fast.Model.UnknownId ?? Id(options.UnknownToken, "unk_token");
+        UnknownTokenId = fast.Model.UnknownId;
         ClsTokenId = Id(options.ClsToken, "cls_token");
         SepTokenId = Id(options.SepToken, "sep_token");
         MaskTokenId = Id(options.MaskToken, "mask_token");
@@ -157,19 +157,25 @@ public sealed class AlbertTokenizer
         return FromBytes(File.ReadAllBytes(modelPath), options ?? new(), modelPath, modelPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Loads a SentencePiece model from a stream (read to its end, not disposed).</summary>
-    /// <param name="modelStream">The model bytes.</param>
+    /// <summary>
+    /// Loads a tokenizer from a stream (read to its end, not disposed): a <c>tokenizer.json</c> when its first non-blank
+    /// byte is <c>{</c>, else a SentencePiece model; the kind as in <see cref="FromFile"/>.
+    /// </summary>
+    /// <param name="modelStream">The file's bytes.</param>
     /// <param name="options">Settings; null = HuggingFace's defaults.</param>
     /// <param name="sourceName">Name used in error messages.</param>
     /// <exception cref="ArgumentNullException"><paramref name="modelStream"/> or <paramref name="sourceName"/> is null.</exception>
-    /// <exception cref="InvalidDataException">The bytes are not a usable SentencePiece model.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a usable tokenizer.</exception>
     public static AlbertTokenizer FromStream(Stream modelStream, AlbertTokenizerOptions? options = null, string sourceName = "stream")
     {
         ArgumentNullException.ThrowIfNull(modelStream);
         ArgumentNullException.ThrowIfNull(sourceName);
         using var copy = new MemoryStream();
         modelStream.CopyTo(copy);
-        return FromBytes(copy.ToArray(), options ?? new(), sourceName, isTokenizerJson: false);
+        byte[] bytes = copy.ToArray();
+        // A SentencePiece model starts with a protobuf tag, never '{' (0x7B would be field 15 as a group, which it has not).
+        int first = bytes.AsSpan().IndexOfAnyExcept(" \t\r\n"u8);
+        return FromBytes(bytes, options ?? new(), sourceName, isTokenizerJson: first >= 0 && bytes[first] == (byte)'{');
     }
 
     /// <summary>
@@ -256,23 +262,15 @@ public sealed class AlbertTokenizer
         return tokens;
     }
 
-    /// <summary>The ids of a text (HF <c>encode</c>): <c>[CLS] A [SEP]</c> unless <paramref name="addSpecialTokens"/> is false.</summary>
+    /// <summary>The ids of a text (HF <c>encode</c>): <c>[CLS] A [SEP]</c> (the tokenizer's template) unless <paramref name="addSpecialTokens"/> is false.</summary>
     /// <param name="text">Any text.</param>
-    /// <param name="addSpecialTokens">Whether to add <c>[CLS]</c> and <c>[SEP]</c>.</param>
+    /// <param name="addSpecialTokens">Whether to add the template's special tokens (<c>[CLS]</c> and <c>[SEP]</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int[] EncodeToIds(string text, bool addSpecialTokens = true)
     {
         Scratch scratch = t_scratch ??= new Scratch();
         TokenSequence sequence = Tokens(text, scratch.Ids, scratch);
-        int added = addSpecialTokens ? 1 : 0;
-        var ids = new int[sequence.Count + (2 * added)];
-        sequence.Ids.CopyTo(ids, added);
-        if (addSpecialTokens)
-        {
-            ids[0] = ClsTokenId;
-            ids[^1] = SepTokenId;
-        }
-
+        int[] ids = _builder.SingleIds(sequence.Ids, addSpecialTokens);
         Scratch.ReleaseIfLarge();
         return ids;
     }

@@ -75,6 +75,33 @@ internal sealed class EncodingBuilder
         return main;
     }
 
+    /// <summary>The ids of one sequence with the template's special tokens (no truncation).</summary>
+    public int[] SingleIds(List<int> sequence, bool addSpecial)
+    {
+        if (!addSpecial)
+        {
+            return [.. sequence];
+        }
+
+        var ids = new int[sequence.Count + _template.Added(pair: false)];
+        int n = 0;
+        foreach (TemplateItem item in _template.Single)
+        {
+            if (item.Sequence < 0)
+            {
+                item.Ids.CopyTo(ids, n);
+                n += item.Ids.Length;
+            }
+            else if (item.Sequence == 0)
+            {
+                sequence.CopyTo(ids, n);
+                n += sequence.Count;
+            }
+        }
+
+        return ids;
+    }
+
     /// <summary>Pads rows as <paramref name="options"/> say: to the longest row or to <paramref name="maxLength"/>.</summary>
     public void PadRows(AlbertEncoding[] rows, AlbertEncodeOptions options, int maxLength)
     {

@@ -41,7 +41,8 @@ internal static class TokenizerJsonReader
             List<AddedToken> added = ReadAddedTokens(reader.Optional("added_tokens"), model);
             NormalizerStep[] normalizers = reader.Optional("normalizer") is { } n ? [.. ReadNormalizer(n)] : [];
             PreTokenizerStep[] preTokenizers = reader.Optional("pre_tokenizer") is { } p ? [.. ReadPreTokenizer(p)] : [];
-            PostProcessorTemplate template = reader.Optional("post_processor") is { } pp ? ReadPostProcessor(pp) : PostProcessorTemplate.None;
+            int vocabularySize = Math.Max(model.Pieces.Length, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
+            PostProcessorTemplate template = reader.Optional("post_processor") is { } pp ? ReadPostProcessor(pp, vocabularySize) : PostProcessorTemplate.None;
             DecoderStep[] decoders = reader.Optional("decoder") is { } d ? [.. ReadDecoder(d)] : [];
             return new FastTokenizerPipeline(model, added, normalizers, preTokenizers, template, decoders);
         }
@@ -86,10 +87,13 @@ internal static class TokenizerJsonReader
             throw vocab.Error("is empty");
         }
 
-        int? unknownId = model.Optional("unk_id") is { } unk ? unk.Int() : null;
-        if (unknownId is int u && (uint)u >= (uint)pieces.Length)
+        // HF allows a Unigram model without unk_id (encoding then fails on text no piece covers); SentencePiece models
+        // always have one, and refusing the file beats failing on some text later.
+        int unknownId = model.Optional("unk_id")?.Int()
+            ?? throw model.Child("unk_id").Error("is missing; a SentencePiece Unigram model has an unknown piece");
+        if ((uint)unknownId >= (uint)pieces.Length)
         {
-            throw model.Child("unk_id").Error($"is {u}, outside the {pieces.Length}-piece vocabulary");
+            throw model.Child("unk_id").Error($"is {unknownId}, outside the {pieces.Length}-piece vocabulary");
         }
 
         bool byteFallback = model.Optional("byte_fallback")?.Bool() ?? false;
@@ -243,7 +247,7 @@ internal static class TokenizerJsonReader
         return (replacement[0], scheme);
     }
 
-    private static PostProcessorTemplate ReadPostProcessor(Node node)
+    private static PostProcessorTemplate ReadPostProcessor(Node node, int vocabularySize)
     {
         string type = node.Type();
         switch (type)
@@ -257,6 +261,11 @@ internal static class TokenizerJsonReader
                     {
                         Node special = map.Child(property.Name);
                         int[] ids = [.. special.Required("ids").Items().Select(i => i.Int())];
+                        if (ids.FirstOrDefault(id => (uint)id >= (uint)vocabularySize, -1) is int bad and not -1)
+                        {
+                            throw special.Child("ids").Error($"holds {bad}, outside the {vocabularySize} ids of the vocabulary");
+                        }
+
                         string[] strings = [.. special.Required("tokens").Items().Select(t => t.String())];
                         if (ids.Length != strings.Length)
                         {
@@ -271,15 +280,15 @@ internal static class TokenizerJsonReader
                     ReadTemplate(node.Required("single"), specials, allowSecond: false),
                     ReadTemplate(node.Required("pair"), specials, allowSecond: true));
             case "BertProcessing":
-                (string sep, int sepId) = ReadTokenPair(node.Required("sep"));
-                (string cls, int clsId) = ReadTokenPair(node.Required("cls"));
+                (string sep, int sepId) = ReadTokenPair(node.Required("sep"), vocabularySize);
+                (string cls, int clsId) = ReadTokenPair(node.Required("cls"), vocabularySize);
                 return PostProcessorTemplate.Albert(clsId, cls, sepId, sep);
             default:
                 throw node.Child("type").Error($"is '{type}'; supported post-processors: TemplateProcessing, BertProcessing");
         }
     }
 
-    private static (string Token, int Id) ReadTokenPair(Node node)
+    private static (string Token, int Id) ReadTokenPair(Node node, int vocabularySize)
     {
         Node[] items = [.. node.Items()];
         if (items.Length != 2)
@@ -287,7 +296,8 @@ internal static class TokenizerJsonReader
             throw node.Error("must be a [token, id] pair");
         }
 
-        return (items[0].String(), items[1].Int());
+        int id = items[1].Int();
+        return (uint)id < (uint)vocabularySize ? (items[0].String(), id) : throw items[1].Error($"is outside the {vocabularySize} ids of the vocabulary");
     }
 
     private static TemplateItem[] ReadTemplate(Node node, Dictionary<string, (int[] Ids, string[] Tokens)> specials, bool allowSecond)

@@ -9,7 +9,8 @@ internal readonly record struct WordToken(int Id, int Start, int Length);
 /// <summary>
 /// HF <c>tokenizers</c>' Unigram model: the best segmentation of a word by the sum of piece scores (Viterbi over
 /// every vocabulary piece, control and user pieces included), a code point no piece covers costing the unknown
-/// score (lowest score − 10), consecutive unknown code points fused into one token, optional byte fallback.
+/// score (lowest score − 10), consecutive unknown code points fused into one token (the unknown id, or its own id if its
+/// text is a piece), optional byte fallback.
 /// Thread-safe; segmentations of words are cached (bounded).
 /// </summary>
 internal sealed class UnigramModel
@@ -29,9 +30,9 @@ internal sealed class UnigramModel
 
     /// <param name="pieces">The vocabulary, by id.</param>
     /// <param name="scores">Each piece's score.</param>
-    /// <param name="unknownId">Id of the unknown piece, or null (then text no piece covers is an error).</param>
+    /// <param name="unknownId">Id of the unknown piece.</param>
     /// <param name="byteFallback">Whether unknown text becomes <c>&lt;0xXX&gt;</c> byte pieces.</param>
-    public UnigramModel(string[] pieces, double[] scores, int? unknownId, bool byteFallback)
+    public UnigramModel(string[] pieces, double[] scores, int unknownId, bool byteFallback)
     {
         Pieces = pieces;
         _scores = scores;
@@ -53,7 +54,7 @@ internal sealed class UnigramModel
 
     public string[] Pieces { get; }
 
-    public int? UnknownId { get; }
+    public int UnknownId { get; }
 
     public bool ByteFallback { get; }
 
@@ -185,12 +186,7 @@ internal sealed class UnigramModel
             return;
         }
 
-        if (UnknownId is not int unknown)
-        {
-            throw new InvalidOperationException($"The Unigram model has no unk_id, and no piece covers '{text}'.");
-        }
-
-        output.Add(new WordToken(unknown, start, end - start));
+        output.Add(new WordToken(UnknownId, start, end - start));
     }
 
     private int[]? ByteIds(ReadOnlySpan<char> text)

@@ -5,9 +5,11 @@ using AlbertGen.Tokenization.Fast;
 namespace AlbertGen.Tokenization;
 
 /// <summary>
-/// ALBERT's tokenizer, as HuggingFace's (slow, SentencePiece) <c>AlbertTokenizer</c> behaves: pre-processing,
-/// special tokens written in the text, SentencePiece segmentation (Microsoft.ML.Tokenizers), the digit-comma
-/// re-split, <c>[CLS] A [SEP] B [SEP]</c>, truncation, padding, decoding; plus offsets into the original text.
+/// ALBERT's tokenizer, as either of HuggingFace's behaves (<see cref="Kind"/>). Slow, <c>AlbertTokenizer</c>:
+/// pre-processing, special tokens written in the text, SentencePiece segmentation (Microsoft.ML.Tokenizers), the
+/// digit-comma re-split. Fast, <c>AlbertTokenizerFast</c>: the <c>tokenizers</c> pipeline of a <c>tokenizer.json</c> (or of
+/// <c>spiece.model</c> converted as HF's <c>AlbertConverter</c> does). Both: <c>[CLS] A [SEP] B [SEP]</c>, truncation,
+/// padding, decoding, and offsets into the original text. <see cref="FromDirectory"/> chooses as <c>AutoTokenizer</c> does.
 /// Instances are immutable and thread-safe.
 /// </summary>
 /// <remarks>

@@ -4,25 +4,42 @@ using AlbertGen.Tokenization;
 namespace AlbertGen.Tests.Tokenization;
 
 /// <summary>The fast tokenizer beyond the goldens: each tokenizer.json component as HF documents it, bad files, options.</summary>
-public sealed class FastTokenizerTests
+public sealed class FastTokenizerTests : IDisposable
 {
+    private readonly List<string> _folders = [];
+
+    public void Dispose()
+    {
+        foreach (string folder in _folders)
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private string NewFolder(string prefix)
+    {
+        string folder = Directory.CreateTempSubdirectory(prefix).FullName;
+        _folders.Add(folder);
+        return folder;
+    }
+
     private static string FixtureJson => Path.Combine(FastGoldenTests.FastFolder, "tokenizer.json");
 
     private static AlbertTokenizer Fixture => FastGoldenTests.Tokenizer("tokenizer.json");
 
     /// <summary>The fixture's tokenizer.json, changed by <paramref name="edit"/>, written to a new folder; returns the folder.</summary>
-    private static string Variant(Action<JsonObject> edit)
+    private string Variant(Action<JsonObject> edit)
     {
         JsonObject json = JsonNode.Parse(File.ReadAllText(FixtureJson))!.AsObject();
         edit(json);
-        string folder = Directory.CreateTempSubdirectory("albertgen-fast-").FullName;
+        string folder = NewFolder("albertgen-fast-");
         File.WriteAllText(Path.Combine(folder, "tokenizer.json"), json.ToJsonString());
         return folder;
     }
 
-    private static string WriteFile(string text)
+    private string WriteFile(string text)
     {
-        string folder = Directory.CreateTempSubdirectory("albertgen-fast-").FullName;
+        string folder = NewFolder("albertgen-fast-");
         string path = Path.Combine(folder, "tokenizer.json");
         File.WriteAllText(path, text);
         return path;
@@ -199,7 +216,7 @@ public sealed class FastTokenizerTests
     [Fact]
     public void Save_vocabulary_writes_the_tokenizer_json_and_the_folder_loads_fast_again()
     {
-        string folder = Directory.CreateTempSubdirectory("albertgen-fast-save-").FullName;
+        string folder = NewFolder("albertgen-fast-save-");
         string path = Fixture.SaveVocabulary(folder);
         Assert.Equal("tokenizer.json", Path.GetFileName(path));
         Assert.Equal(File.ReadAllBytes(FixtureJson), File.ReadAllBytes(path));
@@ -212,7 +229,7 @@ public sealed class FastTokenizerTests
     [Fact]
     public void Tokenizer_config_and_special_tokens_map_are_honoured()
     {
-        string folder = Directory.CreateTempSubdirectory("albertgen-config-").FullName;
+        string folder = NewFolder("albertgen-config-");
         File.Copy(Golden.ModelPath, Path.Combine(folder, "spiece.model"));
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),
             "{\"do_lower_case\": false, \"model_max_length\": 8, \"mask_token\": {\"content\": \"[MASK]\", \"lstrip\": true}, \"sep_token\": \"[CLS]\"}");
@@ -238,7 +255,7 @@ public sealed class FastTokenizerTests
     [Fact]
     public void A_folder_without_a_tokenizer_names_both_files()
     {
-        string folder = Directory.CreateTempSubdirectory("albertgen-empty-").FullName;
+        string folder = NewFolder("albertgen-empty-");
         var e = Assert.Throws<FileNotFoundException>(() => AlbertTokenizer.FromDirectory(folder));
         Assert.Contains("tokenizer.json", e.Message);
         Assert.Contains("spiece.model", e.Message);

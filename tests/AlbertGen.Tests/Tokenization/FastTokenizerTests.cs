@@ -262,17 +262,6 @@ public sealed class FastTokenizerTests : IDisposable
         Assert.Throws<InvalidDataException>(() => AlbertTokenizer.FromFile(FixtureJson, new AlbertTokenizerOptions { Kind = TokenizerKind.Slow }));
     }
 
-    [Theory]
-    [MemberData(nameof(HostileInputTests.HostileTexts), MemberType = typeof(HostileInputTests))]
-    public void Hostile_text_encodes_decodes_and_slices(string text)
-    {
-        AlbertEncoding encoding = Fixture.Encode(text, text);
-        Assert.All(encoding.Offsets, o => Assert.InRange(o.End, o.Start, text.Length));
-        Assert.All(encoding.InputIds, id => Assert.InRange(id, 0, Fixture.VocabularySize - 1));
-        _ = Fixture.Decode(encoding.InputIds);
-        _ = Fixture.ConvertTokensToString(encoding.Tokens);
-    }
-
     [Fact]
     public void Parallel_batches_equal_serial_encodings()
     {

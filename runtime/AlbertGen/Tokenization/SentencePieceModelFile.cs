@@ -52,9 +52,6 @@ internal sealed class SentencePieceModelFile
     /// <summary>Each piece's log-probability (the Unigram score).</summary>
     public float[] Scores { get; private set; } = [];
 
-    /// <summary>Whether unknown text becomes UTF-8 byte pieces (<c>byte_fallback</c>).</summary>
-    public bool ByteFallback { get; private set; }
-
     public int UnkId { get; private set; }
 
     public int BosId { get; private set; } = 1;
@@ -64,6 +61,9 @@ internal sealed class SentencePieceModelFile
     public int PadId { get; private set; } = -1;
 
     public bool TreatWhitespaceAsSuffix { get; private set; }
+
+    /// <summary><c>trainer_spec.byte_fallback</c>: unknown characters are spelt as byte pieces instead of <c>&lt;unk&gt;</c>.</summary>
+    public bool ByteFallback { get; private set; }
 
     public string NormalizerName { get; private set; } = "";
 

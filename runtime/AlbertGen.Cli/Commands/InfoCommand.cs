@@ -25,7 +25,7 @@ internal static class InfoCommand
 }
 
 /// <summary>What <c>albertgen info</c> reports, from <c>config.json</c> and the checkpoint headers.</summary>
-internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes, string? Tokenizer)
+internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes, bool HasTokenizer)
 {
     public static ModelInfo Read(string directory)
     {
@@ -51,7 +51,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             }
         }
 
-        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "tokenizer.json")) ? "tokenizer.json (fast)" : File.Exists(Path.Combine(directory, "spiece.model")) ? "spiece.model (slow)" : null);
+        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "spiece.model")) || File.Exists(Path.Combine(directory, "tokenizer.json")));
     }
 
     public string ToText()
@@ -67,7 +67,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"labels       {c.NumLabels}: {string.Join(", ", c.Id2Label)}",
             $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the encoder: its layers and the embedding-to-hidden mapping)",
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
-            $"tokenizer    {Tokenizer ?? "none (neither tokenizer.json nor spiece.model)"}");
+            $"tokenizer    {(!HasTokenizer ? "none (neither tokenizer.json nor spiece.model)" : File.Exists(Path.Combine(Directory, "tokenizer.json")) ? "tokenizer.json (fast)" : "spiece.model (slow)")}");
     }
 
     public string ToJson() => JsonSerializer.Serialize(new
@@ -90,6 +90,6 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
         stored_bytes = StoredBytes,
         dtypes = DTypes,
         float32_bytes = Parameters * 4,
-        has_tokenizer = Tokenizer is not null,
+        has_tokenizer = HasTokenizer,
     });
 }

@@ -1,4 +1,4 @@
-// Tokens per second of the ALBERT tokenizer against raw Microsoft.ML.Tokenizers, on tinyshakespeare.
+// Tokens per second of the ALBERT tokenizer (slow and fast) against raw Microsoft.ML.Tokenizers, on tinyshakespeare.
 // Usage: dotnet run -c Release --project benchmarks/AlbertGen.Benchmarks.Tokenizer [-- <spiece.model> <corpus.txt>]
 using System.Diagnostics;
 using AlbertGen.Tokenization;
@@ -14,6 +14,7 @@ string[] paragraphs = corpus.Split("\n\n").Where(p => p.Length > 0).ToArray();
 
 SentencePieceTokenizer raw = RawModel.Load(modelPath);
 AlbertTokenizer albert = AlbertTokenizer.FromFile(modelPath);
+AlbertTokenizer fast = AlbertTokenizer.FromFile(modelPath, new AlbertTokenizerOptions { Kind = TokenizerKind.Fast });
 
 Console.WriteLine($"corpus {corpusPath}: {corpus.Length:N0} chars, {lines.Length:N0} lines, {paragraphs.Length:N0} paragraphs; {Environment.ProcessorCount} cores");
 Console.WriteLine("tokens/s = tokens produced (no special tokens) / wall time; best of 5 runs after a warm-up run");
@@ -41,7 +42,43 @@ foreach ((string name, string[] texts) in new[] { ("lines", lines), ("paragraphs
     Report("AlbertTokenizer EncodeToIds, 1 thread", () => texts.Sum(t => albert.EncodeToIds(t, addSpecialTokens: false).Length));
     Report("AlbertTokenizer Encode (tokens, offsets, masks), 1 thread", () => texts.Sum(t => albert.Encode(t).Length - 2));
     Report("AlbertTokenizer EncodeBatch, parallel", () => albert.EncodeBatch(texts).Sum(e => e.Length - 2));
+    Report("fast AlbertTokenizer EncodeToIds, 1 thread", () => texts.Sum(t => fast.EncodeToIds(t, addSpecialTokens: false).Length));
+    Report("fast AlbertTokenizer Encode (tokens, offsets, masks), 1 thread", () => texts.Sum(t => fast.Encode(t).Length - 2));
+    Report("fast AlbertTokenizer EncodeBatch, parallel", () => fast.EncodeBatch(texts).Sum(e => e.Length - 2));
     Console.WriteLine();
+}
+
+// Slow against fast on one thread, interleaved so that load from other processes falls on both alike: the median
+// over 9 rounds of process CPU time per run.
+Console.WriteLine("slow vs fast, interleaved (median of 9 rounds, M tokens per CPU-second):");
+foreach ((string name, string[] texts) in new[] { ("lines", lines), ("paragraphs", paragraphs) })
+{
+    foreach ((string what, Func<AlbertTokenizer, string, int> encode) in new (string, Func<AlbertTokenizer, string, int>)[]
+    {
+        ("EncodeToIds", (t, text) => t.EncodeToIds(text, addSpecialTokens: false).Length),
+        ("Encode", (t, text) => t.Encode(text).Length - 2),
+    })
+    {
+        var slowRates = new List<double>();
+        var fastRates = new List<double>();
+        for (int round = 0; round < 9; round++)
+        {
+            slowRates.Add(CpuRate(() => texts.Sum(text => encode(albert, text))));
+            fastRates.Add(CpuRate(() => texts.Sum(text => encode(fast, text))));
+        }
+
+        double slowMedian = slowRates.Order().ElementAt(4), fastMedian = fastRates.Order().ElementAt(4);
+        Console.WriteLine($"  {name,-10} {what,-12} slow {slowMedian:F2}   fast {fastMedian:F2}   fast/slow {fastMedian / slowMedian:F2}");
+    }
+}
+
+static double CpuRate(Func<int> run)
+{
+    using Process process = Process.GetCurrentProcess();
+    TimeSpan cpu = process.TotalProcessorTime;
+    int tokens = run();
+    process.Refresh();
+    return tokens / (process.TotalProcessorTime - cpu).TotalSeconds / 1e6;
 }
 
 static void Report(string name, Func<int> run)

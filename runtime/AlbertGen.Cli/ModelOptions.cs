@@ -1,11 +1,13 @@
 using System.CommandLine;
 using AlbertGen.Hub;
+using AlbertGen.Tokenization;
 
 namespace AlbertGen.Cli;
 
 /// <summary>
 /// The <c>--model</c>, <c>--revision</c> and <c>--cache-dir</c> options every model command shares, and how they
-/// become a folder: a directory as it is, a hub id through the HuggingFace cache, nothing at all as the default model.
+/// become a folder: a directory as it is, a hub id through the HuggingFace cache, nothing at all as the default model;
+/// and, for the commands that tokenise, <c>--tokenizer slow|fast</c>.
 /// </summary>
 internal sealed class ModelOptions
 {
@@ -25,12 +27,31 @@ internal sealed class ModelOptions
         Description = "HuggingFace cache folder (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
     };
 
-    public void AddTo(Command command)
+    public Option<string?> Tokenizer { get; } = new Option<string?>("--tokenizer")
+    {
+        Description = "slow (AlbertTokenizer, spiece.model) or fast (AlbertTokenizerFast: tokenizer.json, or spiece.model converted). "
+            + "Omitted: fast when the model has tokenizer.json, else slow, as HuggingFace's AutoTokenizer.",
+    }.AcceptOnlyFromAmong("slow", "fast");
+
+    /// <summary>Adds the options; <paramref name="tokenizer"/> adds <c>--tokenizer</c> too (for commands that tokenise).</summary>
+    public void AddTo(Command command, bool tokenizer = false)
     {
         command.Options.Add(Model);
         command.Options.Add(Revision);
         command.Options.Add(CacheDir);
+        if (tokenizer)
+        {
+            command.Options.Add(Tokenizer);
+        }
     }
+
+    /// <summary>The tokenizer <c>--tokenizer</c> asks for (<see cref="TokenizerKind.Auto"/> when omitted).</summary>
+    public TokenizerKind TokenizerKind(ParseResult parse) => parse.GetValue(Tokenizer) switch
+    {
+        "slow" => Tokenization.TokenizerKind.Slow,
+        "fast" => Tokenization.TokenizerKind.Fast,
+        _ => Tokenization.TokenizerKind.Auto,
+    };
 
     /// <summary>The folder holding the model's files.</summary>
     public string Resolve(ParseResult parse)

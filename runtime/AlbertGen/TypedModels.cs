@@ -66,19 +66,21 @@ public static class TypedModels
     }
 
     /// <summary>
-    /// Loads the ALBERT tokenizer of a typed model: <c>spiece.model</c> (or a directory holding it), with the model's
-    /// <c>max_position_embeddings</c> as the default maximum length.
+    /// Loads the ALBERT tokenizer of a typed model: a tokenizer file (<c>spiece.model</c> or <c>tokenizer.json</c>), or a
+    /// directory (as <see cref="Tokenization.AlbertTokenizer.FromDirectory"/>: fast when it has <c>tokenizer.json</c>),
+    /// with the model's <c>max_position_embeddings</c> as the default maximum length.
     /// </summary>
-    /// <param name="path">The <c>spiece.model</c> file, or the directory that holds it.</param>
+    /// <param name="path">The tokenizer file, or the directory that holds it.</param>
     /// <param name="compiledFor">The configuration the model was compiled for.</param>
     /// <returns>The tokenizer.</returns>
-    /// <exception cref="FileNotFoundException">There is no such file (or no <c>spiece.model</c> in the directory).</exception>
-    /// <exception cref="InvalidDataException">The file is not a SentencePiece model.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file (or no tokenizer file in the directory).</exception>
+    /// <exception cref="InvalidDataException">The file is not a usable tokenizer.</exception>
     public static Tokenization.AlbertTokenizer LoadTokenizer(string path, AlbertConfig compiledFor)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(compiledFor);
-        string file = Directory.Exists(path) ? Path.Combine(path, "spiece.model") : path;
-        return Tokenization.AlbertTokenizer.FromFile(file, Tokenization.AlbertTokenizerOptions.ForConfig(compiledFor));
+        return Directory.Exists(path)
+            ? Tokenization.AlbertTokenizer.FromDirectory(path, maxLength: compiledFor.MaxPositionEmbeddings)
+            : Tokenization.AlbertTokenizer.FromFile(path, Tokenization.AlbertTokenizerOptions.ForConfig(compiledFor));
     }
 }

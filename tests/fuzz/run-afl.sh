@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes one target with AFL++ for a while: tests/fuzz/run-afl.sh <safetensors|config|spiece|tokenizer> [seconds] [extra afl-fuzz args]
+# Fuzzes one target with AFL++ for a while: tests/fuzz/run-afl.sh <safetensors|config|spiece|tokenizer|tokenizer-json> [seconds] [extra afl-fuzz args]
 # Builds AlbertGen.Fuzz (Release) into tests/fuzz/out/build-<target>, instruments AlbertGen.dll with SharpFuzz, starts from the
 # committed corpus and writes AFL's state to tests/fuzz/out/findings/<target> (git-ignored). Needs `apt-get install afl++`.
 set -euo pipefail
-target="${1:?usage: run-afl.sh <safetensors|config|spiece|tokenizer> [seconds] [afl-fuzz args]}"
+target="${1:?usage: run-afl.sh <safetensors|config|spiece|tokenizer|tokenizer-json> [seconds] [afl-fuzz args]}"
 seconds="${2:-600}"
 shift $(( $# >= 2 ? 2 : 1 ))
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -10,11 +10,11 @@ internal static class DecodeCommand
         var model = new ModelOptions();
         var ids = new Argument<int[]>("ids") { Description = "Token ids.", Arity = ArgumentArity.OneOrMore };
         var skip = new Option<bool>("--skip-special-tokens") { Description = "Drop <pad> <unk> [CLS] [SEP] [MASK]." };
-        var command = new Command("decode", "Turn token ids back into text with the model's spiece.model.") { ids, skip };
-        model.AddTo(command);
+        var command = new Command("decode", "Turn token ids back into text with the model's tokenizer.") { ids, skip };
+        model.AddTo(command, tokenizer: true);
         command.SetAction(parse =>
         {
-            var tokenizer = TokenizeCommand.Load(model.Resolve(parse));
+            var tokenizer = AlbertGen.Tokenization.AlbertTokenizer.FromDirectory(model.Resolve(parse), model.TokenizerKind(parse));
             context.Output.WriteLine(tokenizer.Decode(parse.GetValue(ids)!, parse.GetValue(skip)));
         });
         return command;

@@ -37,13 +37,15 @@ internal static class FineTuneCommand
         {
             task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed, bf16,
         };
-        model.AddTo(command);
+        model.AddTo(command, tokenizer: true);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            string directory = model.Resolve(parse);
             var options = new FineTuneOptions
             {
                 Task = Tasks[parse.GetValue(task)!],
-                ModelDirectory = model.Resolve(parse),
+                ModelDirectory = directory,
+                Tokenizer = Tokenization.AlbertTokenizer.FromDirectory(directory, model.TokenizerKind(parse)),
                 TrainFile = parse.GetValue(train),
                 EvalFile = parse.GetValue(eval),
                 OutputDirectory = parse.GetValue(output)!,

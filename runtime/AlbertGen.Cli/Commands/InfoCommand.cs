@@ -51,7 +51,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             }
         }
 
-        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "spiece.model")));
+        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "spiece.model")) || File.Exists(Path.Combine(directory, "tokenizer.json")));
     }
 
     public string ToText()
@@ -67,7 +67,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"labels       {c.NumLabels}: {string.Join(", ", c.Id2Label)}",
             $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the encoder: its layers and the embedding-to-hidden mapping)",
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
-            $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
+            $"tokenizer    {(!HasTokenizer ? "none (neither tokenizer.json nor spiece.model)" : File.Exists(Path.Combine(Directory, "tokenizer.json")) ? "tokenizer.json (fast)" : "spiece.model (slow)")}");
     }
 
     /// <summary>"AlbertForPreTraining (albertgen fill-mask)": a checkpoint class with the commands that use its trained heads.</summary>

@@ -50,7 +50,7 @@ internal sealed class TaskCommandSupport
         command.Options.Add(BatchSize);
         command.Options.Add(NoTruncation);
         command.Options.Add(Bf16);
-        Model.AddTo(command);
+        Model.AddTo(command, tokenizer: true);
     }
 
     public PipelineOptions PipelineOptions(ParseResult parse)
@@ -66,6 +66,7 @@ internal sealed class TaskCommandSupport
             BatchSize = batch,
             Truncation = !parse.GetValue(NoTruncation),
             LoadOptions = parse.GetValue(Bf16) ? new LoadOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+            Tokenizer = Model.TokenizerKind(parse),
         };
     }
 

@@ -11,15 +11,15 @@ internal static class TokenizeCommand
         var io = new TaskCommandSupport();
         var pair = new Option<string?>("--pair") { Description = "Second text of a pair." };
         var maxLength = new Option<int?>("--max-length") { Description = "Truncate to this many tokens, special tokens included (longest sequence first)." };
-        var command = new Command("tokenize", "Encode a text (or pair) with the model's spiece.model and print one JSON object.") { pair, maxLength };
+        var command = new Command("tokenize", "Encode a text (or pair) with the model's tokenizer and print one JSON object.") { pair, maxLength };
         command.Arguments.Add(io.Text);
         command.Options.Add(io.InputJsonl);
-        io.Model.AddTo(command);
+        io.Model.AddTo(command, tokenizer: true);
         command.SetAction((parse, cancellationToken) =>
         {
             string? jsonl = io.JsonlPath(parse);
             string? text = jsonl is null ? io.RequireText(parse) : null;
-            AlbertTokenizer tokenizer = Load(io.Model.Resolve(parse));
+            AlbertTokenizer tokenizer = AlbertTokenizer.FromDirectory(io.Model.Resolve(parse), io.Model.TokenizerKind(parse));
             int? max = parse.GetValue(maxLength);
             if (max is < 1)
             {
@@ -44,18 +44,6 @@ internal static class TokenizeCommand
             return Task.CompletedTask;
         });
         return command;
-    }
-
-    /// <summary>The tokenizer of a model folder (its <c>spiece.model</c>).</summary>
-    public static AlbertTokenizer Load(string directory)
-    {
-        string path = Path.Combine(directory, "spiece.model");
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{directory} has no spiece.model (the SentencePiece tokenizer).", path);
-        }
-
-        return AlbertTokenizer.FromFile(path);
     }
 
     private static object Json(AlbertEncoding e) => new

@@ -53,14 +53,14 @@ public sealed class FillMaskPipeline : AlbertPipeline<AlbertForMaskedLM, MaskedL
     {
     }
 
-    /// <summary>Loads <c>config.json</c>, the weights and <c>spiece.model</c> from a directory.</summary>
+    /// <summary>Loads <c>config.json</c>, the weights and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>
     /// <param name="directory">A HuggingFace model directory with a masked-LM (or pre-training) checkpoint.</param>
     /// <param name="options">Shared settings; null = defaults.</param>
     /// <returns>A pipeline that owns its model.</returns>
     /// <exception cref="FileNotFoundException">A file is missing (the message names it).</exception>
     public static FillMaskPipeline FromPretrained(string directory, PipelineOptions? options = null)
     {
-        var (model, tokenizer) = PipelineResources.Load(directory, d => AlbertForMaskedLM.FromPretrained(d, options?.LoadOptions));
+        var (model, tokenizer) = PipelineResources.Load(directory, options, d => AlbertForMaskedLM.FromPretrained(d, options?.LoadOptions));
         return new FillMaskPipeline(model, tokenizer, options, ownsModel: true);
     }
 

@@ -27,13 +27,13 @@ public sealed class MultipleChoicePipeline : AlbertPipeline<AlbertForMultipleCho
     {
     }
 
-    /// <summary>Loads <c>config.json</c>, the weights and <c>spiece.model</c> from a directory.</summary>
+    /// <summary>Loads <c>config.json</c>, the weights and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>
     /// <param name="directory">A HuggingFace model directory with a multiple-choice checkpoint.</param>
     /// <param name="options">Shared settings; null = defaults.</param>
     /// <returns>A pipeline that owns its model.</returns>
     public static MultipleChoicePipeline FromPretrained(string directory, PipelineOptions? options = null)
     {
-        var (model, tokenizer) = PipelineResources.Load(directory, d => AlbertForMultipleChoice.FromPretrained(d, options?.LoadOptions));
+        var (model, tokenizer) = PipelineResources.Load(directory, options, d => AlbertForMultipleChoice.FromPretrained(d, options?.LoadOptions));
         return new MultipleChoicePipeline(model, tokenizer, options, ownsModel: true);
     }
 

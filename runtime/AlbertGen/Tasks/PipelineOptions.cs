@@ -31,6 +31,13 @@ public sealed record PipelineOptions
     /// </summary>
     public bool Truncation { get; init; } = true;
 
+    /// <summary>
+    /// Which tokenizer <c>FromPretrained</c> loads: <see cref="Tokenization.TokenizerKind.Auto"/> (default) the fast one when
+    /// the directory has <c>tokenizer.json</c>, else the slow one from <c>spiece.model</c>, as HuggingFace's
+    /// <c>AutoTokenizer</c> does; or either explicitly.
+    /// </summary>
+    public Tokenization.TokenizerKind Tokenizer { get; init; }
+
     /// <summary>How <c>FromPretrained</c> loads the weights (device, dtype, strictness); null = defaults.</summary>
     public LoadOptions? LoadOptions { get; init; }
 }

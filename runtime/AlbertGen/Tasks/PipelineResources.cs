@@ -5,31 +5,24 @@ namespace AlbertGen.Tasks;
 /// <summary>Loading the pieces a pipeline needs from a HuggingFace-layout directory.</summary>
 internal static class PipelineResources
 {
-    /// <summary>The tokenizer file a model directory must hold.</summary>
-    public const string TokenizerFileName = "spiece.model";
-
-    /// <summary>Loads <c>spiece.model</c> from <paramref name="directory"/>, with the config's maximum length.</summary>
-    /// <exception cref="FileNotFoundException">The directory has no <c>spiece.model</c>.</exception>
-    public static AlbertTokenizer LoadTokenizer(string directory, AlbertConfig config)
+    /// <summary>
+    /// Loads the directory's tokenizer as <see cref="AlbertTokenizer.FromDirectory"/> does (<c>tokenizer.json</c> or
+    /// <c>spiece.model</c>, with <c>tokenizer_config.json</c>), with the config's maximum length.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The directory has no tokenizer file the chosen kind can read.</exception>
+    public static AlbertTokenizer LoadTokenizer(string directory, AlbertConfig config, TokenizerKind kind = TokenizerKind.Auto)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        string path = Path.Combine(directory, TokenizerFileName);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"{directory} has no {TokenizerFileName}: a task pipeline needs the model's SentencePiece tokenizer beside config.json and the weights.",
-                path);
-        }
-
-        return AlbertTokenizer.FromFile(path, AlbertTokenizerOptions.ForConfig(config));
+        ArgumentNullException.ThrowIfNull(config);
+        return AlbertTokenizer.FromDirectory(directory, kind, config.MaxPositionEmbeddings);
     }
 
     /// <summary>Reads the config and the tokenizer (so a missing tokenizer fails before the weights are read), then the model.</summary>
-    public static (TModel Model, AlbertTokenizer Tokenizer) Load<TModel>(string directory, Func<string, TModel> load)
+    public static (TModel Model, AlbertTokenizer Tokenizer) Load<TModel>(string directory, PipelineOptions? options, Func<string, TModel> load)
     {
         ArgumentNullException.ThrowIfNull(directory);
         AlbertConfig config = AlbertConfigReader.ReadFile(directory);
-        AlbertTokenizer tokenizer = LoadTokenizer(directory, config);
+        AlbertTokenizer tokenizer = LoadTokenizer(directory, config, options?.Tokenizer ?? TokenizerKind.Auto);
         return (load(directory), tokenizer);
     }
 }

@@ -79,13 +79,13 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
     {
     }
 
-    /// <summary>Loads <c>config.json</c>, the weights and <c>spiece.model</c> from a directory.</summary>
+    /// <summary>Loads <c>config.json</c>, the weights and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>
     /// <param name="directory">A HuggingFace model directory with a question-answering checkpoint.</param>
     /// <param name="options">Shared settings; null = defaults.</param>
     /// <returns>A pipeline that owns its model.</returns>
     public static QuestionAnsweringPipeline FromPretrained(string directory, PipelineOptions? options = null)
     {
-        var (model, tokenizer) = PipelineResources.Load(directory, d => AlbertForQuestionAnswering.FromPretrained(d, options?.LoadOptions));
+        var (model, tokenizer) = PipelineResources.Load(directory, options, d => AlbertForQuestionAnswering.FromPretrained(d, options?.LoadOptions));
         return new QuestionAnsweringPipeline(model, tokenizer, options, ownsModel: true);
     }
 

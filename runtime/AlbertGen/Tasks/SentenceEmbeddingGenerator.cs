@@ -58,14 +58,14 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
         Metadata = new EmbeddingGeneratorMetadata(ProviderName, null, EmbeddingOptions.ModelId, model.Config.HiddenSize);
     }
 
-    /// <summary>Loads <c>config.json</c>, the encoder weights of any ALBERT checkpoint and <c>spiece.model</c> from a directory.</summary>
+    /// <summary>Loads <c>config.json</c>, the encoder weights of any ALBERT checkpoint and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>
     /// <param name="directory">A HuggingFace model directory.</param>
     /// <param name="embeddingOptions">Pooling and normalisation; null = defaults.</param>
     /// <param name="options">Shared settings; null = defaults.</param>
     /// <returns>A generator that owns its model.</returns>
     public static SentenceEmbeddingGenerator FromPretrained(string directory, SentenceEmbeddingOptions? embeddingOptions = null, PipelineOptions? options = null)
     {
-        var (model, tokenizer) = PipelineResources.Load(directory, d =>
+        var (model, tokenizer) = PipelineResources.Load(directory, options, d =>
             AlbertPreTrainedModel<AlbertModelOutput>.FromPretrained(d, config => new AlbertModel(config, addPoolingLayer: false), options?.LoadOptions));
         return new SentenceEmbeddingGenerator(model, tokenizer, embeddingOptions, options, ownsModel: true);
     }

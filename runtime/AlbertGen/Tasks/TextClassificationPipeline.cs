@@ -27,7 +27,7 @@ public sealed record TextClassification<TLabel>(TLabel Label, int LabelId, strin
 /// <summary>Creates text classification pipelines.</summary>
 public static class TextClassificationPipeline
 {
-    /// <summary>Loads <c>config.json</c>, the weights and <c>spiece.model</c> from a directory; labels are the <c>id2label</c> names.</summary>
+    /// <summary>Loads <c>config.json</c>, the weights and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory; labels are the <c>id2label</c> names.</summary>
     /// <param name="directory">A HuggingFace model directory with a sequence-classification checkpoint.</param>
     /// <param name="options">Shared settings; null = defaults.</param>
     /// <returns>A pipeline that owns its model.</returns>
@@ -43,7 +43,7 @@ public static class TextClassificationPipeline
     public static TextClassificationPipeline<TLabel> FromPretrained<TLabel>(string directory, Func<AlbertConfig, Func<int, TLabel>> labelMapping, PipelineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(labelMapping);
-        var (model, tokenizer) = PipelineResources.Load(directory, d => AlbertForSequenceClassification.FromPretrained(d, options?.LoadOptions));
+        var (model, tokenizer) = PipelineResources.Load(directory, options, d => AlbertForSequenceClassification.FromPretrained(d, options?.LoadOptions));
         try
         {
             return new TextClassificationPipeline<TLabel>(model, tokenizer, labelMapping(model.Config), options, ownsModel: true);

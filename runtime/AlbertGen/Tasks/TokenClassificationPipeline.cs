@@ -59,13 +59,13 @@ public sealed class TokenClassificationPipeline : AlbertPipeline<AlbertForTokenC
     {
     }
 
-    /// <summary>Loads <c>config.json</c>, the weights and <c>spiece.model</c> from a directory.</summary>
+    /// <summary>Loads <c>config.json</c>, the weights and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>
     /// <param name="directory">A HuggingFace model directory with a token-classification checkpoint.</param>
     /// <param name="options">Shared settings; null = defaults.</param>
     /// <returns>A pipeline that owns its model.</returns>
     public static TokenClassificationPipeline FromPretrained(string directory, PipelineOptions? options = null)
     {
-        var (model, tokenizer) = PipelineResources.Load(directory, d => AlbertForTokenClassification.FromPretrained(d, options?.LoadOptions));
+        var (model, tokenizer) = PipelineResources.Load(directory, options, d => AlbertForTokenClassification.FromPretrained(d, options?.LoadOptions));
         return new TokenClassificationPipeline(model, tokenizer, options, ownsModel: true);
     }
 

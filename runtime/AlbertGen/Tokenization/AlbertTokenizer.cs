@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text;
+using AlbertGen.Tokenization.Fast;
 
 namespace AlbertGen.Tokenization;
 
 /// <summary>
-/// ALBERT's tokenizer, as HuggingFace's (slow, SentencePiece) <c>AlbertTokenizer</c> behaves: pre-processing,
-/// special tokens written in the text, SentencePiece segmentation (Microsoft.ML.Tokenizers), the digit-comma
-/// re-split, <c>[CLS] A [SEP] B [SEP]</c>, truncation, padding, decoding; plus offsets into the original text.
+/// ALBERT's tokenizer, as either of HuggingFace's behaves (<see cref="Kind"/>). Slow, <c>AlbertTokenizer</c>:
+/// pre-processing, special tokens written in the text, SentencePiece segmentation (Microsoft.ML.Tokenizers), the
+/// digit-comma re-split. Fast, <c>AlbertTokenizerFast</c>: the <c>tokenizers</c> pipeline of a <c>tokenizer.json</c> (or of
+/// <c>spiece.model</c> converted as HF's <c>AlbertConverter</c> does). Both: <c>[CLS] A [SEP] B [SEP]</c>, truncation,
+/// padding, decoding, and offsets into the original text. <see cref="FromDirectory"/> chooses as <c>AutoTokenizer</c> does.
 /// Instances are immutable and thread-safe.
 /// </summary>
 /// <remarks>
@@ -37,51 +40,79 @@ public sealed class AlbertTokenizer
     public const string UnknownToken = "<unk>";
 
     private const int DefaultMaxLength = 512;
+    private const string SentencePieceFileName = "spiece.model";
+    private const string TokenizerJsonFileName = "tokenizer.json";
     private const int MaxCachedResplits = 1 << 14;
 
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    private readonly SentencePieceEncoder _encoder;
-    private readonly AlbertPreprocessor _preprocessor;
-    private readonly SpecialTokenSplitter _splitter;
+    private readonly SentencePieceEncoder? _encoder;
+    private readonly FastTokenizerPipeline? _fast;
+    private readonly AlbertPreprocessor? _preprocessor;
+    private readonly SpecialTokenSplitter? _splitter;
     private readonly EncodingBuilder _builder;
     private readonly string[] _pieces;
     private readonly HashSet<int> _specialIds;
+    private readonly byte[] _savedBytes;
+    private readonly string _savedFileName;
+    private readonly bool _cleanUp;
     private readonly ConcurrentDictionary<string, (string[] Tokens, int[] Ids, bool Aligned)> _resplits = new(StringComparer.Ordinal);
 
+    /// <summary>The slow tokenizer of a SentencePiece model.</summary>
     private AlbertTokenizer(SentencePieceModelFile file, AlbertTokenizerOptions options)
     {
-        Options = options;
-        MaxLength = options.MaxLength ?? DefaultMaxLength;
-        if (MaxLength <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, "MaxLength must be positive.");
-        }
-
+        (Options, MaxLength) = (options, CheckMaxLength(options));
+        Kind = TokenizerKind.Slow;
         _encoder = new SentencePieceEncoder(file);
         _pieces = file.Pieces;
+        (_savedBytes, _savedFileName) = (file.Bytes, SentencePieceFileName);
+        _cleanUp = options.CleanUpTokenizationSpaces ?? true;
         _preprocessor = new AlbertPreprocessor(options.DoLowerCase, options.RemoveSpace, options.KeepAccents);
-        PadTokenId = _encoder.PieceToId(PadToken);
-        UnknownTokenId = _encoder.PieceToId(UnknownToken);
-        ClsTokenId = _encoder.PieceToId(ClsToken);
-        SepTokenId = _encoder.PieceToId(SepToken);
-        MaskTokenId = _encoder.PieceToId(MaskToken);
+        PadTokenId = _encoder.PieceToId(options.PadToken);
+        UnknownTokenId = _encoder.PieceToId(options.UnknownToken);
+        ClsTokenId = _encoder.PieceToId(options.ClsToken);
+        SepTokenId = _encoder.PieceToId(options.SepToken);
+        MaskTokenId = _encoder.PieceToId(options.MaskToken);
         _specialIds = [PadTokenId, UnknownTokenId, ClsTokenId, SepTokenId, MaskTokenId];
 
         // HF AlbertTokenizer makes [MASK] an AddedToken(lstrip=True, rstrip=False); the others are plain
         // strings, whose neighbours HF strips on both sides.
         _splitter = new SpecialTokenSplitter(
             [
-                new SpecialToken(ClsToken, ClsTokenId, true, true),
-                new SpecialToken(SepToken, SepTokenId, true, true),
-                new SpecialToken(PadToken, PadTokenId, true, true),
-                new SpecialToken(UnknownToken, UnknownTokenId, true, true),
-                new SpecialToken(MaskToken, MaskTokenId, true, false),
+                new SpecialToken(options.ClsToken, ClsTokenId, true, true),
+                new SpecialToken(options.SepToken, SepTokenId, true, true),
+                new SpecialToken(options.PadToken, PadTokenId, true, true),
+                new SpecialToken(options.UnknownToken, UnknownTokenId, true, true),
+                new SpecialToken(options.MaskToken, MaskTokenId, true, false),
             ],
             options.DoLowerCase);
-        _builder = new EncodingBuilder(ClsTokenId, ClsToken, SepTokenId, SepToken, PadTokenId, PadToken);
+        _builder = new EncodingBuilder(
+            PostProcessorTemplate.Albert(ClsTokenId, options.ClsToken, SepTokenId, options.SepToken), PadTokenId, options.PadToken, fastLongestFirst: false);
     }
+
+    /// <summary>The fast tokenizer of a <c>tokenizers</c> pipeline (read from <c>tokenizer.json</c> or converted from <c>spiece.model</c>).</summary>
+    private AlbertTokenizer(FastTokenizerPipeline fast, AlbertTokenizerOptions options, byte[] savedBytes, string savedFileName, string source)
+    {
+        (Options, MaxLength) = (options, CheckMaxLength(options));
+        Kind = TokenizerKind.Fast;
+        _fast = fast;
+        _pieces = fast.Model.Pieces;
+        (_savedBytes, _savedFileName) = (savedBytes, savedFileName);
+        _cleanUp = options.CleanUpTokenizationSpaces ?? false;
+        int Id(string token, string name) => fast.TokenToId(token)
+            ?? throw new InvalidDataException($"'{source}' has no id for the {name} '{token}'.");
+        PadTokenId = Id(options.PadToken, "pad_token");
+        UnknownTokenId = fast.Model.UnknownId;
+        ClsTokenId = Id(options.ClsToken, "cls_token");
+        SepTokenId = Id(options.SepToken, "sep_token");
+        MaskTokenId = Id(options.MaskToken, "mask_token");
+        _specialIds = [.. fast.AddedTokens.Where(t => t.Special).Select(t => t.Id)];
+        _builder = new EncodingBuilder(fast.Template, PadTokenId, options.PadToken, fastLongestFirst: true);
+    }
+
+    /// <summary>Which of HuggingFace's tokenizers this one reproduces (never <see cref="TokenizerKind.Auto"/>).</summary>
+    public TokenizerKind Kind { get; }
 
     /// <summary>The settings this tokenizer was created with.</summary>
     public AlbertTokenizerOptions Options { get; }
@@ -90,7 +121,7 @@ public sealed class AlbertTokenizer
     public int MaxLength { get; }
 
     /// <summary>Number of ids (the model's <c>vocab_size</c>).</summary>
-    public int VocabularySize => _pieces.Length;
+    public int VocabularySize => _fast?.VocabularySize ?? _pieces.Length;
 
     /// <summary>Id of <c>&lt;pad&gt;</c>.</summary>
     public int PadTokenId { get; }
@@ -107,36 +138,119 @@ public sealed class AlbertTokenizer
     /// <summary>Id of <c>[MASK]</c>.</summary>
     public int MaskTokenId { get; }
 
-    /// <summary>Loads a SentencePiece model file (<c>spiece.model</c>).</summary>
-    /// <param name="modelPath">Path of the model file.</param>
+    /// <summary>
+    /// Loads a tokenizer file: a SentencePiece model (<c>spiece.model</c>) or a HuggingFace <c>tokenizer.json</c> (a name
+    /// ending in <c>.json</c>). <see cref="AlbertTokenizerOptions.Kind"/> chooses the tokenizer: by default slow for
+    /// <c>spiece.model</c> and fast for <c>tokenizer.json</c>; fast on <c>spiece.model</c> converts it as HuggingFace does.
+    /// </summary>
+    /// <param name="modelPath">Path of the file.</param>
     /// <param name="options">Settings; null = HuggingFace's defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is null.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    /// <exception cref="InvalidDataException">The file is not a usable SentencePiece model; the message names it and says why.</exception>
+    /// <exception cref="InvalidDataException">The file is not a usable tokenizer, or a slow tokenizer was asked of a <c>tokenizer.json</c>; the message names the file (and field) and says why.</exception>
     public static AlbertTokenizer FromFile(string modelPath, AlbertTokenizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
         if (!File.Exists(modelPath))
         {
-            throw new FileNotFoundException($"SentencePiece model '{modelPath}' not found.", modelPath);
+            throw new FileNotFoundException($"Tokenizer file '{modelPath}' not found.", modelPath);
         }
 
-        return new AlbertTokenizer(SentencePieceModelFile.Parse(File.ReadAllBytes(modelPath), modelPath), options ?? new());
+        return FromBytes(File.ReadAllBytes(modelPath), options ?? new(), modelPath, modelPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Loads a SentencePiece model from a stream (read to its end, not disposed).</summary>
-    /// <param name="modelStream">The model bytes.</param>
+    /// <summary>
+    /// Loads a tokenizer from a stream (read to its end, not disposed): a <c>tokenizer.json</c> when its first non-blank
+    /// byte is <c>{</c>, else a SentencePiece model; the kind as in <see cref="FromFile"/>.
+    /// </summary>
+    /// <param name="modelStream">The file's bytes.</param>
     /// <param name="options">Settings; null = HuggingFace's defaults.</param>
     /// <param name="sourceName">Name used in error messages.</param>
     /// <exception cref="ArgumentNullException"><paramref name="modelStream"/> or <paramref name="sourceName"/> is null.</exception>
-    /// <exception cref="InvalidDataException">The bytes are not a usable SentencePiece model.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a usable tokenizer.</exception>
     public static AlbertTokenizer FromStream(Stream modelStream, AlbertTokenizerOptions? options = null, string sourceName = "stream")
     {
         ArgumentNullException.ThrowIfNull(modelStream);
         ArgumentNullException.ThrowIfNull(sourceName);
         using var copy = new MemoryStream();
         modelStream.CopyTo(copy);
-        return new AlbertTokenizer(SentencePieceModelFile.Parse(copy.ToArray(), sourceName), options ?? new());
+        byte[] bytes = copy.ToArray();
+        // A SentencePiece model starts with a protobuf tag, never '{' (0x7B would be field 15 as a group, which it has not).
+        int first = bytes.AsSpan().IndexOfAnyExcept(" \t\r\n"u8);
+        return FromBytes(bytes, options ?? new(), sourceName, isTokenizerJson: first >= 0 && bytes[first] == (byte)'{');
+    }
+
+    /// <summary>
+    /// Loads the tokenizer of a HuggingFace model folder as <c>AutoTokenizer.from_pretrained</c> does: <c>tokenizer.json</c>
+    /// (fast) if the folder has one, else <c>spiece.model</c> (slow), with the settings and special tokens of
+    /// <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c>.
+    /// </summary>
+    /// <param name="directory">The folder.</param>
+    /// <param name="kind">Which tokenizer: <see cref="TokenizerKind.Auto"/> as above; <see cref="TokenizerKind.Fast"/> from
+    /// <c>tokenizer.json</c>, or from <c>spiece.model</c> converted as HuggingFace's <c>AlbertConverter</c> does;
+    /// <see cref="TokenizerKind.Slow"/> from <c>spiece.model</c>.</param>
+    /// <param name="maxLength">Overrides the files' <c>model_max_length</c> (e.g. the config's <c>max_position_embeddings</c>); null = the files' value, else 512.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    /// <exception cref="FileNotFoundException">The folder lacks the file the chosen tokenizer needs.</exception>
+    /// <exception cref="InvalidDataException">A file is not usable; the message names it (and the field) and says why.</exception>
+    public static AlbertTokenizer FromDirectory(string directory, TokenizerKind kind = TokenizerKind.Auto, int? maxLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"Tokenizer folder '{directory}' not found.");
+        }
+
+        AlbertTokenizerOptions options = TokenizerConfigFiles.Apply(directory, new AlbertTokenizerOptions { Kind = kind });
+        if (maxLength is not null)
+        {
+            options = options with { MaxLength = maxLength };
+        }
+
+        string json = Path.Combine(directory, TokenizerJsonFileName);
+        string spiece = Path.Combine(directory, SentencePieceFileName);
+        bool useJson = kind != TokenizerKind.Slow && File.Exists(json);
+        string path = useJson ? json : spiece;
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(
+                kind == TokenizerKind.Slow
+                    ? $"{directory} has no {SentencePieceFileName}, which the slow tokenizer needs{(File.Exists(json) ? $" (it has {TokenizerJsonFileName}: use the fast tokenizer)" : "")}."
+                    : $"{directory} has no tokenizer: neither {TokenizerJsonFileName} nor {SentencePieceFileName}.",
+                path);
+        }
+
+        return FromBytes(File.ReadAllBytes(path), options, path, useJson);
+    }
+
+    private static AlbertTokenizer FromBytes(byte[] bytes, AlbertTokenizerOptions options, string source, bool isTokenizerJson)
+    {
+        if (isTokenizerJson)
+        {
+            if (options.Kind == TokenizerKind.Slow)
+            {
+                throw new InvalidDataException(
+                    $"'{source}' is a tokenizer.json, which only the fast tokenizer reads; the slow one needs the model's {SentencePieceFileName}.");
+            }
+
+            return new AlbertTokenizer(TokenizerJsonReader.Read(bytes, source), options, bytes, TokenizerJsonFileName, source);
+        }
+
+        SentencePieceModelFile file = SentencePieceModelFile.Parse(bytes, source);
+        return options.Kind == TokenizerKind.Fast
+            ? new AlbertTokenizer(AlbertConverter.Convert(file, options), options, bytes, SentencePieceFileName, source)
+            : new AlbertTokenizer(file, options);
+    }
+
+    private static int CheckMaxLength(AlbertTokenizerOptions options)
+    {
+        int maxLength = options.MaxLength ?? DefaultMaxLength;
+        if (maxLength <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, "MaxLength must be positive.");
+        }
+
+        return maxLength;
     }
 
     /// <summary>The token strings of a text, without special tokens added (HF <c>tokenize</c>).</summary>
@@ -150,23 +264,15 @@ public sealed class AlbertTokenizer
         return tokens;
     }
 
-    /// <summary>The ids of a text (HF <c>encode</c>): <c>[CLS] A [SEP]</c> unless <paramref name="addSpecialTokens"/> is false.</summary>
+    /// <summary>The ids of a text (HF <c>encode</c>): <c>[CLS] A [SEP]</c> (the tokenizer's template) unless <paramref name="addSpecialTokens"/> is false.</summary>
     /// <param name="text">Any text.</param>
-    /// <param name="addSpecialTokens">Whether to add <c>[CLS]</c> and <c>[SEP]</c>.</param>
+    /// <param name="addSpecialTokens">Whether to add the template's special tokens (<c>[CLS]</c> and <c>[SEP]</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int[] EncodeToIds(string text, bool addSpecialTokens = true)
     {
         Scratch scratch = t_scratch ??= new Scratch();
         TokenSequence sequence = Tokens(text, scratch.Ids, scratch);
-        int added = addSpecialTokens ? 1 : 0;
-        var ids = new int[sequence.Count + (2 * added)];
-        sequence.Ids.CopyTo(ids, added);
-        if (addSpecialTokens)
-        {
-            ids[0] = ClsTokenId;
-            ids[^1] = SepTokenId;
-        }
-
+        int[] ids = _builder.SingleIds(sequence.Ids, addSpecialTokens);
         Scratch.ReleaseIfLarge();
         return ids;
     }
@@ -222,15 +328,26 @@ public sealed class AlbertTokenizer
         return EncodeBatch(pairs.Count, i => pairs[i], options);
     }
 
-    /// <summary>Turns ids back into text (HF <c>decode</c>): pieces joined, <c>▁</c> → space, stripped, then HF's <c>clean_up_tokenization</c>.</summary>
+    /// <summary>
+    /// Turns ids back into text (HF <c>decode</c>). Slow: pieces joined, <c>▁</c> → space, stripped. Fast: the
+    /// <c>tokenizer.json</c> decoders (for ALBERT: <c>▁</c> → space, none in the first token). Then, if asked, HF's
+    /// <c>clean_up_tokenization</c>.
+    /// </summary>
     /// <param name="ids">Vocabulary ids.</param>
-    /// <param name="skipSpecialTokens">Drop <c>&lt;pad&gt; &lt;unk&gt; [CLS] [SEP] [MASK]</c>.</param>
-    /// <param name="cleanUpTokenizationSpaces">Remove the spaces HF's clean-up removes (<c>" ."</c> → <c>"."</c>, <c>" n't"</c> → <c>"n't"</c>, ...).</param>
+    /// <param name="skipSpecialTokens">Drop the special tokens (<c>&lt;pad&gt; &lt;unk&gt; [CLS] [SEP] [MASK]</c>).</param>
+    /// <param name="cleanUpTokenizationSpaces">Remove the spaces HF's clean-up removes (<c>" ."</c> → <c>"."</c>, <c>" n't"</c> → <c>"n't"</c>, ...); null = <see cref="AlbertTokenizerOptions.CleanUpTokenizationSpaces"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="ids"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary.</exception>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false, bool cleanUpTokenizationSpaces = true)
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false, bool? cleanUpTokenizationSpaces = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        bool cleanUp = cleanUpTokenizationSpaces ?? _cleanUp;
+        if (_fast is not null)
+        {
+            string fast = _fast.Decode(ids.Where(id => !skipSpecialTokens || !_specialIds.Contains(id)).Select(ConvertIdToToken).ToList());
+            return cleanUp ? CleanUpTokenization(fast) : fast;
+        }
+
         var text = new StringBuilder();
         foreach (int id in ids)
         {
@@ -243,15 +360,20 @@ public sealed class AlbertTokenizer
         }
 
         string decoded = PythonText.Strip(text.Replace(SentencePieceTextNormalizer.SpaceSymbol, ' ').ToString());
-        return cleanUpTokenizationSpaces ? CleanUpTokenization(decoded) : decoded;
+        return cleanUp ? CleanUpTokenization(decoded) : decoded;
     }
 
-    /// <summary>Joins tokens into text (HF <c>convert_tokens_to_string</c>): concatenated, <c>▁</c> → space, stripped.</summary>
+    /// <summary>Joins tokens into text (HF <c>convert_tokens_to_string</c>): slow: concatenated, <c>▁</c> → space, stripped; fast: the decoders.</summary>
     /// <param name="tokens">Token strings.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
     public string ConvertTokensToString(IEnumerable<string> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        if (_fast is not null)
+        {
+            return _fast.Decode(tokens);
+        }
+
         return PythonText.Strip(string.Concat(tokens).Replace(SentencePieceTextNormalizer.SpaceSymbol, ' '));
     }
 
@@ -261,7 +383,7 @@ public sealed class AlbertTokenizer
     public int ConvertTokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return _encoder.PieceToId(token);
+        return _fast is not null ? _fast.TokenToId(token) ?? UnknownTokenId : _encoder!.PieceToId(token);
     }
 
     /// <summary>The ids of token strings (unknown id for strings not in the vocabulary).</summary>
@@ -278,12 +400,8 @@ public sealed class AlbertTokenizer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is outside the vocabulary.</exception>
     public string ConvertIdToToken(int id)
     {
-        if ((uint)id >= (uint)_pieces.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(id), id, $"Ids run from 0 to {_pieces.Length - 1}.");
-        }
-
-        return _pieces[id];
+        string? token = _fast is not null ? _fast.IdToToken(id) : (uint)id < (uint)_pieces.Length ? _pieces[id] : null;
+        return token ?? throw new ArgumentOutOfRangeException(nameof(id), id, $"Ids run from 0 to {VocabularySize - 1}.");
     }
 
     /// <summary>The token strings of ids, optionally without special tokens (HF <c>convert_ids_to_tokens</c>).</summary>
@@ -301,7 +419,11 @@ public sealed class AlbertTokenizer
     /// <param name="id">A vocabulary id.</param>
     public bool IsSpecialTokenId(int id) => _specialIds.Contains(id);
 
-    /// <summary>Writes the model file's bytes, unchanged, as <c>spiece.model</c> in a directory (created if missing).</summary>
+    /// <summary>
+    /// Writes the file this tokenizer was loaded from, unchanged, into a directory (created if missing): as
+    /// <c>spiece.model</c>, or as <c>tokenizer.json</c> for a fast tokenizer read from one. The file is written under a
+    /// temporary name and renamed, so a failure leaves no partial file.
+    /// </summary>
     /// <param name="directory">Target directory.</param>
     /// <returns>The path of the written file.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
@@ -309,8 +431,18 @@ public sealed class AlbertTokenizer
     {
         ArgumentNullException.ThrowIfNull(directory);
         Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, "spiece.model");
-        File.WriteAllBytes(path, _encoder.File.Bytes);
+        string path = Path.Combine(directory, _savedFileName);
+        string temporary = path + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(temporary, _savedBytes);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
         return path;
     }
 
@@ -396,8 +528,14 @@ public sealed class AlbertTokenizer
     private TokenSequence Tokens(string text, TokenSequence output, Scratch scratch)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (_fast is not null)
+        {
+            _fast.Tokenize(text, output);
+            return output;
+        }
+
         output.Clear();
-        _splitter.Split(text, scratch.Segments);
+        _splitter!.Split(text, scratch.Segments);
         foreach (TextSegment segment in scratch.Segments)
         {
             if (segment.Special is { } special)
@@ -412,9 +550,9 @@ public sealed class AlbertTokenizer
             }
 
             scratch.Preprocessed.Clear();
-            _preprocessor.Process(text, segment.Start, segment.End, scratch.Preprocessed);
+            _preprocessor!.Process(text, segment.Start, segment.End, scratch.Preprocessed);
             scratch.Normalized.Clear();
-            _encoder.Normalizer.Normalize(scratch.Preprocessed, scratch.Normalized);
+            _encoder!.Normalizer.Normalize(scratch.Preprocessed, scratch.Normalized);
             scratch.Pieces.Clear();
             _encoder.Encode(scratch.Normalized.Chars, scratch.Pieces);
             AddPieces(scratch.Normalized, scratch.Pieces, output);
@@ -435,7 +573,7 @@ public sealed class AlbertTokenizer
             }
 
             // HF converts each token string back to an id: an unknown run's text is (almost surely) not a piece.
-            int id = piece.Unknown ? _encoder.PieceToId(surface) : piece.Id;
+            int id = piece.Unknown ? _encoder!.PieceToId(surface) : piece.Id;
             if (output.IdsOnly)
             {
                 output.Ids.Add(id);
@@ -472,7 +610,7 @@ public sealed class AlbertTokenizer
     {
         if (!_resplits.TryGetValue(token, out var resplit))
         {
-            List<string> parts = _encoder.EncodeAsPieces(token[..^1].Replace(SentencePieceTextNormalizer.SpaceSymbol.ToString(), "", StringComparison.Ordinal));
+            List<string> parts = _encoder!.EncodeAsPieces(token[..^1].Replace(SentencePieceTextNormalizer.SpaceSymbol.ToString(), "", StringComparison.Ordinal));
             if (token[0] != SentencePieceTextNormalizer.SpaceSymbol && parts.Count > 0 && parts[0][0] == SentencePieceTextNormalizer.SpaceSymbol)
             {
                 if (parts[0].Length == 1)

@@ -74,6 +74,47 @@ internal sealed class AlignedText
         Length += text.Length;
     }
 
+    /// <summary>Appends <c>source[from..to)</c> with its ranges.</summary>
+    public void AppendRange(AlignedText source, int from, int to)
+    {
+        int count = to - from;
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (Length + count > _chars.Length)
+        {
+            Grow(Length + count);
+        }
+
+        source._chars.AsSpan(from, count).CopyTo(_chars.AsSpan(Length));
+        source._starts.AsSpan(from, count).CopyTo(_starts.AsSpan(Length));
+        source._ends.AsSpan(from, count).CopyTo(_ends.AsSpan(Length));
+        Length += count;
+    }
+
+    /// <summary>Appends original text, char <c>k</c> with the range <c>[offset + k, offset + k + 1)</c>.</summary>
+    public void AppendOriginal(ReadOnlySpan<char> text, int offset)
+    {
+        if (Length + text.Length > _chars.Length)
+        {
+            Grow(Length + text.Length);
+        }
+
+        text.CopyTo(_chars.AsSpan(Length));
+        for (int k = 0; k < text.Length; k++)
+        {
+            _starts[Length + k] = offset + k;
+            _ends[Length + k] = offset + k + 1;
+        }
+
+        Length += text.Length;
+    }
+
+    /// <summary>The chars <c>[from, from + length)</c>, to rewrite in place (their ranges stay).</summary>
+    public Span<char> WritableChars(int from, int length) => _chars.AsSpan(from, length);
+
     /// <summary>Extends the original range of the last char to <paramref name="end"/> (for dropped input that belongs to it).</summary>
     public void ExtendLast(int end)
     {

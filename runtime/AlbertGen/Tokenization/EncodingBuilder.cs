@@ -6,18 +6,24 @@ namespace AlbertGen.Tokenization;
 /// </summary>
 internal sealed class EncodingBuilder
 {
-    private readonly int _clsId, _sepId, _padId;
-    private readonly string _clsToken, _sepToken, _padToken;
+    private readonly PostProcessorTemplate _template;
+    private readonly int _padId;
+    private readonly string _padToken;
+    private readonly bool _fastLongestFirst;
 
-    public EncodingBuilder(int clsId, string clsToken, int sepId, string sepToken, int padId, string padToken)
+    /// <param name="template">Where special tokens go.</param>
+    /// <param name="padId">The padding id.</param>
+    /// <param name="padToken">The padding token.</param>
+    /// <param name="fastLongestFirst">Split a pair's <see cref="TruncationStrategy.LongestFirst"/> budget as HF's fast tokenizers do (else as the slow ones do).</param>
+    public EncodingBuilder(PostProcessorTemplate template, int padId, string padToken, bool fastLongestFirst)
     {
-        (_clsId, _clsToken, _sepId, _sepToken, _padId, _padToken) = (clsId, clsToken, sepId, sepToken, padId, padToken);
+        (_template, _padId, _padToken, _fastLongestFirst) = (template, padId, padToken, fastLongestFirst);
     }
 
     /// <summary>Truncates to <paramref name="maxLength"/> if asked and adds special tokens (no padding); overflow windows go to <see cref="AlbertEncoding.Overflowing"/>.</summary>
     public AlbertEncoding Build(TokenSequence first, TokenSequence? second, AlbertEncodeOptions options, int maxLength)
     {
-        int added = !options.AddSpecialTokens ? 0 : second is null ? 2 : 3;
+        int added = options.AddSpecialTokens ? _template.Added(second is not null) : 0;
         Range firstRange = Range.All, secondRange = Range.All;
         List<(Range First, Range Second)>? windows = null;
         int total = first.Count + (second?.Count ?? 0);
@@ -37,7 +43,9 @@ internal sealed class EncodingBuilder
                             nameof(options));
                     }
 
-                    (int keepFirst, int keepSecond) = LongestFirst(first.Count, second!.Count, toRemove);
+                    (int keepFirst, int keepSecond) = _fastLongestFirst
+                        ? FastLongestFirst(first.Count, second!.Count, maxLength - added)
+                        : LongestFirst(first.Count, second!.Count, toRemove);
                     firstRange = ..keepFirst;
                     secondRange = ..keepSecond;
                     break;
@@ -65,6 +73,33 @@ internal sealed class EncodingBuilder
         }
 
         return main;
+    }
+
+    /// <summary>The ids of one sequence with the template's special tokens (no truncation).</summary>
+    public int[] SingleIds(List<int> sequence, bool addSpecial)
+    {
+        if (!addSpecial)
+        {
+            return [.. sequence];
+        }
+
+        var ids = new int[sequence.Count + _template.Added(pair: false)];
+        int n = 0;
+        foreach (TemplateItem item in _template.Single)
+        {
+            if (item.Sequence < 0)
+            {
+                item.Ids.CopyTo(ids, n);
+                n += item.Ids.Length;
+            }
+            else if (item.Sequence == 0)
+            {
+                sequence.CopyTo(ids, n);
+                n += sequence.Count;
+            }
+        }
+
+        return ids;
     }
 
     /// <summary>Pads rows as <paramref name="options"/> say: to the longest row or to <paramref name="maxLength"/>.</summary>
@@ -104,6 +139,26 @@ internal sealed class EncodingBuilder
         }
 
         return (Math.Max(0, firstCount - fromFirst), Math.Max(0, secondCount - fromSecond));
+    }
+
+    /// <summary>
+    /// HuggingFace <c>tokenizers</c>' <c>longest_first</c> for a pair: the shorter sequence keeps its length when the
+    /// longer can still have the rest, else both get half of <paramref name="budget"/> (the second the odd token).
+    /// </summary>
+    private static (int First, int Second) FastLongestFirst(int firstCount, int secondCount, int budget)
+    {
+        budget = Math.Max(0, budget);
+        bool swap = firstCount > secondCount;
+        (int n1, int n2) = swap ? (secondCount, firstCount) : (firstCount, secondCount);
+        n2 = n1 > budget ? n1 : Math.Max(n1, budget - n1);
+        if (n1 + n2 > budget)
+        {
+            n1 = budget / 2;
+            n2 = n1 + (budget % 2);
+        }
+
+        (int keepFirst, int keepSecond) = swap ? (n2, n1) : (n1, n2);
+        return (Math.Min(keepFirst, firstCount), Math.Min(keepSecond, secondCount));
     }
 
     /// <summary>
@@ -153,7 +208,9 @@ internal sealed class EncodingBuilder
     {
         (int firstStart, int firstCount) = firstRange.GetOffsetAndLength(first.Count);
         (int secondStart, int secondCount) = second is null ? (0, 0) : secondRange.GetOffsetAndLength(second.Count);
-        int length = firstCount + secondCount + (!addSpecial ? 0 : second is null ? 2 : 3);
+        PostProcessorTemplate template = addSpecial ? _template : PostProcessorTemplate.None;
+        TemplateItem[] items = second is null ? template.Single : template.Pair;
+        int length = firstCount + secondCount + template.Added(second is not null);
         var tokens = new string[length];
         var ids = new int[length];
         var types = new int[length];
@@ -163,41 +220,31 @@ internal sealed class EncodingBuilder
         var sequences = new int[length];
         attention.AsSpan().Fill(1);
         int n = 0;
-
-        void AddSpecial(int id, string token, int type)
+        foreach (TemplateItem item in items)
         {
-            (tokens[n], ids[n], types[n], special[n], sequences[n]) = (token, id, type, 1, -1);
-            n++;
-        }
+            if (item.Sequence < 0)
+            {
+                for (int k = 0; k < item.Ids.Length; k++)
+                {
+                    (tokens[n], ids[n], types[n], special[n], sequences[n]) = (item.Tokens[k], item.Ids[k], item.TypeId, 1, -1);
+                    n++;
+                }
 
-        void AddSequence(TokenSequence sequence, int start, int count, int type)
-        {
+                continue;
+            }
+
+            (TokenSequence? sequence, int start, int count) = item.Sequence == 0 ? (first, firstStart, firstCount) : (second, secondStart, secondCount);
+            if (sequence is null)
+            {
+                continue;
+            }
+
             sequence.Tokens.CopyTo(start, tokens, n, count);
             sequence.Ids.CopyTo(start, ids, n, count);
             sequence.Offsets.CopyTo(start, offsets, n, count);
-            types.AsSpan(n, count).Fill(type);
-            sequences.AsSpan(n, count).Fill(type);
+            types.AsSpan(n, count).Fill(item.TypeId);
+            sequences.AsSpan(n, count).Fill(item.Sequence);
             n += count;
-        }
-
-        if (addSpecial)
-        {
-            AddSpecial(_clsId, _clsToken, 0);
-        }
-
-        AddSequence(first, firstStart, firstCount, 0);
-        if (addSpecial)
-        {
-            AddSpecial(_sepId, _sepToken, 0);
-        }
-
-        if (second is not null)
-        {
-            AddSequence(second, secondStart, secondCount, 1);
-            if (addSpecial)
-            {
-                AddSpecial(_sepId, _sepToken, 1);
-            }
         }
 
         return new AlbertEncoding(tokens, ids, types, special, attention, offsets, sequences);

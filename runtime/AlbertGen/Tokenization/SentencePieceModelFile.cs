@@ -49,6 +49,9 @@ internal sealed class SentencePieceModelFile
 
     public PieceType[] Types { get; private set; } = [];
 
+    /// <summary>Each piece's log-probability (the Unigram score).</summary>
+    public float[] Scores { get; private set; } = [];
+
     public int UnkId { get; private set; }
 
     public int BosId { get; private set; } = 1;
@@ -98,6 +101,7 @@ internal sealed class SentencePieceModelFile
 
         var pieces = new List<string>();
         var types = new List<PieceType>();
+        var scores = new List<float>();
         var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
         var reader = new ProtobufReader(Bytes);
         while (reader.Next())
@@ -106,9 +110,10 @@ internal sealed class SentencePieceModelFile
             {
                 case PiecesField:
                     ExpectWireType(reader, 2, "ModelProto.pieces");
-                    ReadPiece(reader.Bytes, pieces.Count, utf8, out string text, out PieceType type);
+                    ReadPiece(reader.Bytes, pieces.Count, utf8, out string text, out PieceType type, out float score);
                     pieces.Add(text);
                     types.Add(type);
+                    scores.Add(score);
                     break;
                 case TrainerSpecField:
                     ExpectWireType(reader, 2, "ModelProto.trainer_spec");
@@ -128,6 +133,7 @@ internal sealed class SentencePieceModelFile
 
         Pieces = [.. pieces];
         Types = [.. types];
+        Scores = [.. scores];
         if ((uint)UnkId >= (uint)Pieces.Length || Types[UnkId] != PieceType.Unknown)
         {
             throw new InvalidDataException($"unk_id {UnkId} does not name an unknown-type piece of the {Pieces.Length}-piece vocabulary");
@@ -170,9 +176,10 @@ internal sealed class SentencePieceModelFile
         }
     }
 
-    private static void ReadPiece(ReadOnlySpan<byte> message, int index, UTF8Encoding utf8, out string text, out PieceType type)
+    private static void ReadPiece(ReadOnlySpan<byte> message, int index, UTF8Encoding utf8, out string text, out PieceType type, out float score)
     {
         text = "";
+        score = 0;
         type = PieceType.Normal;
         var reader = new ProtobufReader(message);
         while (reader.Next())
@@ -184,7 +191,8 @@ internal sealed class SentencePieceModelFile
                     text = Decode(utf8, reader.Bytes, $"piece {index}");
                     break;
                 case PieceScoreField:
-                    ExpectWireType(reader, 5, $"score of piece {index}"); // the scores are ML.Tokenizers' business
+                    ExpectWireType(reader, 5, $"score of piece {index}");
+                    score = BitConverter.UInt32BitsToSingle((uint)reader.Scalar);
                     break;
                 case PieceTypeField:
                     ExpectWireType(reader, 0, $"type of piece {index}");

@@ -34,7 +34,7 @@ internal sealed class SentencePieceTextNormalizer
 
     public SentencePieceTextNormalizer(SentencePieceModelFile model)
     {
-        (_trie, _normalized) = ParseCharsMap(model.PrecompiledCharsMap, model.Source);
+        (_trie, _normalized) = ParseCharsMap(model.PrecompiledCharsMap, $"'{model.Source}' is not a valid SentencePiece model: its precompiled chars map");
         _addDummyPrefix = model.AddDummyPrefix;
         _removeExtraWhitespaces = model.RemoveExtraWhitespaces;
         _escapeWhitespaces = model.EscapeWhitespaces;
@@ -217,7 +217,7 @@ internal sealed class SentencePieceTextNormalizer
         return best;
     }
 
-    private static uint Offset(uint unit) => (unit >> 10) << (int)((unit & (1u << 9)) >> 6);
+    internal static uint Offset(uint unit) => (unit >> 10) << (int)((unit & (1u << 9)) >> 6);
 
     private string Rule(int value) => _rules.GetOrAdd(value, static (v, blob) =>
     {
@@ -271,7 +271,10 @@ internal sealed class SentencePieceTextNormalizer
         return false;
     }
 
-    private static (uint[] Trie, byte[] Normalized) ParseCharsMap(byte[] blob, string source)
+    /// <summary>Splits a precompiled chars map into its darts-clone trie and its blob of replacements.</summary>
+    /// <param name="blob">The map's bytes.</param>
+    /// <param name="what">Names the map in the error message (file and field).</param>
+    internal static (uint[] Trie, byte[] Normalized) ParseCharsMap(byte[] blob, string what)
     {
         if (blob.Length == 0)
         {
@@ -282,7 +285,7 @@ internal sealed class SentencePieceTextNormalizer
         if (trieBytes > (uint)(blob.Length - 4) || trieBytes % 4 != 0 || trieBytes == 0)
         {
             throw new InvalidDataException(
-                $"'{source}' is not a valid SentencePiece model: its precompiled chars map ({blob.Length} bytes) declares a trie of {trieBytes} bytes");
+                $"{what} ({blob.Length} bytes) declares a trie of {trieBytes} bytes");
         }
 
         var trie = new uint[trieBytes / 4];

@@ -15,7 +15,7 @@ public sealed record FineTuneOptions
     /// <summary>The model config when <see cref="ModelDirectory"/> is null (labels are filled in from the data).</summary>
     public AlbertConfig? Config { get; init; }
 
-    /// <summary>The tokenizer; null loads <c>spiece.model</c> from <see cref="ModelDirectory"/>.</summary>
+    /// <summary>The tokenizer; null loads the one of <see cref="ModelDirectory"/> (<see cref="Tokenization.AlbertTokenizer.FromDirectory"/>).</summary>
     public AlbertTokenizer? Tokenizer { get; init; }
 
     /// <summary>Training file (<c>.jsonl</c>/<c>.json</c>/<c>.csv</c>, see <see cref="TrainingDataReader"/>); or use <see cref="TrainExamples"/>.</summary>

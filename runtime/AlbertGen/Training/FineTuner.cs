@@ -36,7 +36,7 @@ public static class FineTuner
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         AlbertTokenizer tokenizer = options.Tokenizer
-            ?? AlbertTokenizer.FromFile(Path.Combine(options.ModelDirectory!, "spiece.model"));
+            ?? AlbertTokenizer.FromDirectory(options.ModelDirectory!);
         AlbertConfig baseConfig = options.ModelDirectory is { } dir ? AlbertConfigReader.ReadFile(dir) : options.Config!;
 
         IReadOnlyList<TrainingExample> train = options.TrainFile is { } trainFile
@@ -199,7 +199,7 @@ public static class FineTuner
 
         if (options.ModelDirectory is null && options.Tokenizer is null)
         {
-            throw new ArgumentException("No tokenizer: set Tokenizer, or ModelDirectory holding spiece.model.", nameof(options));
+            throw new ArgumentException("No tokenizer: set Tokenizer, or ModelDirectory holding tokenizer.json or spiece.model.", nameof(options));
         }
 
         if (options.Epochs < 1 || options.BatchSize < 1 || options.EvalBatchSize < 1 || options.GradientAccumulationSteps < 1 || options.LoggingSteps < 1)

@@ -55,4 +55,21 @@ public sealed class FuzzCorpusReplayTests
             Assert.Equal(new[] { "▁the", "▁a", "b" }, tokenizer.Tokenize("the ab"));
         }
     }
+
+    [Fact]
+    public void Generated_seed_tokenizer_json_files_load_as_fast_tokenizers()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", FuzzTargetNames.TokenizerJson);
+        string[] seeds = Directory.GetFiles(folder, "seed-*");
+        Assert.NotEmpty(seeds);
+        foreach (string seed in seeds)
+        {
+            using FileStream stream = File.OpenRead(seed);
+            AlbertTokenizer tokenizer = AlbertTokenizer.FromStream(stream, sourceName: seed);
+            Assert.Equal(TokenizerKind.Fast, tokenizer.Kind);
+            int[] ids = tokenizer.EncodeToIds("▁a▁b", addSpecialTokens: false);
+            Assert.True(ids.Length >= 2);
+            Assert.DoesNotContain(tokenizer.UnknownTokenId, ids);
+        }
+    }
 }

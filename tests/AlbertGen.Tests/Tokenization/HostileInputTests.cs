@@ -27,16 +27,34 @@ public sealed class HostileInputTests
         "\u200B\u200D\uFEFF",
     ];
 
-    [Theory]
-    [MemberData(nameof(HostileTexts))]
-    public void Hostile_text_encodes_decodes_and_slices(string text)
+    public static TheoryData<string, string> KindsAndHostileTexts
     {
-        AlbertEncoding encoding = Tokenizer.Encode(text, text);
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (string kind in new[] { "slow", "fast" })
+            {
+                foreach (string text in HostileTexts)
+                {
+                    data.Add(kind, text);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KindsAndHostileTexts))]
+    public void Hostile_text_encodes_decodes_and_slices(string kind, string text)
+    {
+        AlbertTokenizer tokenizer = kind == "slow" ? Tokenizer : FastGoldenTests.Tokenizer("tokenizer.json");
+        AlbertEncoding encoding = tokenizer.Encode(text, text);
         Assert.Equal(encoding.Length, encoding.Offsets.Count);
         Assert.All(encoding.Offsets, o => Assert.InRange(o.End, o.Start, text.Length));
-        Assert.All(encoding.InputIds, id => Assert.InRange(id, 0, Tokenizer.VocabularySize - 1));
-        _ = Tokenizer.Decode(encoding.InputIds);
-        _ = Tokenizer.ConvertTokensToString(encoding.Tokens);
+        Assert.All(encoding.InputIds, id => Assert.InRange(id, 0, tokenizer.VocabularySize - 1));
+        _ = tokenizer.Decode(encoding.InputIds);
+        _ = tokenizer.ConvertTokensToString(encoding.Tokens);
     }
 
     [Fact]

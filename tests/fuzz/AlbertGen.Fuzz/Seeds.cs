@@ -47,6 +47,22 @@ internal static class Seeds
         yield return (sp, "seed-tiny-identity", SpieceModel(charsMap: null, userSymbols: false));
         yield return (sp, "seed-tiny-charsmap", SpieceModel(CharsMapUpperA(), userSymbols: true));
 
+        const string tj = FuzzTargetNames.TokenizerJson;
+        yield return (tj, "seed-minimal", Json(
+            "{'model':{'type':'Unigram','unk_id':1,'vocab':[['<pad>',0],['<unk>',0],['[CLS]',0],['[SEP]',0],['[MASK]',0],['▁',-2],['▁a',-1],['b',-3]]}}"));
+        yield return (tj, "seed-albert-shape", Json(
+            "{'added_tokens':[{'id':0,'content':'<pad>','special':true,'normalized':false},{'id':1,'content':'<unk>','special':true,'normalized':false},"
+            + "{'id':2,'content':'[CLS]','special':true,'normalized':false},{'id':3,'content':'[SEP]','special':true,'normalized':false},"
+            + "{'id':4,'content':'[MASK]','lstrip':true,'special':true,'normalized':false},{'id':9,'content':'Zz','single_word':true,'rstrip':true,'normalized':true}],"
+            + "'normalizer':{'type':'Sequence','normalizers':[{'type':'Replace','pattern':{'String':'``'},'content':'\\''},{'type':'NFKD'},{'type':'StripAccents'},"
+            + "{'type':'Lowercase'},{'type':'Precompiled','precompiled_charsmap':'CAAAAAACAACBAAAAYQA='},{'type':'Replace','pattern':{'Regex':' {2,}'},'content':' '}]},"
+            + "'pre_tokenizer':{'type':'Sequence','pretokenizers':[{'type':'WhitespaceSplit'},{'type':'Metaspace','replacement':'▁','prepend_scheme':'always','split':true}]},"
+            + "'post_processor':{'type':'TemplateProcessing','single':[{'SpecialToken':{'id':'[CLS]','type_id':0}},{'Sequence':{'id':'A','type_id':0}},{'SpecialToken':{'id':'[SEP]','type_id':0}}],"
+            + "'pair':[{'SpecialToken':{'id':'[CLS]','type_id':0}},{'Sequence':{'id':'A','type_id':0}},{'SpecialToken':{'id':'[SEP]','type_id':0}},{'Sequence':{'id':'B','type_id':1}},{'SpecialToken':{'id':'[SEP]','type_id':1}}],"
+            + "'special_tokens':{'[CLS]':{'id':'[CLS]','ids':[2],'tokens':['[CLS]']},'[SEP]':{'id':'[SEP]','ids':[3],'tokens':['[SEP]']}}},"
+            + "'decoder':{'type':'Sequence','decoders':[{'type':'Metaspace','replacement':'▁','add_prefix_space':true},{'type':'Strip','content':' ','start':0,'stop':1},{'type':'Fuse'}]},"
+            + "'model':{'type':'Unigram','unk_id':1,'byte_fallback':false,'vocab':[['<pad>',0],['<unk>',0],['[CLS]',0],['[SEP]',0],['[MASK]',0],['▁',-2],['▁the',-1.5],['a',-3],['b',-3.5],['zz',-4],['▁1',-5],[',',-2.5],['▁1,',-105]]}}"));
+
         const string tk = FuzzTargetNames.Tokenizer;
         yield return (tk, "seed-plain", Tokenizer(0, 0, 0, "Hello, world! It's 1,000 km away."));
         yield return (tk, "seed-pair-truncate", Tokenizer(1 | 4 | 8 | 16, 12, 2, "The first text is long enough to overflow.\0And the second one."));
@@ -64,6 +80,9 @@ internal static class Seeds
         data.CopyTo(bytes, 8 + json.Length);
         return bytes;
     }
+
+    /// <summary>JSON written with single quotes (no apostrophes occur in these seeds), as UTF-8.</summary>
+    private static byte[] Json(string singleQuoted) => Encoding.UTF8.GetBytes(singleQuoted.Replace('\'', '"'));
 
     private static byte[] Tokenizer(byte flags, byte maxLength, byte stride, string text) =>
         [flags, maxLength, stride, .. Encoding.UTF8.GetBytes(text)];

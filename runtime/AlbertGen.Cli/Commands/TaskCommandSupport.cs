@@ -43,6 +43,12 @@ internal sealed class TaskCommandSupport
 
         command.Options.Add(Json);
         command.Options.Add(InputJsonl);
+        AddPipelineOptionsTo(command);
+    }
+
+    /// <summary>Adds <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and the model options (what <c>cluster run</c> shares).</summary>
+    public void AddPipelineOptionsTo(Command command)
+    {
         command.Options.Add(BatchSize);
         command.Options.Add(NoTruncation);
         command.Options.Add(Bf16);

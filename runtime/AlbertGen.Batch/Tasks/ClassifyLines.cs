@@ -22,11 +22,8 @@ public sealed record ClassifyLinesSettings : JsonlTaskSettings
 }
 
 /// <summary><c>classify</c> over JSON lines: <c>{"text": …, "text_pair": …}</c> in, <c>{label, score}</c> (or a list of them) out.</summary>
-public sealed class ClassifyLines : JsonlTask<(string Text, string? TextPair)>
+public sealed class ClassifyLines : PipelineLines<TextClassificationPipeline<string>, ClassifyLinesSettings, (string Text, string? TextPair)>
 {
-    private readonly TextClassificationPipeline<string> pipeline;
-    private readonly ClassifyLinesSettings settings;
-
     /// <summary>Runs lines through a pipeline the caller owns.</summary>
     public ClassifyLines(TextClassificationPipeline<string> pipeline, ClassifyLinesSettings settings)
         : this(pipeline, settings, owns: false)
@@ -34,10 +31,8 @@ public sealed class ClassifyLines : JsonlTask<(string Text, string? TextPair)>
     }
 
     internal ClassifyLines(TextClassificationPipeline<string> pipeline, ClassifyLinesSettings settings, bool owns)
-        : base(settings.BatchSize, owns ? pipeline : null)
+        : base(pipeline, settings, owns)
     {
-        this.pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-        this.settings = settings;
     }
 
     /// <summary>HuggingFace's shape: one <c>{label, score}</c> object when one label is asked for, else a list of them.</summary>
@@ -51,5 +46,5 @@ public sealed class ClassifyLines : JsonlTask<(string Text, string? TextPair)>
     private protected override (string Text, string? TextPair) Parse(JsonlLine line) => (line.Required("text"), line.Optional("text_pair"));
 
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<(string Text, string? TextPair)> inputs, CancellationToken cancellationToken) =>
-        [.. pipeline.ClassifyBatch(inputs, settings.TopK, settings.Function, cancellationToken).Select(r => Json(r, settings.TopK != 1))];
+        [.. Pipeline.ClassifyBatch(inputs, Settings.TopK, Settings.Function, cancellationToken).Select(r => Json(r, Settings.TopK != 1))];
 }

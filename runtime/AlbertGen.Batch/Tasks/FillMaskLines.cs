@@ -22,11 +22,8 @@ public sealed record FillMaskLinesSettings : JsonlTaskSettings
 }
 
 /// <summary><c>fill-mask</c> over JSON lines: <c>{"text": …}</c> in, the candidates of each mask out.</summary>
-public sealed class FillMaskLines : JsonlTask<string>
+public sealed class FillMaskLines : PipelineLines<FillMaskPipeline, FillMaskLinesSettings, string>
 {
-    private readonly FillMaskPipeline pipeline;
-    private readonly FillMaskLinesSettings settings;
-
     /// <summary>Runs lines through a pipeline the caller owns.</summary>
     public FillMaskLines(FillMaskPipeline pipeline, FillMaskLinesSettings settings)
         : this(pipeline, settings, owns: false)
@@ -34,10 +31,8 @@ public sealed class FillMaskLines : JsonlTask<string>
     }
 
     internal FillMaskLines(FillMaskPipeline pipeline, FillMaskLinesSettings settings, bool owns)
-        : base(settings.BatchSize, owns ? pipeline : null)
+        : base(pipeline, settings, owns)
     {
-        this.pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-        this.settings = settings;
     }
 
     /// <summary>HuggingFace's shape: a list of candidates for one mask, a list of lists for several.</summary>
@@ -51,5 +46,5 @@ public sealed class FillMaskLines : JsonlTask<string>
     private protected override string Parse(JsonlLine line) => line.Required("text");
 
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
-        [.. pipeline.PredictBatch(inputs, settings.TopK, settings.Targets, cancellationToken).Select(Json)];
+        [.. Pipeline.PredictBatch(inputs, Settings.TopK, Settings.Targets, cancellationToken).Select(Json)];
 }

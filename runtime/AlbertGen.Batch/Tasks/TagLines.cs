@@ -25,11 +25,8 @@ public sealed record TagLinesSettings : JsonlTaskSettings
 }
 
 /// <summary><c>tag</c> over JSON lines: <c>{"text": …}</c> in, the list of tokens or entities out.</summary>
-public sealed class TagLines : JsonlTask<string>
+public sealed class TagLines : PipelineLines<TokenClassificationPipeline, TagLinesSettings, string>
 {
-    private readonly TokenClassificationPipeline pipeline;
-    private readonly TagLinesSettings settings;
-
     /// <summary>Runs lines through a pipeline the caller owns.</summary>
     public TagLines(TokenClassificationPipeline pipeline, TagLinesSettings settings)
         : this(pipeline, settings, owns: false)
@@ -37,10 +34,8 @@ public sealed class TagLines : JsonlTask<string>
     }
 
     internal TagLines(TokenClassificationPipeline pipeline, TagLinesSettings settings, bool owns)
-        : base(settings.BatchSize, owns ? pipeline : null)
+        : base(pipeline, settings, owns)
     {
-        this.pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-        this.settings = settings;
     }
 
     /// <summary>HuggingFace's fields: <c>entity</c> and <c>index</c> for tokens, <c>entity_group</c> for groups.</summary>
@@ -58,5 +53,5 @@ public sealed class TagLines : JsonlTask<string>
     private protected override string Parse(JsonlLine line) => line.Required("text");
 
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
-        [.. pipeline.PredictBatch(inputs, settings.Aggregation, settings.Ignored(), cancellationToken).Select(Json)];
+        [.. Pipeline.PredictBatch(inputs, Settings.Aggregation, Settings.Ignored(), cancellationToken).Select(Json)];
 }

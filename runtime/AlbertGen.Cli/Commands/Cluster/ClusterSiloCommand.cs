@@ -47,6 +47,8 @@ internal static class ClusterSiloCommand
                 Preload = parse.GetValue(models) ?? [],
             };
             ClusterHosting.ParseRedis(settings.Redis);
+
+            // The silo process's one-time set-up for inference belongs here, before the host starts any shard.
             using var stop = new CancellationTokenSource();
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Leave);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Leave);

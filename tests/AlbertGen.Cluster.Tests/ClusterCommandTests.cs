@@ -36,4 +36,11 @@ public sealed class ClusterCommandTests
         Assert.Contains("--shard-size must be at least 1, not 0.", await FailsWithOneLine(Run(input, "--task", "embed", "--shard-size", "0")));
         Assert.Contains("Argument 'answer' not recognized", await FailsWithOneLine(Run(input, "--task", "answer")));
     }
+
+    [Fact]
+    public async Task A_silo_or_client_without_a_reachable_redis_fails_at_once_naming_it()
+    {
+        Assert.Contains("cannot reach Redis at 127.0.0.1:1", await FailsWithOneLine("cluster", "silo", "--redis", "127.0.0.1:1", "--cluster-id", "c"));
+        Assert.Contains("cannot reach Redis at 127.0.0.1:1", await FailsWithOneLine("cluster", "status", "--redis", "127.0.0.1:1", "--cluster-id", "c"));
+    }
 }

@@ -108,6 +108,28 @@ public static class ClusterHosting
         return options;
     }
 
+    /// <summary>
+    /// Connects to Redis once and disconnects: Orleans' Redis providers retry an absent server for ever, so a wrong
+    /// <c>--redis</c> would hang a silo's start instead of failing it.
+    /// </summary>
+    /// <exception cref="IOException">The server does not answer within 5 s.</exception>
+    public static void CheckRedis(string configuration)
+    {
+        ConfigurationOptions options = ParseRedis(configuration);
+        options.AbortOnConnectFail = true;
+        options.ConnectTimeout = 5_000;
+        options.ConnectRetry = 1;
+        try
+        {
+            using ConnectionMultiplexer connection = ConnectionMultiplexer.Connect(options);
+            connection.GetDatabase().Ping();
+        }
+        catch (RedisException e)
+        {
+            throw new IOException($"cannot reach Redis at {configuration}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
     /// <summary>Parses <c>--advertise</c>.</summary>
     /// <exception cref="ArgumentException">Not an IP address.</exception>
     public static IPAddress ParseAddress(string text) =>

@@ -10,6 +10,7 @@ namespace AlbertGen.Cluster.Jobs;
 /// </summary>
 internal sealed partial class JobGrain(
     [PersistentState("job", ClusterNames.Storage)] IPersistentState<JobState> state,
+    [PersistentState("spec", ClusterNames.Storage)] IPersistentState<JobSpecState> specState,
     IClusterMembershipService membership,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -17,6 +18,8 @@ internal sealed partial class JobGrain(
     private IGrainTimer? timer;
 
     private JobState Job => state.State;
+
+    private JobSpec? Spec => specState.State.Spec;
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -33,11 +36,11 @@ internal sealed partial class JobGrain(
     public async Task<JobProgress> Submit(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (Job.Spec is not null)
+        if (Spec is { } existing)
         {
-            return Job.Spec.SameWork(spec)
+            return existing.SameWork(spec)
                 ? Progress()
-                : throw new ArgumentException($"job '{JobId}' exists with other work (input {Job.Spec.InputPath}, output {Job.Spec.OutputDirectory}); choose another --job id.");
+                : throw new ArgumentException($"job '{JobId}' exists with other work (input {existing.InputPath}, output {existing.OutputDirectory}); choose another --job id.");
         }
 
         if (spec.Shards.Count == 0)
@@ -45,11 +48,18 @@ internal sealed partial class JobGrain(
             throw new ArgumentException($"{spec.InputPath}: the input has no lines.");
         }
 
-        Job.Spec = spec;
+        if (spec.MaxAttempts is < 1 or > byte.MaxValue)
+        {
+            throw new ArgumentException($"--max-attempts must be between 1 and {byte.MaxValue}, not {spec.MaxAttempts}.");
+        }
+
+        specState.State.Spec = spec;
+        await specState.WriteStateAsync();
         Job.Status = JobStatus.Running;
         Job.Submitted = DateTime.UtcNow;
         Job.ModelSha256 = spec.Model.Sha256;
-        Job.Shards = [.. spec.Shards.Select(_ => new ShardState())];
+        Job.Shards = new byte[spec.Shards.Count];
+        Job.Attempts = new byte[spec.Shards.Count];
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).Started(JobId);
         StartTimer();
@@ -58,7 +68,7 @@ internal sealed partial class JobGrain(
     }
 
     public Task<ModelReference?> GetModel() =>
-        Task.FromResult(Job.Status == JobStatus.Running ? Job.Spec!.Model with { Sha256 = Job.ModelSha256 } : null);
+        Task.FromResult(Job.Status == JobStatus.Running ? Spec!.Model with { Sha256 = Job.ModelSha256 } : null);
 
     public async Task<ShardLease?> Lease(string silo, string modelSha256)
     {
@@ -74,38 +84,36 @@ internal sealed partial class JobGrain(
         }
         else if (Job.ModelSha256 != modelSha256)
         {
-            await ReportSiloProblem(silo, $"its copy of {Job.Spec!.Model} has SHA-256 {modelSha256}, the job's has {Job.ModelSha256}; it takes none of the job's shards.");
+            await ReportSiloProblem(silo, $"its copy of {Spec!.Model} has SHA-256 {modelSha256}, the job's has {Job.ModelSha256}; it takes none of the job's shards.");
             return null;
         }
 
-        int index = Job.Shards.FindIndex(s => s.Status == ShardStatus.Pending);
+        int index = Array.IndexOf(Job.Shards, (byte)ShardStatus.Pending);
         if (index < 0)
         {
             return null;
         }
 
-        ShardState shard = Job.Shards[index];
-        shard.Status = ShardStatus.Running;
-        shard.Attempts++;
-        shard.Silo = silo;
-        shard.LeasedAt = DateTime.UtcNow;
+        Job.Shards[index] = (byte)ShardStatus.Running;
+        Job.Attempts[index]++;
+        Job.Running[index] = new ShardLeaseState { Silo = silo, LeasedAt = DateTime.UtcNow };
         await state.WriteStateAsync();
-        return new ShardLease { JobId = JobId, Spec = Job.Spec!, Shard = Job.Spec!.Shards[index], Attempt = shard.Attempts };
+        return new ShardLease { JobId = JobId, Spec = Spec!, Shard = Spec!.Shards[index], Attempt = Job.Attempts[index] };
     }
 
     public async Task Complete(int shard, int attempt, ShardDone done)
     {
         ArgumentNullException.ThrowIfNull(done);
-        if (CurrentLease(shard, attempt) is not { } current)
+        if (!IsCurrentLease(shard, attempt))
         {
             // A retried shard's earlier attempt finishing late: its part is the same file, renamed over the same name.
             return;
         }
 
-        current.Status = ShardStatus.Done;
-        current.Results = done.Results;
-        current.Seconds = done.Seconds;
-        current.Silo = null;
+        Job.Shards[shard] = (byte)ShardStatus.Done;
+        Job.Running.Remove(shard);
+        Job.Errors.Remove(shard);
+        Job.ShardSeconds += done.Seconds;
         await EndIfFinished();
         await state.WriteStateAsync();
     }
@@ -113,30 +121,28 @@ internal sealed partial class JobGrain(
     public async Task Fail(int shard, int attempt, ShardFailure failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        if (CurrentLease(shard, attempt) is not { } current)
+        if (!IsCurrentLease(shard, attempt))
         {
             return;
         }
 
         LogShardFailed(JobId, shard, attempt, failure.Message);
-        current.LastError = failure.Message;
-        current.ErrorLine = failure.Line;
-        GiveBack(current);
+        Job.Errors[shard] = new ShardError { Message = failure.Message, Line = failure.Line };
+        GiveBack(shard);
         await EndIfFinished();
         await state.WriteStateAsync();
     }
 
     public async Task Release(int shard, int attempt, string reason)
     {
-        if (CurrentLease(shard, attempt) is not { } current)
+        if (!IsCurrentLease(shard, attempt))
         {
             return;
         }
 
-        current.Status = ShardStatus.Pending;
-        current.Attempts--;
-        current.Silo = null;
-        current.LastError = reason;
+        Job.Shards[shard] = (byte)ShardStatus.Pending;
+        Job.Attempts[shard]--;
+        Job.Running.Remove(shard);
         await state.WriteStateAsync();
     }
 
@@ -169,15 +175,15 @@ internal sealed partial class JobGrain(
         }
     }
 
-    private ShardState? CurrentLease(int shard, int attempt) =>
-        Job.Status == JobStatus.Running && shard >= 0 && shard < Job.Shards.Count
-        && Job.Shards[shard] is { Status: ShardStatus.Running } current && current.Attempts == attempt ? current : null;
+    private bool IsCurrentLease(int shard, int attempt) =>
+        Job.Status == JobStatus.Running && shard >= 0 && shard < Job.Shards.Length
+        && Job.StatusOf(shard) == ShardStatus.Running && Job.Attempts[shard] == attempt;
 
     /// <summary>A failed or lost attempt: pending again, or failed for good after the job's attempts.</summary>
-    private void GiveBack(ShardState shard)
+    private void GiveBack(int shard)
     {
-        shard.Silo = null;
-        shard.Status = shard.Attempts >= Job.Spec!.MaxAttempts ? ShardStatus.Failed : ShardStatus.Pending;
+        Job.Running.Remove(shard);
+        Job.Shards[shard] = (byte)(Job.Attempts[shard] >= Spec!.MaxAttempts ? ShardStatus.Failed : ShardStatus.Pending);
     }
 
     private async Task RequeueShardsOfDeadSilos()
@@ -187,21 +193,18 @@ internal sealed partial class JobGrain(
             return;
         }
 
-        bool changed = false;
-        foreach ((ShardState shard, int index) in Job.Shards.Select((s, i) => (s, i)))
+        var dead = Job.Running
+            .Where(r => membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(r.Value.Silo)) == SiloStatus.Dead)
+            .ToList();
+        foreach ((int shard, ShardLeaseState lease) in dead)
         {
-            if (shard is { Status: ShardStatus.Running, Silo: { } silo }
-                && membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(silo)) == SiloStatus.Dead)
-            {
-                LogSiloDead(JobId, index, SiloNames.Display(silo));
-                shard.LastError = $"its silo {SiloNames.Display(silo)} died during attempt {shard.Attempts}.";
-                shard.ErrorLine = null;
-                GiveBack(shard);
-                changed = true;
-            }
+            string silo = SiloNames.Display(lease.Silo);
+            LogSiloDead(JobId, shard, silo);
+            Job.Errors[shard] = new ShardError { Message = $"its silo {silo} died during attempt {Job.Attempts[shard]}." };
+            GiveBack(shard);
         }
 
-        if (changed)
+        if (dead.Count > 0)
         {
             await EndIfFinished();
             await state.WriteStateAsync();
@@ -210,12 +213,12 @@ internal sealed partial class JobGrain(
 
     private async Task EndIfFinished()
     {
-        if (Job.Shards.Any(s => s.Status is ShardStatus.Pending or ShardStatus.Running))
+        if (Job.Shards.Any(s => (ShardStatus)s is ShardStatus.Pending or ShardStatus.Running))
         {
             return;
         }
 
-        Job.Status = Job.Shards.All(s => s.Status == ShardStatus.Done) ? JobStatus.Completed : JobStatus.Failed;
+        Job.Status = Job.Shards.All(s => (ShardStatus)s == ShardStatus.Done) ? JobStatus.Completed : JobStatus.Failed;
         Job.Finished = DateTime.UtcNow;
         LogEnded(JobId, Job.Status);
         StopTimer();
@@ -233,32 +236,30 @@ internal sealed partial class JobGrain(
 
     private JobProgress Progress()
     {
-        JobSpec? spec = Job.Spec;
-        if (spec is null)
+        if (Spec is not { } spec)
         {
             return new JobProgress { JobId = JobId, Status = JobStatus.None };
         }
 
-        var shards = spec.Shards.Zip(Job.Shards).ToList();
+        IReadOnlyList<ShardRange> shards = spec.Shards;
+        var failed = Enumerable.Range(0, shards.Count).Where(i => Job.StatusOf(i) == ShardStatus.Failed);
         return new JobProgress
         {
             JobId = JobId,
             Status = Job.Status,
-            TotalLines = shards.Sum(s => (long)s.First.LineCount),
-            LinesDone = shards.Where(s => s.Second.Status == ShardStatus.Done).Sum(s => (long)s.First.LineCount),
+            TotalLines = shards.Sum(s => (long)s.LineCount),
+            LinesDone = shards.Where(s => Job.StatusOf(s.Index) == ShardStatus.Done).Sum(s => (long)s.LineCount),
             Shards = shards.Count,
-            ShardsDone = shards.Count(s => s.Second.Status == ShardStatus.Done),
-            RunningPerSilo = Job.Shards.Where(s => s is { Status: ShardStatus.Running, Silo: not null })
-                .GroupBy(s => SiloNames.Display(s.Silo!)).ToDictionary(g => g.Key, g => g.Count()),
-            Errors = [.. shards.Where(s => s.Second.Status == ShardStatus.Failed)
-                .Select(s => $"shard {s.First.Index} (lines {s.First.FirstLine}-{s.First.FirstLine + s.First.LineCount - 1}) failed {s.Second.Attempts} times; last: {s.Second.LastError}")],
+            ShardsDone = Job.Shards.Count(s => (ShardStatus)s == ShardStatus.Done),
+            RunningPerSilo = Job.Running.Values.GroupBy(r => SiloNames.Display(r.Silo)).ToDictionary(g => g.Key, g => g.Count()),
+            Errors = [.. failed.Select(i => $"shard {i} (lines {shards[i].FirstLine}-{shards[i].FirstLine + shards[i].LineCount - 1}) failed {Job.Attempts[i]} times; last: {Job.Errors.GetValueOrDefault(i)?.Message}")],
             SiloProblems = [.. Job.SiloProblems],
-            Retries = Job.Shards.Sum(s => Math.Max(0, s.Attempts - 1)),
+            Retries = Job.Attempts.Sum(a => Math.Max(0, a - 1)),
             Submitted = Job.Submitted,
             Finished = Job.Finished,
             InputPath = spec.InputPath,
             Task = Batch.JsonlTaskSettings.FromJson(spec.TaskSettingsJson).TaskName,
-            ShardSeconds = Job.Shards.Sum(s => s.Seconds),
+            ShardSeconds = Job.ShardSeconds,
         };
     }
 

@@ -35,57 +35,74 @@ public enum ShardStatus
     Failed,
 }
 
-/// <summary>The job grain's persisted state.</summary>
+/// <summary>
+/// The job grain's mutable state, written on every lease and report: kept to a few bytes per shard (status and attempts
+/// as byte arrays, details only for running shards and errors) so a job of 50,000 shards writes kilobytes, not megabytes.
+/// The spec, written once, is in <see cref="JobSpecState"/>.
+/// </summary>
 [GenerateSerializer]
 public sealed class JobState
 {
-    /// <summary>The job's work; null until submitted.</summary>
-    [Id(0)] public JobSpec? Spec { get; set; }
-
     /// <summary>Where the job is.</summary>
-    [Id(1)] public JobStatus Status { get; set; }
-
-    /// <summary>One entry per shard of <see cref="JobSpec.Shards"/>.</summary>
-    [Id(2)] public List<ShardState> Shards { get; set; } = [];
+    [Id(0)] public JobStatus Status { get; set; }
 
     /// <summary>When the job was submitted (UTC).</summary>
-    [Id(3)] public DateTime Submitted { get; set; }
+    [Id(1)] public DateTime Submitted { get; set; }
 
     /// <summary>When the job ended (UTC).</summary>
-    [Id(4)] public DateTime? Finished { get; set; }
+    [Id(2)] public DateTime? Finished { get; set; }
 
     /// <summary>The model hash every silo must match (from the spec, or the first silo's).</summary>
-    [Id(5)] public string? ModelSha256 { get; set; }
+    [Id(3)] public string? ModelSha256 { get; set; }
 
-    /// <summary>Problems of silos that could not take the job's shards (model missing, other weights), newest last.</summary>
-    [Id(6)] public List<string> SiloProblems { get; set; } = [];
+    /// <summary>Problems of silos that could not take the job's shards (model missing, other weights), oldest first.</summary>
+    [Id(4)] public List<string> SiloProblems { get; set; } = [];
+
+    /// <summary>Each shard's <see cref="ShardStatus"/>.</summary>
+    [Id(5)] public byte[] Shards { get; set; } = [];
+
+    /// <summary>Times each shard was leased; the current lease's number.</summary>
+    [Id(6)] public byte[] Attempts { get; set; } = [];
+
+    /// <summary>The silo of each running shard.</summary>
+    [Id(7)] public Dictionary<int, ShardLeaseState> Running { get; set; } = [];
+
+    /// <summary>The last error of each shard whose attempt failed or lost its silo.</summary>
+    [Id(8)] public Dictionary<int, ShardError> Errors { get; set; } = [];
+
+    /// <summary>Seconds silos spent in finished shards (reading, inference, writing), summed.</summary>
+    [Id(9)] public double ShardSeconds { get; set; }
+
+    /// <summary>A shard's status.</summary>
+    public ShardStatus StatusOf(int shard) => (ShardStatus)Shards[shard];
 }
 
-/// <summary>One shard's progress.</summary>
+/// <summary>The job grain's spec, written once at submission.</summary>
 [GenerateSerializer]
-public sealed class ShardState
+public sealed class JobSpecState
 {
-    /// <summary>Where the shard is.</summary>
-    [Id(0)] public ShardStatus Status { get; set; }
+    /// <summary>The job's work; null until submitted.</summary>
+    [Id(0)] public JobSpec? Spec { get; set; }
+}
 
-    /// <summary>Times the shard was leased; the current lease's number.</summary>
-    [Id(1)] public int Attempts { get; set; }
+/// <summary>Who runs a shard.</summary>
+[GenerateSerializer]
+public sealed class ShardLeaseState
+{
+    /// <summary>The silo's parsable address.</summary>
+    [Id(0)] public string Silo { get; set; } = "";
 
-    /// <summary>The silo running the shard (Orleans' parsable silo address), while running.</summary>
-    [Id(2)] public string? Silo { get; set; }
+    /// <summary>When the lease was given (UTC).</summary>
+    [Id(1)] public DateTime LeasedAt { get; set; }
+}
 
-    /// <summary>Why the last attempt did not finish (a line's error, or a lost silo).</summary>
-    [Id(3)] public string? LastError { get; set; }
+/// <summary>Why a shard's last attempt did not finish.</summary>
+[GenerateSerializer]
+public sealed class ShardError
+{
+    /// <summary>The error (a line's, naming file and line, or a lost silo's).</summary>
+    [Id(0)] public string Message { get; set; } = "";
 
-    /// <summary>The file line the last error names, if it names one.</summary>
-    [Id(4)] public int? ErrorLine { get; set; }
-
-    /// <summary>Results written by the finished attempt.</summary>
-    [Id(5)] public int Results { get; set; }
-
-    /// <summary>Seconds the finished attempt spent on the silo (reading, inference, writing).</summary>
-    [Id(6)] public double Seconds { get; set; }
-
-    /// <summary>When the current lease was given (UTC).</summary>
-    [Id(7)] public DateTime? LeasedAt { get; set; }
+    /// <summary>The file line the error names, if any.</summary>
+    [Id(1)] public int? Line { get; set; }
 }

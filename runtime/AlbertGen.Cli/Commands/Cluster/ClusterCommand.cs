@@ -40,6 +40,7 @@ internal sealed class ClusterConnectionOptions
     {
         string redis = parse.GetValue(Redis)!;
         string clusterId = parse.GetValue(ClusterId)!;
+        ClusterHosting.CheckRedis(redis);
         IHost host = ClusterHosting.BuildClient(redis, clusterId, logging => Logging(logging, LogLevel.Error, LogLevel.Error));
         try
         {

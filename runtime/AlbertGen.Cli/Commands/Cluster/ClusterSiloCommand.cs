@@ -46,14 +46,14 @@ internal static class ClusterSiloCommand
                 Advertise = parse.GetValue(advertise) is { } address ? ClusterHosting.ParseAddress(address) : null,
                 Preload = parse.GetValue(models) ?? [],
             };
-            ClusterHosting.ParseRedis(settings.Redis);
+            ClusterHosting.CheckRedis(settings.Redis);
 
             // The silo process's one-time set-up for inference belongs here, before the host starts any shard.
             using var stop = new CancellationTokenSource();
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Leave);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Leave);
 
-            using IHost host = ClusterHosting.BuildSilo(
+            IHost host = ClusterHosting.BuildSilo(
                 settings,
                 worker =>
                 {
@@ -61,14 +61,32 @@ internal static class ClusterSiloCommand
                     worker.HubCacheDirectory = parse.GetValue(cacheDir);
                 },
                 logging => ClusterConnectionOptions.Logging(logging, LogLevel.Information, LogLevel.Warning));
-            host.StartAsync(stop.Token).GetAwaiter().GetResult();
+            try
+            {
+                host.StartAsync(stop.Token).GetAwaiter().GetResult();
+            }
+            catch
+            {
+                host.Dispose();
+                throw;
+            }
+
             string endpoint = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString();
             context.Error.WriteLine($"silo {endpoint} (gateway port {settings.GatewayPort}) joined cluster '{settings.ClusterId}' on Redis {settings.Redis}; SIGTERM or Ctrl-C leaves.");
             Preload(context, host.Services.GetRequiredService<ModelCatalog>(), settings.Preload);
 
             stop.Token.WaitHandle.WaitOne();
             context.Error.WriteLine($"silo {endpoint}: leaving the cluster.");
-            host.StopAsync(LeaveTimeout).GetAwaiter().GetResult();
+
+            // Orleans goes on with its stop stages after the timeout; a silo whose Redis is gone would never end.
+            if (!host.StopAsync(LeaveTimeout).Wait(LeaveTimeout + TimeSpan.FromSeconds(10)))
+            {
+                context.Error.WriteLine($"silo {endpoint}: did not leave within {LeaveTimeout.TotalSeconds:0} s (is Redis reachable?); "
+                    + "exiting anyway, membership will declare it dead and its shard will run elsewhere.");
+                return CliApp.InternalError;
+            }
+
+            host.Dispose();
             context.Error.WriteLine($"silo {endpoint}: left.");
             return 0;
 

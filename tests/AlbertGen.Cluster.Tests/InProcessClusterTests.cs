@@ -125,4 +125,34 @@ public sealed class InProcessClusterTests
         Assert.False(File.Exists(Path.Combine(output, "part-00002.jsonl")));
         Assert.True(File.Exists(Path.Combine(output, "part-00003.jsonl")));
     }
+
+    [Fact]
+    public async Task A_cancelled_job_leases_no_more_shards_and_a_resubmission_with_other_work_is_refused()
+    {
+        await using TestCluster cluster = await Start(1);
+        string folder = ClusterTestFiles.TempFolder();
+        string input = ClusterTestFiles.Corpus(folder, 20);
+        var jobs = new ClusterJobClient(cluster.Client);
+        JobSpec spec = ClusterJobClient.Plan(input, Path.Combine(folder, "out"), new ModelReference { Sha256 = "not-the-default-model" }, new EmbedLinesSettings(), linesPerShard: 5, maxAttempts: 3);
+
+        // No silo has these weights, so the job waits with a silo problem until it is cancelled.
+        await jobs.Submit("cancelled", spec);
+        JobProgress waiting = await jobs.Progress("cancelled");
+        using (var limit = new CancellationTokenSource(JobLimit))
+        {
+            while (waiting.SiloProblems.Count == 0)
+            {
+                await Task.Delay(50, limit.Token);
+                waiting = await jobs.Progress("cancelled");
+            }
+        }
+
+        Assert.Contains("SHA-256", Assert.Single(waiting.SiloProblems));
+        Assert.Equal(0, waiting.ShardsDone);
+        await jobs.Cancel("cancelled");
+        IJobGrain job = cluster.Client.GetGrain<IJobGrain>("cancelled");
+        Assert.Null(await job.Lease("S127.0.0.1:11111:1", "not-the-default-model"));
+        Assert.Equal(JobStatus.Cancelled, (await jobs.Progress("cancelled")).Status);
+        await Assert.ThrowsAsync<ArgumentException>(() => jobs.Submit("cancelled", spec with { MaxAttempts = 2 }));
+    }
 }

@@ -67,6 +67,11 @@ public sealed class LoopbackClusterTests
             }
 
             Assert.Contains("job kill-9: completed, 1500 lines in 15 parts", run.Log);
+            ChildProcess status = Track(started, ChildProcess.Albertgen("cluster status", "cluster", "status", "--redis", redis, "--cluster-id", clusterId));
+            Assert.Equal(0, await status.Exit(StartLimit));
+            Assert.Contains("kill-9  completed  embed  lines 1500/1500  shards 15/15", status.Log);
+            Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(firstEndpoint)} +Dead", status.Log);
+
             string expected = await ClusterTestFiles.SingleProcess("embed", input, "--normalize");
             ClusterTestFiles.SameResults(expected, ClusterTestFiles.Parts(output));
         }

@@ -64,7 +64,7 @@ internal sealed class ClusterJobProgress(TextWriter writer, bool interactive)
             ? TimeSpan.FromSeconds(Math.Round((p.TotalLines - p.LinesDone) / linesPerSecond)).ToString("c", CultureInfo.InvariantCulture)
             : "-";
         string running = p.RunningPerSilo.Count == 0 ? "none" : string.Join(", ", p.RunningPerSilo.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} x{kv.Value}"));
-        string retries = p.Retries > 0 ? $"  retried {p.Retries}" : "";
+        string retries = p.Retries > 0 ? $"  reruns {p.Retries}" : "";
         string problems = p.SiloProblems.Count > 0 ? $"  silo problems: {string.Join(" | ", p.SiloProblems)}" : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"lines {p.LinesDone}/{p.TotalLines} ({percent:0.0} %)  {linesPerSecond:0} lines/s  ETA {eta}  shards {p.ShardsDone}/{p.Shards}  running: {running}{retries}{problems}");

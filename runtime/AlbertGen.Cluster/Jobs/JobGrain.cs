@@ -143,6 +143,7 @@ internal sealed partial class JobGrain(
         Job.Shards[shard] = (byte)ShardStatus.Pending;
         Job.Attempts[shard]--;
         Job.Running.Remove(shard);
+        Job.Reruns++;
         await state.WriteStateAsync();
     }
 
@@ -183,7 +184,15 @@ internal sealed partial class JobGrain(
     private void GiveBack(int shard)
     {
         Job.Running.Remove(shard);
-        Job.Shards[shard] = (byte)(Job.Attempts[shard] >= Spec!.MaxAttempts ? ShardStatus.Failed : ShardStatus.Pending);
+        if (Job.Attempts[shard] >= Spec!.MaxAttempts)
+        {
+            Job.Shards[shard] = (byte)ShardStatus.Failed;
+        }
+        else
+        {
+            Job.Shards[shard] = (byte)ShardStatus.Pending;
+            Job.Reruns++;
+        }
     }
 
     private async Task RequeueShardsOfDeadSilos()
@@ -254,7 +263,7 @@ internal sealed partial class JobGrain(
             RunningPerSilo = Job.Running.Values.GroupBy(r => SiloNames.Display(r.Silo)).ToDictionary(g => g.Key, g => g.Count()),
             Errors = [.. failed.Select(i => $"shard {i} (lines {shards[i].FirstLine}-{shards[i].FirstLine + shards[i].LineCount - 1}) failed {Job.Attempts[i]} times; last: {Job.Errors.GetValueOrDefault(i)?.Message}")],
             SiloProblems = [.. Job.SiloProblems],
-            Retries = Job.Attempts.Sum(a => Math.Max(0, a - 1)),
+            Retries = Job.Reruns,
             Submitted = Job.Submitted,
             Finished = Job.Finished,
             InputPath = spec.InputPath,

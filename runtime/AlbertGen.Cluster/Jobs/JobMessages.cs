@@ -70,7 +70,7 @@ public sealed record JobProgress
     /// <summary>Problems of silos that could not take the job's shards.</summary>
     [Id(8)] public IReadOnlyList<string> SiloProblems { get; init; } = [];
 
-    /// <summary>Shards retried after a lost silo or a failed attempt.</summary>
+    /// <summary>Times a shard went back to pending to run again (a failed attempt, a dead silo, a silo that stopped and gave it back).</summary>
     [Id(9)] public int Retries { get; init; }
 
     /// <summary>When the job was submitted (UTC).</summary>

@@ -25,7 +25,7 @@ public sealed record JobSpec
     /// <summary>Whether two specs describe the same work (a resubmitted job attaches instead of starting again).</summary>
     public bool SameWork(JobSpec other) =>
         other is not null && InputPath == other.InputPath && OutputDirectory == other.OutputDirectory && Model == other.Model
-        && TaskSettingsJson == other.TaskSettingsJson && Shards.SequenceEqual(other.Shards);
+        && TaskSettingsJson == other.TaskSettingsJson && MaxAttempts == other.MaxAttempts && Shards.SequenceEqual(other.Shards);
 }
 
 /// <summary>A model as each silo finds it: a directory or hub id (null = the silo's built-in default model), checked by hash.</summary>

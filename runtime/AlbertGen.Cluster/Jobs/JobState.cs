@@ -73,6 +73,9 @@ public sealed class JobState
     /// <summary>Seconds silos spent in finished shards (reading, inference, writing), summed.</summary>
     [Id(9)] public double ShardSeconds { get; set; }
 
+    /// <summary>Times a shard went back to pending to run again: its attempt failed, its silo died or its silo stopped and gave it back.</summary>
+    [Id(10)] public int Reruns { get; set; }
+
     /// <summary>A shard's status.</summary>
     public ShardStatus StatusOf(int shard) => (ShardStatus)Shards[shard];
 }

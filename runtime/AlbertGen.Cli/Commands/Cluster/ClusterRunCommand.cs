@@ -108,7 +108,7 @@ internal static class ClusterRunCommand
     {
         double seconds = ((final.Finished ?? DateTime.UtcNow) - final.Submitted).TotalSeconds;
         context.Error.WriteLine(FormattableString.Invariant(
-            $"job {final.JobId}: completed, {final.TotalLines} lines in {final.Shards} parts in {spec.OutputDirectory} ({seconds:0.00} s, silos busy {final.ShardSeconds:0.00} s, {final.Retries} retried shards)."));
+            $"job {final.JobId}: completed, {final.TotalLines} lines in {final.Shards} parts in {spec.OutputDirectory} ({seconds:0.00} s, silos busy {final.ShardSeconds:0.00} s, {final.Retries} shard reruns)."));
         return 0;
     }
 

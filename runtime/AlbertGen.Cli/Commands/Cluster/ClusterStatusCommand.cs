@@ -65,6 +65,6 @@ internal static class ClusterStatusCommand
         string running = p.RunningPerSilo.Count == 0 ? "" : "  running: " + string.Join(", ", p.RunningPerSilo.Select(kv => $"{kv.Key} x{kv.Value}"));
         string problems = p.Errors.Count + p.SiloProblems.Count == 0 ? "" : $"  ({p.Errors.Count} failed shards, {p.SiloProblems.Count} silo problems; --job {p.JobId} shows them)";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{p.JobId}  {p.Status.ToString().ToLowerInvariant()}  {p.Task}  lines {p.LinesDone}/{p.TotalLines}  shards {p.ShardsDone}/{p.Shards}  retries {p.Retries}  submitted {p.Submitted:yyyy-MM-dd HH:mm:ss}Z  {p.InputPath}{running}{problems}");
+            $"{p.JobId}  {p.Status.ToString().ToLowerInvariant()}  {p.Task}  lines {p.LinesDone}/{p.TotalLines}  shards {p.ShardsDone}/{p.Shards}  reruns {p.Retries}  submitted {p.Submitted:yyyy-MM-dd HH:mm:ss}Z  {p.InputPath}{running}{problems}");
     }
 }

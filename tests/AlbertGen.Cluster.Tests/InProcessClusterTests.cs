@@ -45,6 +45,7 @@ public sealed class InProcessClusterTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task A_job_on_three_silos_writes_each_result_once_in_input_order_as_the_single_process_command()
     {
         await using TestCluster cluster = await Start(3);
@@ -74,6 +75,7 @@ public sealed class InProcessClusterTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task A_silo_killed_mid_job_loses_only_its_shard_and_the_output_is_still_complete_and_equal()
     {
         await using TestCluster cluster = await Start(3);

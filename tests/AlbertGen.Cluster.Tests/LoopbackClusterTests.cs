@@ -18,6 +18,7 @@ public sealed class LoopbackClusterTests
     private static readonly TimeSpan JobLimit = TimeSpan.FromMinutes(4);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task A_silo_killed_with_sigkill_and_replaced_mid_job_still_gives_the_single_process_output()
     {
         string redisServer = FindOnPath("redis-server")

@@ -72,6 +72,16 @@ internal static class DefaultModel
     /// <summary>Name of the folder beside the executable that holds the default model.</summary>
     public const string FolderName = "default-model";
 
+    /// <summary>The default model's folder, or null when this build carries none.</summary>
+    public static string? DirectoryIfShipped
+    {
+        get
+        {
+            string folder = Path.Combine(AppContext.BaseDirectory, FolderName);
+            return File.Exists(Path.Combine(folder, "config.json")) && File.Exists(Path.Combine(folder, "model.safetensors")) ? folder : null;
+        }
+    }
+
     /// <summary>The default model's folder.</summary>
     /// <exception cref="FileNotFoundException">This build carries no default model.</exception>
     public static string Directory
@@ -79,13 +89,8 @@ internal static class DefaultModel
         get
         {
             string folder = Path.Combine(AppContext.BaseDirectory, FolderName);
-            if (!File.Exists(Path.Combine(folder, "config.json")) || !File.Exists(Path.Combine(folder, "model.safetensors")))
-            {
-                throw new FileNotFoundException(
-                    $"no --model was given and this build has no default model ({folder} is missing); pass --model <directory or hub id>.", folder);
-            }
-
-            return folder;
+            return DirectoryIfShipped ?? throw new FileNotFoundException(
+                $"no --model was given and this build has no default model ({folder} is missing); pass --model <directory or hub id>.", folder);
         }
     }
 }

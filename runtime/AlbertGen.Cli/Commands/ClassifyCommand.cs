@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -10,33 +11,17 @@ internal static class ClassifyCommand
     public static Command Create(CliContext context)
     {
         var io = new TaskCommandSupport();
+        var classify = new ClassifyOptions();
         var pair = new Option<string?>("--pair") { Description = "Second text of a pair." };
-        var topK = new Option<int?>("--top-k") { Description = "How many labels (best first); the default 1 prints one object, more print a list." };
-        var all = new Option<bool>("--all") { Description = "Every label, best first." };
-        var function = new Option<string?>("--function") { Description = "softmax, sigmoid or none; default as HuggingFace (by problem_type and num_labels)." };
-        function.AcceptOnlyFromAmong("softmax", "sigmoid", "none");
-        var command = new Command("classify", "Classify a text or text pair (HuggingFace text-classification).") { pair, topK, all, function };
+        var command = new Command("classify", "Classify a text or text pair (HuggingFace text-classification).") { pair };
+        classify.AddTo(command);
         io.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             string? jsonl = io.JsonlPath(parse);
             string? text = jsonl is null ? io.RequireText(parse) : null;
-            if (parse.GetValue(all) && parse.GetValue(topK) is not null)
-            {
-                throw new ArgumentException("give --top-k or --all, not both.");
-            }
-
-            int? k = parse.GetValue(all) ? null : parse.GetValue(topK) ?? 1;
-            bool list = k != 1;
-            ClassificationFunction? apply = parse.GetValue(function) switch
-            {
-                "softmax" => ClassificationFunction.Softmax,
-                "sigmoid" => ClassificationFunction.Sigmoid,
-                "none" => ClassificationFunction.None,
-                _ => null,
-            };
-            PipelineOptions options = io.PipelineOptions(parse);
-            using TextClassificationPipeline<string> pipeline = TextClassificationPipeline.FromPretrained(io.Model.Resolve(parse), options);
+            ClassifyLinesSettings settings = io.Settings(parse, classify.Read(parse));
+            using TextClassificationPipeline<string> pipeline = TextClassificationPipeline.FromPretrained(io.Model.Resolve(parse), settings.ToPipelineOptions());
             if (jsonl is not null)
             {
                 if (parse.GetValue(pair) is not null)
@@ -44,24 +29,57 @@ internal static class ClassifyCommand
                     throw new ArgumentException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
                 }
 
-                var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, (item.Required("text"), item.Optional("text_pair")))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
-                    batch => [.. pipeline.ClassifyBatch(batch, k, apply, cancellationToken).Select(r => Json(r, list))], context.Output, cancellationToken);
+                new ClassifyLines(pipeline, settings).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);
                 return Task.CompletedTask;
             }
 
-            IReadOnlyList<TextClassification<string>> result = pipeline.Classify(text!, parse.GetValue(pair), k, apply, cancellationToken);
+            IReadOnlyList<TextClassification<string>> result = pipeline.Classify(text!, parse.GetValue(pair), settings.TopK, settings.Function, cancellationToken);
             context.Output.WriteLine(parse.GetValue(io.Json)
-                ? TaskCommandSupport.ToJson(Json(result, list))
+                ? TaskCommandSupport.ToJson(ClassifyLines.Json(result, settings.TopK != 1))
                 : string.Join(Environment.NewLine, result.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Label}\t{r.Score:0.0000}"))));
             return Task.CompletedTask;
         });
         return command;
     }
+}
 
-    private static object Json(IReadOnlyList<TextClassification<string>> result, bool list)
+/// <summary>The options of <c>classify</c> that shape its results (shared with <c>cluster run --task classify</c>).</summary>
+internal sealed class ClassifyOptions
+{
+    public Option<int?> TopK { get; } = new("--top-k") { Description = "How many labels (best first); the default 1 prints one object, more print a list." };
+
+    public Option<bool> All { get; } = new("--all") { Description = "Every label, best first." };
+
+    public Option<string?> Function { get; } = new("--function") { Description = "softmax, sigmoid or none; default as HuggingFace (by problem_type and num_labels)." };
+
+    public IReadOnlyList<Option> Options => [TopK, All, Function];
+
+    public void AddTo(Command command)
     {
-        var items = result.Select(r => new { label = r.Label, score = r.Score }).ToList();
-        return list ? items : items[0];
+        Function.AcceptOnlyFromAmong("softmax", "sigmoid", "none");
+        foreach (Option option in Options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ClassifyLinesSettings Read(ParseResult parse)
+    {
+        if (parse.GetValue(All) && parse.GetValue(TopK) is not null)
+        {
+            throw new ArgumentException("give --top-k or --all, not both.");
+        }
+
+        return new ClassifyLinesSettings
+        {
+            TopK = parse.GetValue(All) ? null : parse.GetValue(TopK) ?? 1,
+            Function = parse.GetValue(Function) switch
+            {
+                "softmax" => ClassificationFunction.Softmax,
+                "sigmoid" => ClassificationFunction.Sigmoid,
+                "none" => ClassificationFunction.None,
+                _ => null,
+            },
+        };
     }
 }

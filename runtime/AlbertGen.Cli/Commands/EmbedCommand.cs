@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -10,27 +11,20 @@ internal static class EmbedCommand
     public static Command Create(CliContext context)
     {
         var io = new TaskCommandSupport();
-        var pooling = new Option<string>("--pooling") { Description = "mean (masked mean of the last hidden state) or cls.", DefaultValueFactory = _ => "mean" };
-        pooling.AcceptOnlyFromAmong("mean", "cls");
-        var normalize = new Option<bool>("--normalize") { Description = "Scale each vector to unit length." };
-        var command = new Command("embed", "Sentence embeddings from the last hidden state.") { pooling, normalize };
+        var embed = new EmbedOptions();
+        var command = new Command("embed", "Sentence embeddings from the last hidden state.");
+        embed.AddTo(command);
         io.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             string? jsonl = io.JsonlPath(parse);
             string? text = jsonl is null ? io.RequireText(parse) : null;
-            var embedding = new SentenceEmbeddingOptions
-            {
-                Pooling = parse.GetValue(pooling) == "cls" ? EmbeddingPooling.Cls : EmbeddingPooling.Mean,
-                Normalize = parse.GetValue(normalize),
-            };
-            PipelineOptions options = io.PipelineOptions(parse);
-            using SentenceEmbeddingGenerator generator = SentenceEmbeddingGenerator.FromPretrained(io.Model.Resolve(parse), embedding, options);
+            EmbedLinesSettings settings = io.Settings(parse, embed.Read(parse));
+            using SentenceEmbeddingGenerator generator = SentenceEmbeddingGenerator.FromPretrained(
+                io.Model.Resolve(parse), settings.EmbeddingOptions(), settings.ToPipelineOptions());
             if (jsonl is not null)
             {
-                var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
-                    texts => [.. generator.Embed(texts, cancellationToken)], context.Output, cancellationToken);
+                new EmbedLines(generator, settings.BatchSize).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);
                 return Task.CompletedTask;
             }
 
@@ -42,4 +36,29 @@ internal static class EmbedCommand
         });
         return command;
     }
+}
+
+/// <summary>The options of <c>embed</c> that shape its results (shared with <c>cluster run --task embed</c>).</summary>
+internal sealed class EmbedOptions
+{
+    public Option<string> Pooling { get; } = new("--pooling") { Description = "mean (masked mean of the last hidden state) or cls.", DefaultValueFactory = _ => "mean" };
+
+    public Option<bool> Normalize { get; } = new("--normalize") { Description = "Scale each vector to unit length." };
+
+    public IReadOnlyList<Option> All => [Pooling, Normalize];
+
+    public void AddTo(Command command)
+    {
+        Pooling.AcceptOnlyFromAmong("mean", "cls");
+        foreach (Option option in All)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public EmbedLinesSettings Read(ParseResult parse) => new()
+    {
+        Pooling = parse.GetValue(Pooling) == "cls" ? EmbeddingPooling.Cls : EmbeddingPooling.Mean,
+        Normalize = parse.GetValue(Normalize),
+    };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -10,21 +11,20 @@ internal static class FillMaskCommand
     public static Command Create(CliContext context)
     {
         var io = new TaskCommandSupport();
+        var fill = new FillMaskOptions();
         var topK = new Option<int>("--top-k") { Description = "Candidates per mask.", DefaultValueFactory = _ => FillMaskPipeline.DefaultTopK };
-        var targets = new Option<string[]>("--target") { Description = "Only consider this word (repeatable); a word that is not one token uses its first piece." };
-        var command = new Command("fill-mask", "Predict the tokens behind [MASK] (HuggingFace fill-mask).") { topK, targets };
+        var command = new Command("fill-mask", "Predict the tokens behind [MASK] (HuggingFace fill-mask).") { topK };
+        fill.AddTo(command);
         io.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             string? jsonl = io.JsonlPath(parse);
             string? text = jsonl is null ? io.RequireText(parse) : null;
-            PipelineOptions options = io.PipelineOptions(parse);
-            using FillMaskPipeline pipeline = FillMaskPipeline.FromPretrained(io.Model.Resolve(parse), options);
-            int k = parse.GetValue(topK);
-            string[]? wanted = parse.GetValue(targets) is { Length: > 0 } t ? t : null;
-            if (wanted is not null)
+            FillMaskLinesSettings settings = io.Settings(parse, fill.Read(parse, parse.GetValue(topK)));
+            using FillMaskPipeline pipeline = FillMaskPipeline.FromPretrained(io.Model.Resolve(parse), settings.ToPipelineOptions());
+            if (settings.Targets is not null)
             {
-                foreach (FillMaskTarget target in pipeline.ResolveTargets(wanted).Where(t => t.Note is not null))
+                foreach (FillMaskTarget target in pipeline.ResolveTargets(settings.Targets).Where(t => t.Note is not null))
                 {
                     context.Error.WriteLine("note: " + target.Note);
                 }
@@ -32,24 +32,15 @@ internal static class FillMaskCommand
 
             if (jsonl is not null)
             {
-                var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
-                    texts => [.. pipeline.PredictBatch(texts, k, wanted, cancellationToken).Select(Json)], context.Output, cancellationToken);
+                new FillMaskLines(pipeline, settings).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);
                 return Task.CompletedTask;
             }
 
-            FillMaskResult result = pipeline.Predict(text!, k, wanted, cancellationToken);
-            context.Output.WriteLine(parse.GetValue(io.Json) ? TaskCommandSupport.ToJson(Json(result)) : Text(result));
+            FillMaskResult result = pipeline.Predict(text!, settings.TopK, settings.Targets, cancellationToken);
+            context.Output.WriteLine(parse.GetValue(io.Json) ? TaskCommandSupport.ToJson(FillMaskLines.Json(result)) : Text(result));
             return Task.CompletedTask;
         });
         return command;
-    }
-
-    /// <summary>HuggingFace's shape: a list of candidates for one mask, a list of lists for several.</summary>
-    private static object Json(FillMaskResult result)
-    {
-        var masks = result.Masks.Select(m => m.Select(c => new { score = c.Score, token = c.Token, token_str = c.TokenStr, sequence = c.Sequence }).ToList()).ToList();
-        return masks.Count == 1 ? masks[0] : masks;
     }
 
     private static string Text(FillMaskResult result)
@@ -69,4 +60,23 @@ internal static class FillMaskCommand
 
         return string.Join(Environment.NewLine, lines);
     }
+}
+
+/// <summary>
+/// The options of <c>fill-mask</c> that shape its results besides <c>--top-k</c> (shared with <c>cluster run --task
+/// fill-mask</c>, where <c>--top-k</c> is one option for both classify and fill-mask).
+/// </summary>
+internal sealed class FillMaskOptions
+{
+    public Option<string[]> Targets { get; } = new("--target") { Description = "Only consider this word (repeatable); a word that is not one token uses its first piece." };
+
+    public IReadOnlyList<Option> All => [Targets];
+
+    public void AddTo(Command command) => command.Options.Add(Targets);
+
+    public FillMaskLinesSettings Read(ParseResult parse, int topK) => new()
+    {
+        TopK = topK,
+        Targets = parse.GetValue(Targets) is { Length: > 0 } t ? t : null,
+    };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -10,47 +11,28 @@ internal static class TagCommand
     public static Command Create(CliContext context)
     {
         var io = new TaskCommandSupport();
-        var aggregation = new Option<string>("--aggregation")
-        {
-            Description = "none (one entry per token), simple, first, average or max (entities grouped), as HuggingFace's aggregation_strategy.",
-            DefaultValueFactory = _ => "none",
-        };
-        aggregation.AcceptOnlyFromAmong("none", "simple", "first", "average", "max");
-        var ignore = new Option<string[]>("--ignore-label") { Description = "Leave out this label or group (repeatable; default O)." };
-        var keepAll = new Option<bool>("--keep-all") { Description = "Ignore no label, not even O." };
-        var command = new Command("tag", "Label tokens and group them into entities (HuggingFace token-classification / ner).") { aggregation, ignore, keepAll };
+        var tag = new TagOptions();
+        var command = new Command("tag", "Label tokens and group them into entities (HuggingFace token-classification / ner).");
+        tag.AddTo(command);
         io.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             string? jsonl = io.JsonlPath(parse);
             string? text = jsonl is null ? io.RequireText(parse) : null;
-            AggregationStrategy strategy = Enum.Parse<AggregationStrategy>(parse.GetValue(aggregation)!, ignoreCase: true);
-            IReadOnlyCollection<string> ignored = parse.GetValue(keepAll) ? []
-                : parse.GetValue(ignore) is { Length: > 0 } labels ? labels : TokenClassificationPipeline.DefaultIgnoreLabels;
-            PipelineOptions options = io.PipelineOptions(parse);
-            using TokenClassificationPipeline pipeline = TokenClassificationPipeline.FromPretrained(io.Model.Resolve(parse), options);
+            TagLinesSettings settings = io.Settings(parse, tag.Read(parse));
+            using TokenClassificationPipeline pipeline = TokenClassificationPipeline.FromPretrained(io.Model.Resolve(parse), settings.ToPipelineOptions());
             if (jsonl is not null)
             {
-                var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
-                    texts => [.. pipeline.PredictBatch(texts, strategy, ignored, cancellationToken).Select(Json)], context.Output, cancellationToken);
+                new TagLines(pipeline, settings).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);
                 return Task.CompletedTask;
             }
 
-            IReadOnlyList<TokenEntity> entities = pipeline.Predict(text!, strategy, ignored, cancellationToken);
-            context.Output.WriteLine(parse.GetValue(io.Json) ? TaskCommandSupport.ToJson(Json(entities)) : Text(entities));
+            IReadOnlyList<TokenEntity> entities = pipeline.Predict(text!, settings.Aggregation, settings.Ignored(), cancellationToken);
+            context.Output.WriteLine(parse.GetValue(io.Json) ? TaskCommandSupport.ToJson(TagLines.Json(entities)) : Text(entities));
             return Task.CompletedTask;
         });
         return command;
     }
-
-    /// <summary>HuggingFace's fields: <c>entity</c> and <c>index</c> for tokens, <c>entity_group</c> for groups.</summary>
-    private static List<object> Json(IReadOnlyList<TokenEntity> entities) =>
-    [
-        .. entities.Select(e => e.Index is int index
-            ? (object)new { entity = e.Entity, score = e.Score, index, word = e.Word, start = e.Start, end = e.End }
-            : new { entity_group = e.Entity, score = e.Score, word = e.Word, start = e.Start, end = e.End }),
-    ];
 
     private static string Text(IReadOnlyList<TokenEntity> entities)
     {
@@ -63,4 +45,35 @@ internal static class TagCommand
         return string.Join(Environment.NewLine, entities.Select(e =>
             string.Create(CultureInfo.InvariantCulture, $"{e.Entity.PadRight(width)}  {e.Score:0.0000}  [{e.Start},{e.End})  {e.Word}")));
     }
+}
+
+/// <summary>The options of <c>tag</c> that shape its results (shared with <c>cluster run --task tag</c>).</summary>
+internal sealed class TagOptions
+{
+    public Option<string> Aggregation { get; } = new("--aggregation")
+    {
+        Description = "none (one entry per token), simple, first, average or max (entities grouped), as HuggingFace's aggregation_strategy.",
+        DefaultValueFactory = _ => "none",
+    };
+
+    public Option<string[]> Ignore { get; } = new("--ignore-label") { Description = "Leave out this label or group (repeatable; default O)." };
+
+    public Option<bool> KeepAll { get; } = new("--keep-all") { Description = "Ignore no label, not even O." };
+
+    public IReadOnlyList<Option> All => [Aggregation, Ignore, KeepAll];
+
+    public void AddTo(Command command)
+    {
+        Aggregation.AcceptOnlyFromAmong("none", "simple", "first", "average", "max");
+        foreach (Option option in All)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public TagLinesSettings Read(ParseResult parse) => new()
+    {
+        Aggregation = Enum.Parse<AggregationStrategy>(parse.GetValue(Aggregation)!, ignoreCase: true),
+        IgnoreLabels = parse.GetValue(KeepAll) ? [] : parse.GetValue(Ignore) is { Length: > 0 } labels ? labels : null,
+    };
 }

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using AlbertGen.Checkpoints;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -12,8 +10,6 @@ namespace AlbertGen.Cli.Commands;
 /// </summary>
 internal sealed class TaskCommandSupport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public ModelOptions Model { get; } = new();
 
     public Argument<string?> Text { get; } = new("text") { Description = "The input text (omit with --input-jsonl).", Arity = ArgumentArity.ZeroOrOne };
@@ -47,27 +43,34 @@ internal sealed class TaskCommandSupport
 
         command.Options.Add(Json);
         command.Options.Add(InputJsonl);
+        AddPipelineOptionsTo(command);
+    }
+
+    /// <summary>Adds <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and the model options (what <c>cluster run</c> shares).</summary>
+    public void AddPipelineOptionsTo(Command command)
+    {
         command.Options.Add(BatchSize);
         command.Options.Add(NoTruncation);
         command.Options.Add(Bf16);
         Model.AddTo(command, tokenizer: true);
     }
 
-    public PipelineOptions PipelineOptions(ParseResult parse)
-    {
-        int batch = parse.GetValue(BatchSize);
-        if (batch < 1)
-        {
-            throw new ArgumentException($"--batch-size must be at least 1, not {batch}.");
-        }
+    public PipelineOptions PipelineOptions(ParseResult parse) =>
+        JsonlTaskSettings.PipelineOptionsFor(parse.GetValue(BatchSize), !parse.GetValue(NoTruncation), parse.GetValue(Bf16), Model.TokenizerKind(parse));
 
-        return new PipelineOptions
+    /// <summary>A task's settings with <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and <c>--tokenizer</c> applied (checked as <see cref="PipelineOptions"/> checks them).</summary>
+    public T Settings<T>(ParseResult parse, T settings)
+        where T : JsonlTaskSettings
+    {
+        T applied = settings with
         {
-            BatchSize = batch,
+            BatchSize = parse.GetValue(BatchSize),
             Truncation = !parse.GetValue(NoTruncation),
-            LoadOptions = parse.GetValue(Bf16) ? new LoadOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+            Bf16 = parse.GetValue(Bf16),
             Tokenizer = Model.TokenizerKind(parse),
         };
+        applied.ToPipelineOptions();
+        return applied;
     }
 
     /// <summary>The text argument; an error when it is missing or given together with <c>--input-jsonl</c>.</summary>
@@ -94,123 +97,22 @@ internal sealed class TaskCommandSupport
         return path;
     }
 
-    public static string ToJson(object? value) => JsonSerializer.Serialize(value, JsonOptions);
+    public static string ToJson(object? value) => JsonlTask.ToJson(value);
 
     /// <summary>Reads a JSON-lines file: one object per non-blank line, each with its 1-based line number.</summary>
-    /// <exception cref="FormatException">A line is not a JSON object; the message names the file and line.</exception>
-    public static List<JsonlItem> ReadJsonl(string path)
-    {
-        var items = new List<JsonlItem>();
-        int number = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            JsonElement element;
-            try
-            {
-                using JsonDocument document = JsonDocument.Parse(line);
-                element = document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new FormatException($"{path}:{number}: not valid JSON ({e.Message.ReplaceLineEndings(" ")}).", e);
-            }
-
-            if (element.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException($"{path}:{number}: expected a JSON object, found {element.ValueKind.ToString().ToLowerInvariant()}.");
-            }
-
-            items.Add(new JsonlItem(path, number, element));
-        }
-
-        return items;
-    }
+    /// <exception cref="JsonlLineException">A line is not a JSON object; the message names the file and line.</exception>
+    public static List<JsonlLine> ReadJsonl(string path) => JsonlReader.Read(path);
 
     /// <summary>
     /// Runs inputs a chunk at a time and prints one line per input, in order. When a chunk fails on bad input, its inputs
     /// are retried one by one so the error names the line at fault.
     /// </summary>
     public static void RunLines<TInput>(
-        IReadOnlyList<(JsonlItem Item, TInput Input)> inputs,
+        IReadOnlyList<(JsonlLine Item, TInput Input)> inputs,
         int chunkSize,
         Func<IReadOnlyList<TInput>, IReadOnlyList<object?>> run,
         TextWriter output,
-        CancellationToken cancellationToken)
-    {
-        for (int first = 0; first < inputs.Count; first += chunkSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var chunk = inputs.Skip(first).Take(chunkSize).ToList();
-            IReadOnlyList<object?> results;
-            try
-            {
-                results = run([.. chunk.Select(c => c.Input)]);
-            }
-            catch (ArgumentException)
-            {
-                foreach ((JsonlItem item, TInput input) in chunk)
-                {
-                    try
-                    {
-                        run([input]);
-                    }
-                    catch (ArgumentException e)
-                    {
-                        throw new ArgumentException($"{item.Path}:{item.Line}: {e.Message}", e);
-                    }
-                }
-
-                throw;
-            }
-
-            foreach (object? result in results)
-            {
-                output.WriteLine(ToJson(result));
-            }
-        }
-    }
-}
-
-/// <summary>One object of a JSON-lines file.</summary>
-internal sealed record JsonlItem(string Path, int Line, JsonElement Value)
-{
-    /// <summary>A string field that must be present.</summary>
-    public string Required(string name)
-    {
-        if (!Value.TryGetProperty(name, out JsonElement field) || field.ValueKind != JsonValueKind.String)
-        {
-            throw new FormatException($"{Path}:{Line}: \"{name}\" must be a string.");
-        }
-
-        return field.GetString()!;
-    }
-
-    /// <summary>A string field that may be absent or null.</summary>
-    public string? Optional(string name)
-    {
-        if (!Value.TryGetProperty(name, out JsonElement field) || field.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return field.ValueKind == JsonValueKind.String ? field.GetString() : throw new FormatException($"{Path}:{Line}: \"{name}\" must be a string or null.");
-    }
-
-    /// <summary>An array of strings that must be present.</summary>
-    public string[] RequiredStrings(string name)
-    {
-        if (!Value.TryGetProperty(name, out JsonElement field) || field.ValueKind != JsonValueKind.Array
-            || field.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
-        {
-            throw new FormatException($"{Path}:{Line}: \"{name}\" must be an array of strings.");
-        }
-
-        return [.. field.EnumerateArray().Select(e => e.GetString()!)];
-    }
+        CancellationToken cancellationToken) =>
+        new JsonlDelegateTask<TInput>(chunkSize, _ => throw new InvalidOperationException("the inputs are parsed already."), (batch, _) => run(batch))
+            .RunParsed(inputs, output, cancellationToken);
 }

@@ -1,0 +1,46 @@
+using AlbertGen.Cli;
+
+namespace AlbertGen.Cluster.Tests;
+
+/// <summary><c>albertgen cluster run</c>'s checks before it reaches the cluster: one-line errors with exit code 1.</summary>
+public sealed class ClusterCommandTests
+{
+    private static async Task<string> FailsWithOneLine(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await CliApp.RunAsync(args, output, error);
+        Assert.Equal(CliApp.InputError, code);
+        Assert.Equal("", output.ToString());
+        Assert.Single(error.ToString().TrimEnd().Split('\n'));
+        return error.ToString();
+    }
+
+    private static string[] Run(string input, params string[] more) =>
+        ["cluster", "run", "--redis", "127.0.0.1:1", "--cluster-id", "c", "--input", input, "--output", Path.Combine(Path.GetTempPath(), "never"), .. more];
+
+    [Fact]
+    public async Task An_option_of_another_task_is_refused_by_name()
+    {
+        string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
+        Assert.Contains("--pooling does not apply to --task classify", await FailsWithOneLine(Run(input, "--task", "classify", "--pooling", "cls")));
+        Assert.Contains("--target does not apply to --task embed", await FailsWithOneLine(Run(input, "--task", "embed", "--target", "x")));
+        Assert.Contains("--top-k does not apply to --task tag", await FailsWithOneLine(Run(input, "--task", "tag", "--top-k", "2")));
+    }
+
+    [Fact]
+    public async Task A_missing_input_a_bad_shard_size_and_an_unknown_task_are_named()
+    {
+        string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
+        Assert.Contains("nope.jsonl: no such input file.", await FailsWithOneLine(Run("nope.jsonl", "--task", "embed")));
+        Assert.Contains("--shard-size must be at least 1, not 0.", await FailsWithOneLine(Run(input, "--task", "embed", "--shard-size", "0")));
+        Assert.Contains("Argument 'answer' not recognized", await FailsWithOneLine(Run(input, "--task", "answer")));
+    }
+
+    [Fact]
+    public async Task A_silo_or_client_without_a_reachable_redis_fails_at_once_naming_it()
+    {
+        Assert.Contains("cannot reach Redis at 127.0.0.1:1", await FailsWithOneLine("cluster", "silo", "--redis", "127.0.0.1:1", "--cluster-id", "c"));
+        Assert.Contains("cannot reach Redis at 127.0.0.1:1", await FailsWithOneLine("cluster", "status", "--redis", "127.0.0.1:1", "--cluster-id", "c"));
+    }
+}

@@ -471,7 +471,7 @@ internal sealed class RestrictedUnpickler
         }
 
         var value = new BigInteger(ReadBytes(count), isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private CheckpointFormatException Malformed(string problem) => new(_source, $"malformed pickle: {problem}.");

@@ -22,7 +22,7 @@ internal static class TensorFlowCheckpointReader
     private static readonly Regex NameScopePrefix = new(@"/[^/]*___([^/]*)/", RegexOptions.CultureInvariant);
     private static readonly Regex RepeatedSlash = new(@"//+", RegexOptions.CultureInvariant);
 
-    /// <summary>Opens the file; dataset bytes are read when a tensor is copied.</summary>
+    /// <summary>Opens the file and reads its datasets (HuggingFace's TF checkpoints are read whole, as HuggingFace does).</summary>
     /// <exception cref="CheckpointFormatException">Not HuggingFace's Keras layout, or a malformed HDF5 file.</exception>
     public static ICheckpointFile Open(string path)
     {
@@ -54,7 +54,8 @@ internal static class TensorFlowCheckpointReader
                 }
             }
 
-            return new StridedCheckpointFile(path, CheckpointFormat.TensorFlow, tensors, owner: file);
+            file.Dispose();
+            return new StridedCheckpointFile(path, CheckpointFormat.TensorFlow, tensors, owner: null);
         }
         catch (Exception e) when (e is not CheckpointException and not OutOfMemoryException)
         {
@@ -135,11 +136,23 @@ internal static class TensorFlowCheckpointReader
         }
 
         (string name, bool transpose) = ToPyTorchName(weight, shape.Length);
-        var storage = new Hdf5DatasetStorage(dataset, bytes, path, weight);
+        var storage = new MemoryStorage(ReadAll(dataset, bytes, path, weight));
         long[] strides = FlaxCheckpointReader.RowMajorStrides(shape);
         return transpose && shape.Length == 2
             ? new StoredTensor(new CheckpointTensorInfo(name, dtype, [shape[1], shape[0]]), storage, 0, [strides[1], strides[0]])
             : new StoredTensor(new CheckpointTensorInfo(name, dtype, shape), storage, 0, strides);
+    }
+
+    /// <summary>
+    /// Reads a whole dataset when the file is opened, so that a damaged dataset fails the open, before any weight is
+    /// copied into a model (HDF5 datasets may be chunked or filtered; the library resolves that).
+    /// </summary>
+    private static byte[] ReadAll(NativeDataset dataset, long bytes, string path, string weight)
+    {
+        byte[] all = dataset.Read<byte[]>();
+        return all.Length == bytes
+            ? all
+            : throw new CheckpointFormatException(path, $"weight '{weight}' read as {all.Length} bytes, expected {bytes}.");
     }
 
     /// <summary>The PyTorch key of a Keras weight name, and whether the weight is a kernel stored transposed.</summary>
@@ -163,31 +176,5 @@ internal static class TensorFlowCheckpointReader
             string other => other,
         };
         return (string.Join(".", parts), transpose);
-    }
-
-    /// <summary>A dataset read by PureHDF when its tensor is copied (a whole dataset at a time).</summary>
-    private sealed class Hdf5DatasetStorage(NativeDataset dataset, long bytes, string path, string weight) : TensorStorage
-    {
-        public override long ByteLength => bytes;
-
-        public override void Read(long offset, Span<byte> destination)
-        {
-            byte[] all;
-            try
-            {
-                all = dataset.Read<byte[]>();
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new CheckpointFormatException(path, $"weight '{weight}' cannot be read ({e.Message}).", e);
-            }
-
-            if (all.Length != bytes)
-            {
-                throw new CheckpointFormatException(path, $"weight '{weight}' read as {all.Length} bytes, expected {bytes}.");
-            }
-
-            all.AsSpan((int)offset, destination.Length).CopyTo(destination);
-        }
     }
 }

@@ -96,6 +96,14 @@ internal sealed class StridedCheckpointFile : ICheckpointFile
             throw new CheckpointFormatException(path, $"tensor '{info.Name}': shape {info.ShapeText} with strides [{string.Join(", ", tensor.Strides)}] overflows.");
         }
 
+        // A view may not have more elements than its storage (an expanded, stride-0 view could otherwise make a
+        // reader allocate without bound); state dicts store expanded buffers only over as many elements as they show.
+        if (info.ByteCount > tensor.Storage.ByteLength)
+        {
+            throw new CheckpointFormatException(path,
+                $"tensor '{info.Name}' ({SafetensorsDTypes.Name(info.DType)} {info.ShapeText}) has more elements than its {tensor.Storage.ByteLength}-byte storage holds.");
+        }
+
         if (end > tensor.Storage.ByteLength)
         {
             throw new CheckpointFormatException(path,

@@ -34,4 +34,21 @@ public sealed class PyTorchLayoutTests
             Assert.True(want.to_type(ScalarType.Float32).eq(asFloat).all().ToBoolean(), $"{format}: '{info.Name}' as float32");
         }
     }
+
+    [Fact]
+    public void The_hand_built_fuzz_seed_loads_so_the_fuzzer_gets_past_parsing()
+    {
+        string seed = Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", "pickle", "seed-zip-one-tensor");
+        string path = Path.Combine(Path.GetTempPath(), $"albertgen-seed-{Guid.NewGuid():N}.bin");
+        File.Copy(seed, path);
+        try
+        {
+            using CheckpointSource source = CheckpointSource.Open(path);
+            Assert.Equal([2L, 2L], source.Info("w").Shape);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

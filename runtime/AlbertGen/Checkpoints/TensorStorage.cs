@@ -37,11 +37,42 @@ internal sealed class FileRegionStorage(SafeFileHandle file, string path, long s
 
 /// <summary>
 /// A zip entry (torch writes storages uncompressed): streamed from the archive straight into the destination, so a
-/// storage costs one copy from the page cache; the archive verifies each entry's CRC as it is read to its end.
+/// storage costs one copy from the page cache.
 /// </summary>
 internal sealed class ZipEntryStorage(ZipArchiveEntry entry, string path) : TensorStorage
 {
     public override long ByteLength => entry.Length;
+
+    /// <summary>
+    /// Reads the whole entry once and compares its CRC-32 with the archive's, so that a damaged storage fails the open,
+    /// before any weight is copied into a model (the archive itself does not check stored entries).
+    /// </summary>
+    public void Verify()
+    {
+        var crc = new System.IO.Hashing.Crc32();
+        byte[] buffer = new byte[1 << 20];
+        long total = 0;
+        try
+        {
+            using Stream stream = entry.Open();
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                crc.Append(buffer.AsSpan(0, read));
+                total += read;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointFormatException(path, $"zip entry '{entry.FullName}' cannot be read ({e.Message}).", e);
+        }
+
+        if (total != entry.Length || crc.GetCurrentHashAsUInt32() != entry.Crc32)
+        {
+            throw new CheckpointFormatException(path,
+                $"zip entry '{entry.FullName}' is damaged: {total} bytes with CRC-32 {crc.GetCurrentHashAsUInt32():x8}, the archive records {entry.Length} bytes with {entry.Crc32:x8}.");
+        }
+    }
 
     public override void Read(long offset, Span<byte> destination)
     {

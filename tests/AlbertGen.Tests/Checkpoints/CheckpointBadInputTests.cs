@@ -64,6 +64,21 @@ public sealed class CheckpointBadInputTests : IDisposable
         Assert.Contains("magic number", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    public void A_damaged_storage_in_a_zip_checkpoint_fails_its_crc_before_anything_loads(double where)
+    {
+        string folder = Copy(CheckpointFormatFixtures.Folder("tiny", "pretraining", "zip"));
+        string path = Path.Combine(folder, "pytorch_model.bin");
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[(int)(bytes.Length * where)] ^= 0x01; // inside a storage: the file is almost all tensor data
+        File.WriteAllBytes(path, bytes);
+
+        CheckpointFormatException error = AssertRefusedUntouched(folder, path);
+        Assert.Contains("is damaged", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_zip_archive_without_a_data_pkl_is_refused()
     {

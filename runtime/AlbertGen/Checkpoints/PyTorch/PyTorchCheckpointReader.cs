@@ -81,10 +81,10 @@ internal static class PyTorchCheckpointReader
                 root = RestrictedUnpickler.Load(pickle, pickleName, pickle.Length, pid => ZipStorage(pid, pickleName));
             }
 
-            var storages = new Dictionary<string, TensorStorage>(StringComparer.Ordinal);
+            var storages = new Dictionary<string, ZipEntryStorage>(StringComparer.Ordinal);
             TensorStorage Storage(PickleStorage s)
             {
-                if (!storages.TryGetValue(s.Key, out TensorStorage? storage))
+                if (!storages.TryGetValue(s.Key, out ZipEntryStorage? storage))
                 {
                     ZipArchiveEntry entry = archive.GetEntry(prefix + "data/" + s.Key)
                         ?? throw new CheckpointFormatException(path, $"storage '{s.Key}' is referenced by the pickle but the archive has no entry '{prefix}data/{s.Key}'.");
@@ -94,7 +94,13 @@ internal static class PyTorchCheckpointReader
                 return storage;
             }
 
-            return new StridedCheckpointFile(path, CheckpointFormat.PyTorchZip, Tensors(root, pickleName, Storage), archive);
+            var file = new StridedCheckpointFile(path, CheckpointFormat.PyTorchZip, Tensors(root, pickleName, Storage), archive);
+            foreach (ZipEntryStorage storage in storages.Values)
+            {
+                storage.Verify();
+            }
+
+            return file;
         }
         catch
         {
@@ -305,7 +311,9 @@ internal static class PyTorchCheckpointReader
             using Stream stream = entry.Open();
             byte[] bytes = new byte[entry.Length];
             stream.ReadExactly(bytes);
-            return bytes;
+            return System.IO.Hashing.Crc32.HashToUInt32(bytes) == entry.Crc32
+                ? bytes
+                : throw new CheckpointFormatException(path, $"zip entry '{entry.FullName}' is damaged: its CRC-32 is not the one the archive records.");
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {

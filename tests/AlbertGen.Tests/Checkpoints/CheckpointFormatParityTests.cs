@@ -46,58 +46,55 @@ public sealed class CheckpointFormatParityTests
         switch (checkpoint)
         {
             case "pretraining":
-            {
-                using var expected = new AlbertForPreTraining(albertConfig);
-                using var actual = new AlbertForPreTraining(albertConfig);
-                LoadBoth(expected, actual, fixture, folder, (m, p) => m.LoadWeights(p));
-                using AlbertForPreTrainingOutput output = actual.forward(Inputs(g));
-                g.Check("AlbertForPreTraining.prediction_logits", output.PredictionLogits);
-                g.Check("AlbertForPreTraining.sop_logits", output.SopLogits);
+                Check(albertConfig, c => new AlbertForPreTraining(c), fixture, folder, Inputs(g), (AlbertForPreTrainingOutput o) =>
+                {
+                    g.Check("AlbertForPreTraining.prediction_logits", o.PredictionLogits);
+                    g.Check("AlbertForPreTraining.sop_logits", o.SopLogits);
+                });
                 break;
-            }
-
             case "tokcls5":
-            {
-                using var expected = new AlbertForTokenClassification(albertConfig);
-                using var actual = new AlbertForTokenClassification(albertConfig);
-                LoadBoth(expected, actual, fixture, folder, (m, p) => m.LoadWeights(p));
-                using TokenClassifierOutput output = actual.forward(Inputs(g));
-                g.Check("AlbertForTokenClassification.logits", output.Logits);
+                Check(albertConfig, c => new AlbertForTokenClassification(c), fixture, folder, Inputs(g),
+                    (TokenClassifierOutput o) => g.Check("AlbertForTokenClassification.logits", o.Logits));
                 break;
-            }
-
             case "qa":
-            {
-                using var expected = new AlbertForQuestionAnswering(albertConfig);
-                using var actual = new AlbertForQuestionAnswering(albertConfig);
-                LoadBoth(expected, actual, fixture, folder, (m, p) => m.LoadWeights(p));
-                using QuestionAnsweringOutput output = actual.forward(Inputs(g));
-                g.Check("AlbertForQuestionAnswering.start_logits", output.StartLogits);
-                g.Check("AlbertForQuestionAnswering.end_logits", output.EndLogits);
+                Check(albertConfig, c => new AlbertForQuestionAnswering(c), fixture, folder, Inputs(g), (QuestionAnsweringOutput o) =>
+                {
+                    g.Check("AlbertForQuestionAnswering.start_logits", o.StartLogits);
+                    g.Check("AlbertForQuestionAnswering.end_logits", o.EndLogits);
+                });
                 break;
-            }
-
             case "multiplechoice":
-            {
-                using var expected = new AlbertForMultipleChoice(albertConfig);
-                using var actual = new AlbertForMultipleChoice(albertConfig);
-                LoadBoth(expected, actual, fixture, folder, (m, p) => m.LoadWeights(p));
-                var inputs = new AlbertInputs { InputIds = g["mc.input_ids"], AttentionMask = g.Get("mc.attention_mask"), TokenTypeIds = g.Get("mc.token_type_ids") };
-                using MultipleChoiceOutput output = actual.forward(inputs);
-                g.Check("AlbertForMultipleChoice.logits", output.Logits);
+                var choices = new AlbertInputs { InputIds = g["mc.input_ids"], AttentionMask = g.Get("mc.attention_mask"), TokenTypeIds = g.Get("mc.token_type_ids") };
+                Check(albertConfig, c => new AlbertForMultipleChoice(c), fixture, folder, choices,
+                    (MultipleChoiceOutput o) => g.Check("AlbertForMultipleChoice.logits", o.Logits));
                 break;
-            }
-
             default:
-            {
-                using var expected = new AlbertForSequenceClassification(albertConfig);
-                using var actual = new AlbertForSequenceClassification(albertConfig);
-                LoadBoth(expected, actual, fixture, folder, (m, p) => m.LoadWeights(p));
-                using SequenceClassifierOutput output = actual.forward(Inputs(g));
-                g.Check($"AlbertForSequenceClassification.{checkpoint["seqcls-".Length..]}.logits", output.Logits);
+                Check(albertConfig, c => new AlbertForSequenceClassification(c), fixture, folder, Inputs(g),
+                    (SequenceClassifierOutput o) => g.Check($"AlbertForSequenceClassification.{checkpoint["seqcls-".Length..]}.logits", o.Logits));
                 break;
-            }
         }
+    }
+
+    /// <summary>Loads the fixture and the other format into two models, asserts equal weights, checks the golden outputs.</summary>
+    private static void Check<TModel, TOutput>(
+        AlbertConfig config, Func<AlbertConfig, TModel> create, string fixture, string folder, AlbertInputs inputs, Action<TOutput> check)
+        where TModel : AlbertPreTrainedModel<TOutput>
+        where TOutput : AlbertOutput
+    {
+        using TModel expected = create(config);
+        using TModel actual = create(config);
+        expected.LoadWeights(fixture);
+        LoadReport report = actual.LoadWeights(folder);
+        Assert.Empty(report.MissingKeys);
+        var want = expected.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach ((string name, TorchSharp.Modules.Parameter parameter) in actual.named_parameters())
+        {
+            Assert.True(want[name].eq(parameter).all().ToBoolean(), $"{folder}: '{name}' differs from the safetensors fixture.");
+        }
+
+        actual.eval();
+        using TOutput output = actual.forward(inputs);
+        check(output);
     }
 
     [Fact]
@@ -121,19 +118,4 @@ public sealed class CheckpointFormatParityTests
         AttentionMask = g.Get("attention_mask"),
         TokenTypeIds = g.Get("token_type_ids"),
     };
-
-    private static void LoadBoth<T>(T expected, T actual, string fixture, string folder, Func<T, string, LoadReport> load)
-        where T : nn.Module
-    {
-        load(expected, fixture);
-        LoadReport report = load(actual, folder);
-        Assert.Empty(report.MissingKeys);
-        expected.eval();
-        actual.eval();
-        var want = expected.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach ((string name, TorchSharp.Modules.Parameter parameter) in actual.named_parameters())
-        {
-            Assert.True(want[name].eq(parameter).all().ToBoolean(), $"{folder}: '{name}' differs from the safetensors fixture.");
-        }
-    }
 }

@@ -75,10 +75,7 @@ public static class FuzzTargets
     /// <param name="scratchFile">Where to write them.</param>
     public static void Safetensors(ReadOnlySpan<byte> data, string scratchFile)
     {
-        using (var stream = new FileStream(scratchFile, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1))
-        {
-            stream.Write(data);
-        }
+        WriteScratch(data, scratchFile);
 
         SafetensorsFile file;
         try
@@ -113,6 +110,12 @@ public static class FuzzTargets
         }
     }
 
+    private static void WriteScratch(ReadOnlySpan<byte> data, string path)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1);
+        stream.Write(data);
+    }
+
     /// <summary>
     /// Writes the bytes to a <c>.bin</c> beside <paramref name="scratchFile"/>, opens it as a PyTorch checkpoint, and reads
     /// every tensor as stored and as float32; a tensor may not hold more bytes than the file.
@@ -122,10 +125,7 @@ public static class FuzzTargets
     public static void Pickle(ReadOnlySpan<byte> data, string scratchFile)
     {
         string path = Path.ChangeExtension(scratchFile, ".bin");
-        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1))
-        {
-            stream.Write(data);
-        }
+        WriteScratch(data, path);
 
         try
         {

@@ -62,7 +62,7 @@ internal sealed class ZipEntryStorage(ZipArchiveEntry entry, string path) : Tens
                 total += read;
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
         {
             throw new CheckpointFormatException(path, $"zip entry '{entry.FullName}' cannot be read ({e.Message}).", e);
         }
@@ -82,7 +82,7 @@ internal sealed class ZipEntryStorage(ZipArchiveEntry entry, string path) : Tens
             Skip(stream, offset);
             stream.ReadExactly(destination);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or NotSupportedException)
         {
             throw new CheckpointFormatException(path, $"zip entry '{entry.FullName}' cannot be read ({e.Message}).", e);
         }

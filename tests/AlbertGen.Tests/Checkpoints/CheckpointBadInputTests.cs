@@ -80,6 +80,17 @@ public sealed class CheckpointBadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_zip_whose_central_directory_miscounts_its_entries_is_refused()
+    {
+        // Found by AFL++ (pickle target): the archive reads its central directory lazily, past the constructor's catch.
+        string path = _dir.File("pytorch_model.bin");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", "pickle", "regression-zip-central-directory-count"), path);
+
+        CheckpointFormatException error = AssertRefusedUntouched(_dir.Path, path);
+        Assert.Contains("not a readable zip archive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_zip_archive_without_a_data_pkl_is_refused()
     {
         string path = _dir.File("pytorch_model.bin");

@@ -102,6 +102,12 @@ internal static class PyTorchCheckpointReader
 
             return file;
         }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            // The archive reads its central directory and entry headers lazily: damage there surfaces here.
+            archive.Dispose();
+            throw new CheckpointFormatException(path, $"not a readable zip archive ({e.Message}).", e);
+        }
         catch
         {
             archive.Dispose();
@@ -315,7 +321,7 @@ internal static class PyTorchCheckpointReader
                 ? bytes
                 : throw new CheckpointFormatException(path, $"zip entry '{entry.FullName}' is damaged: its CRC-32 is not the one the archive records.");
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or NotSupportedException)
         {
             throw new CheckpointFormatException(path, $"zip entry '{entry.FullName}' cannot be read ({e.Message}).", e);
         }

@@ -9,6 +9,7 @@ internal static class CommandCatalog
     [
         InfoCommand.Create(context),
         DownloadCommand.Create(context),
+        ConvertCommand.Create(context),
         ForwardCommand.Create(context),
         FineTuneCommand.Create(context),
         PretrainCommand.Create(context),

@@ -25,16 +25,18 @@ internal static class InfoCommand
 }
 
 /// <summary>What <c>albertgen info</c> reports, from <c>config.json</c> and the checkpoint headers.</summary>
-internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes, bool HasTokenizer)
+internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes, IReadOnlyList<(string File, CheckpointFormat Format)> WeightFiles, bool HasTokenizer)
 {
     public static ModelInfo Read(string directory)
     {
         AlbertConfig config = AlbertConfigReader.ReadFile(directory);
         long parameters = 0, encoder = 0, bytes = 0;
         var dtypes = new SortedSet<string>(StringComparer.Ordinal);
+        IReadOnlyList<(string File, CheckpointFormat Format)> files;
         using (CheckpointSource source = CheckpointSource.Open(directory))
         {
-            foreach (SafetensorsTensorInfo tensor in source.Tensors)
+            files = source.Files.Select(f => (Path.GetFileName(f.File), f.Format)).ToList();
+            foreach (CheckpointTensorInfo tensor in source.Tensors)
             {
                 if (tensor.Name.EndsWith("position_ids", StringComparison.Ordinal) || tensor.Name.StartsWith("predictions.decoder.", StringComparison.Ordinal))
                 {
@@ -42,7 +44,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
                 }
 
                 parameters += tensor.ElementCount;
-                bytes += tensor.End - tensor.Begin;
+                bytes += tensor.ByteCount;
                 dtypes.Add(SafetensorsDTypes.Name(tensor.DType));
                 if (tensor.Name.Contains("encoder.", StringComparison.Ordinal))
                 {
@@ -51,7 +53,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             }
         }
 
-        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "spiece.model")) || File.Exists(Path.Combine(directory, "tokenizer.json")));
+        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], files, File.Exists(Path.Combine(directory, "spiece.model")) || File.Exists(Path.Combine(directory, "tokenizer.json")));
     }
 
     public string ToText()
@@ -67,6 +69,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"labels       {c.NumLabels}: {string.Join(", ", c.Id2Label)}",
             $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the encoder: its layers and the embedding-to-hidden mapping)",
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
+            $"weights      {string.Join(", ", WeightFiles.Select(f => $"{f.File} ({CheckpointFormats.Describe(f.Format)})"))}",
             $"tokenizer    {(!HasTokenizer ? "none (neither tokenizer.json nor spiece.model)" : File.Exists(Path.Combine(Directory, "tokenizer.json")) ? "tokenizer.json (fast)" : "spiece.model (slow)")}");
     }
 
@@ -105,6 +108,17 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             foreach (string dtype in DTypes)
             {
                 writer.WriteStringValue(dtype);
+            }
+
+            writer.WriteEndArray();
+
+            writer.WriteStartArray("weight_files");
+            foreach ((string file, CheckpointFormat format) in WeightFiles)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("file", file);
+                writer.WriteString("format", CheckpointFormats.Describe(format));
+                writer.WriteEndObject();
             }
 
             writer.WriteEndArray();

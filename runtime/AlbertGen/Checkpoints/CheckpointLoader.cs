@@ -37,7 +37,7 @@ internal static class CheckpointLoader
         var unexpected = new List<string>();
         var ignored = new List<string>();
         var shapeErrors = new List<string>();
-        foreach (SafetensorsTensorInfo tensor in source.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
+        foreach (CheckpointTensorInfo tensor in source.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
             if (IsRedundant(tensor.Name))
             {
@@ -148,7 +148,7 @@ internal static class CheckpointLoader
         IsHeadKey(key)
         || key.StartsWith("albert.pooler.", StringComparison.Ordinal) || key.StartsWith("pooler.", StringComparison.Ordinal);
 
-    private static string? Describe(SafetensorsTensorInfo tensor, Parameter parameter)
+    private static string? Describe(CheckpointTensorInfo tensor, Parameter parameter)
     {
         long[] expected = parameter.shape;
         if (!expected.SequenceEqual(tensor.Shape))

@@ -3,38 +3,55 @@ using System.Text.Json;
 namespace AlbertGen.Checkpoints;
 
 /// <summary>
-/// The tensors of a checkpoint: one safetensors file or the shards named by a <c>model.safetensors.index.json</c>.
+/// The tensors of a checkpoint: one weights file, or the shards an index (<c>*.index.json</c>) names, in any supported
+/// format. A directory is read as HuggingFace's <c>from_pretrained</c> reads it: the first present of
+/// <see cref="WeightFileNames"/>.
 /// </summary>
 internal sealed class CheckpointSource : IDisposable
 {
-    private readonly List<SafetensorsFile> _files = new();
-    private readonly Dictionary<string, SafetensorsFile> _owner = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The weights files of a checkpoint folder in HuggingFace's order of preference: safetensors (single, sharded), PyTorch
+    /// (single, sharded), Flax (single, sharded), TensorFlow (single, sharded). The first present is the one loaded.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WeightFileNames =
+    [
+        "model.safetensors", "model.safetensors.index.json",
+        "pytorch_model.bin", "pytorch_model.bin.index.json",
+        "flax_model.msgpack", "flax_model.msgpack.index.json",
+        "tf_model.h5", "tf_model.h5.index.json",
+    ];
+
+    private readonly List<ICheckpointFile> _files = new();
+    private readonly Dictionary<string, ICheckpointFile> _owner = new(StringComparer.Ordinal);
 
     private CheckpointSource(string path)
     {
         Path = path;
     }
 
-    /// <summary>The file loaded (safetensors file or index).</summary>
+    /// <summary>The file loaded (a weights file or an index).</summary>
     public string Path { get; }
 
-    /// <summary>Every tensor name with its header entry.</summary>
-    public IEnumerable<SafetensorsTensorInfo> Tensors => _owner.Select(kv => kv.Value.Tensors[kv.Key]);
+    /// <summary>The weights files read, each with its format.</summary>
+    public IReadOnlyList<(string File, CheckpointFormat Format)> Files => _files.Select(f => (f.FilePath, f.Format)).ToList();
+
+    /// <summary>Every tensor with its PyTorch name, stored dtype and PyTorch shape.</summary>
+    public IEnumerable<CheckpointTensorInfo> Tensors => _owner.Select(kv => kv.Value.Tensors[kv.Key]);
 
     /// <summary>Whether the checkpoint has a tensor of that name.</summary>
     public bool Contains(string name) => _owner.ContainsKey(name);
 
-    /// <summary>The header entry of a tensor.</summary>
-    public SafetensorsTensorInfo Info(string name) => _owner[name].Tensors[name];
+    /// <summary>The description of a tensor.</summary>
+    public CheckpointTensorInfo Info(string name) => _owner[name].Tensors[name];
 
-    /// <summary>Copies a tensor into a destination with the same element count.</summary>
+    /// <summary>Copies a tensor into a destination with the same element count, converting dtype and device.</summary>
     public void CopyTo(string name, TorchSharp.torch.Tensor destination) => _owner[name].CopyTo(name, destination);
 
     /// <summary>
-    /// Opens a checkpoint: a <c>.safetensors</c> file, an index <c>.json</c>, or a directory with <c>model.safetensors</c> or
-    /// <c>model.safetensors.index.json</c>.
+    /// Opens a checkpoint: a weights file (<c>.safetensors</c>, <c>.bin</c>, <c>.msgpack</c>, <c>.h5</c>), a sharded index
+    /// <c>.json</c>, or a directory holding one of <see cref="WeightFileNames"/>.
     /// </summary>
-    /// <exception cref="CheckpointException">Nothing usable at the path, or a pickle checkpoint.</exception>
+    /// <exception cref="CheckpointException">Nothing usable at the path, or a malformed or hostile file.</exception>
     public static CheckpointSource Open(string fileOrDirectory)
     {
         string file = Resolve(fileOrDirectory);
@@ -47,7 +64,7 @@ internal sealed class CheckpointSource : IDisposable
             }
             else
             {
-                source.Add(SafetensorsFile.Open(file));
+                source.Add(CheckpointFiles.Open(file));
             }
 
             return source;
@@ -59,49 +76,20 @@ internal sealed class CheckpointSource : IDisposable
         }
     }
 
+    /// <summary>The weights file a directory would be loaded from, or null when it has none.</summary>
+    public static string? FindWeights(string directory) =>
+        WeightFileNames.Select(n => System.IO.Path.Combine(directory, n)).FirstOrDefault(File.Exists);
+
     private static string Resolve(string path)
     {
         if (Directory.Exists(path))
         {
-            foreach (string candidate in new[] { "model.safetensors", "model.safetensors.index.json" })
-            {
-                string full = System.IO.Path.Combine(path, candidate);
-                if (File.Exists(full))
-                {
-                    return full;
-                }
-            }
-
-            string? pickle = new[] { "pytorch_model.bin", "pytorch_model.bin.index.json" }
-                .Select(n => System.IO.Path.Combine(path, n)).FirstOrDefault(File.Exists);
-            if (pickle is not null)
-            {
-                throw PickleRefused(pickle);
-            }
-
-            throw new CheckpointException($"{path}: no model.safetensors or model.safetensors.index.json in this directory.");
+            return FindWeights(path) ?? throw new CheckpointException(
+                $"{path}: no weights in this directory (looked for {string.Join(", ", WeightFileNames)}).");
         }
 
-        if (!File.Exists(path))
-        {
-            throw new CheckpointException($"{path}: no such checkpoint file or directory.");
-        }
-
-        string name = System.IO.Path.GetFileName(path);
-        if (name.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".pt", StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("pytorch_model.bin.index.json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw PickleRefused(path);
-        }
-
-        return path;
+        return File.Exists(path) ? path : throw new CheckpointException($"{path}: no such checkpoint file or directory.");
     }
-
-    private static CheckpointException PickleRefused(string path) => new(
-        $"{path}: PyTorch pickle checkpoints are not loaded, because unpickling can execute arbitrary code. Convert it to safetensors " +
-        "once in Python, for example: `from transformers import AutoModel; AutoModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True)` " +
-        "or `safetensors.torch.save_file(torch.load(path, weights_only=True), 'model.safetensors')`, then load the .safetensors file.");
 
     private void OpenIndex(string indexPath)
     {
@@ -113,7 +101,7 @@ internal sealed class CheckpointSource : IDisposable
             if (doc.RootElement.ValueKind != JsonValueKind.Object
                 || !doc.RootElement.TryGetProperty("weight_map", out JsonElement map) || map.ValueKind != JsonValueKind.Object)
             {
-                throw new SafetensorsFormatException(indexPath, "a sharded index must be an object with a 'weight_map' object.");
+                throw new CheckpointFormatException(indexPath, "a sharded index must be an object with a 'weight_map' object.");
             }
 
             foreach (JsonProperty entry in map.EnumerateObject())
@@ -121,7 +109,7 @@ internal sealed class CheckpointSource : IDisposable
                 string shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : "";
                 if (shard.Length == 0 || shard != System.IO.Path.GetFileName(shard) || shard is "." or "..")
                 {
-                    throw new SafetensorsFormatException(indexPath, $"weight_map entry '{entry.Name}' must name a shard file in the same directory, found {entry.Value.GetRawText()}.");
+                    throw new CheckpointFormatException(indexPath, $"weight_map entry '{entry.Name}' must name a shard file in the same directory, found {entry.Value.GetRawText()}.");
                 }
 
                 if (!shards.TryGetValue(shard, out List<string>? names))
@@ -134,7 +122,7 @@ internal sealed class CheckpointSource : IDisposable
         }
         catch (JsonException e)
         {
-            throw new SafetensorsFormatException(indexPath, $"the index is not valid JSON ({e.Message}).", e);
+            throw new CheckpointFormatException(indexPath, $"the index is not valid JSON ({e.Message}).", e);
         }
 
         foreach ((string shard, List<string> names) in shards)
@@ -145,13 +133,13 @@ internal sealed class CheckpointSource : IDisposable
                 throw new CheckpointException($"{indexPath}: shard '{shard}' (holding '{names[0]}'…) does not exist.");
             }
 
-            SafetensorsFile file = SafetensorsFile.Open(shardPath);
+            ICheckpointFile file = CheckpointFiles.Open(shardPath);
             _files.Add(file);
             foreach (string name in names)
             {
                 if (!file.Tensors.ContainsKey(name))
                 {
-                    throw new SafetensorsFormatException(indexPath, $"weight_map puts '{name}' in '{shard}', which has no such tensor.");
+                    throw new CheckpointFormatException(indexPath, $"weight_map puts '{name}' in '{shard}', which has no such tensor.");
                 }
 
                 _owner[name] = file;
@@ -159,7 +147,7 @@ internal sealed class CheckpointSource : IDisposable
         }
     }
 
-    private void Add(SafetensorsFile file)
+    private void Add(ICheckpointFile file)
     {
         _files.Add(file);
         foreach (string name in file.Tensors.Keys)
@@ -170,7 +158,7 @@ internal sealed class CheckpointSource : IDisposable
 
     public void Dispose()
     {
-        foreach (SafetensorsFile f in _files)
+        foreach (ICheckpointFile f in _files)
         {
             f.Dispose();
         }

@@ -29,7 +29,7 @@ public sealed class LoadReport
         InitializedKeys = initializedKeys ?? throw new ArgumentNullException(nameof(initializedKeys));
     }
 
-    /// <summary>The checkpoint file loaded (a <c>.safetensors</c> file or a sharded index).</summary>
+    /// <summary>The checkpoint file loaded (a weights file of any supported format, or a sharded index).</summary>
     public string Source { get; }
 
     /// <summary>Parameters set from the checkpoint.</summary>

@@ -319,6 +319,7 @@ public sealed class SafetensorsFile : IDisposable
         }
 
         _handle ??= File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var region = new FileRegionStorage(_handle, FilePath, _dataStart + info.Begin, total);
         int elementSize = SafetensorsDTypes.ElementSize(info.DType);
         long chunkElements = (1L << 30) / elementSize;
         long elements = total / elementSize;
@@ -327,19 +328,7 @@ public sealed class SafetensorsFile : IDisposable
         {
             long count = Math.Min(chunkElements, elements - start);
             using Tensor part = flat.narrow(0, start, count);
-            Span<byte> target = part.bytes;
-            long fileOffset = _dataStart + info.Begin + (start * elementSize);
-            while (!target.IsEmpty)
-            {
-                int read = RandomAccess.Read(_handle, target, fileOffset);
-                if (read == 0)
-                {
-                    throw new SafetensorsFormatException(FilePath, $"tensor '{info.Name}': the file ended early (it shrank while open).");
-                }
-
-                target = target[read..];
-                fileOffset += read;
-            }
+            region.Read(start * elementSize, part.bytes);
         }
     }
 

@@ -12,13 +12,26 @@ internal static class AlbertRepoFiles
     public const string WeightsIndex = "model.safetensors.index.json";
 
     /// <summary>
+    /// The weights a repository may hold, in the order a folder is loaded and a download chooses: safetensors, PyTorch,
+    /// Flax, TensorFlow, each single-file then sharded (an <c>*.index.json</c> naming its shards).
+    /// </summary>
+    public static IReadOnlyList<string> WeightFiles => Checkpoints.CheckpointSource.WeightFileNames;
+
+    /// <summary>Whether a weights file name is a sharded index.</summary>
+    public static bool IsIndex(string weightsFile) => weightsFile.EndsWith(".index.json", StringComparison.Ordinal);
+
+    /// <summary>The extension an index's shards have: that of the single file it replaces (<c>.bin</c> for <c>pytorch_model.bin.index.json</c>).</summary>
+    private static string ShardExtension(string indexName) => Path.GetExtension(indexName[..^".index.json".Length]);
+
+    /// <summary>
     /// The shard file names an index lists under <c>weight_map</c>, each checked to stay inside
     /// <paramref name="snapshotFolder"/>, in order of first appearance.
     /// </summary>
     /// <exception cref="HubException">The index is not valid JSON of that shape, or a name is unsafe.</exception>
-    public static IReadOnlyList<string> ReadShardNames(string indexPath, string snapshotFolder, string source)
+    public static IReadOnlyList<string> ReadShardNames(string indexPath, string snapshotFolder, string source, string indexName = WeightsIndex)
     {
-        string? problem = ContentValidation.Check(WeightsIndex, indexPath);
+        string extension = ShardExtension(indexName);
+        string? problem = ContentValidation.Check(indexName, indexPath);
         if (problem is not null)
         {
             throw new HubException(HubErrorKind.InvalidContent, $"{source} is not a valid index: {problem}.");
@@ -31,10 +44,10 @@ internal static class AlbertRepoFiles
         {
             string name = entry.Value.GetString()!;
             SnapshotFileName.Resolve(name, snapshotFolder, source);
-            if (!name.EndsWith(".safetensors", StringComparison.Ordinal))
+            if (!name.EndsWith(extension, StringComparison.Ordinal))
             {
                 throw new HubException(
-                    HubErrorKind.UnsafePath, $"Refusing the file name '{name}' from {source}: a shard must be a .safetensors file.");
+                    HubErrorKind.UnsafePath, $"Refusing the file name '{name}' from {source}: a shard of {indexName} must be a {extension} file.");
             }
 
             if (!shards.Contains(name))
@@ -47,8 +60,8 @@ internal static class AlbertRepoFiles
     }
 
     /// <summary>
-    /// The files a usable checkpoint folder lacks: <c>config.json</c>, <c>spiece.model</c>, and the weights (either
-    /// <c>model.safetensors</c> or an index with every shard it lists). Empty when the folder is complete.
+    /// The files a usable checkpoint folder lacks: <c>config.json</c>, <c>spiece.model</c>, and the weights (the first
+    /// present of <see cref="WeightFiles"/>; an index with every shard it lists). Empty when the folder is complete.
     /// </summary>
     public static IReadOnlyList<string> FindMissing(string folder)
     {
@@ -61,21 +74,21 @@ internal static class AlbertRepoFiles
             }
         }
 
-        if (IsReadableFile(Path.Combine(folder, Weights)))
+        string? weights = WeightFiles.FirstOrDefault(name => IsReadableFile(Path.Combine(folder, name)));
+        if (weights is null)
         {
+            missing.Add($"weights ({string.Join(", ", WeightFiles)})");
             return missing;
         }
 
-        string index = Path.Combine(folder, WeightsIndex);
-        if (!IsReadableFile(index))
+        if (!IsIndex(weights))
         {
-            missing.Add($"{Weights} (or {WeightsIndex} with its shards)");
             return missing;
         }
 
         try
         {
-            foreach (string shard in ReadShardNames(index, folder, $"{WeightsIndex} in {folder}"))
+            foreach (string shard in ReadShardNames(Path.Combine(folder, weights), folder, $"{weights} in {folder}", weights))
             {
                 if (!IsReadableFile(Path.Combine(folder, shard)))
                 {
@@ -85,7 +98,7 @@ internal static class AlbertRepoFiles
         }
         catch (HubException e)
         {
-            missing.Add($"a valid {WeightsIndex} ({e.Message})");
+            missing.Add($"a valid {weights} ({e.Message})");
         }
 
         return missing;

@@ -31,6 +31,23 @@ internal static class ContentValidation
             return CheckJson(fileName, path);
         }
 
+        if (fileName.EndsWith(".bin", StringComparison.Ordinal))
+        {
+            return StartsWithAny(path, "PK\u0003\u0004"u8.ToArray(), [0x80])
+                ? null
+                : "it starts neither like a zip archive nor like a pickle, as a torch.save checkpoint does";
+        }
+
+        if (fileName.EndsWith(".h5", StringComparison.Ordinal))
+        {
+            return StartsWithAny(path, [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A]) ? null : "it lacks the HDF5 signature";
+        }
+
+        if (fileName.EndsWith(".msgpack", StringComparison.Ordinal))
+        {
+            return StartsWithAny(path, [0xDE], [0xDF]) || StartsWithRange(path, 0x80, 0x8F) ? null : "it does not start with a msgpack map";
+        }
+
         return null;
     }
 
@@ -65,7 +82,7 @@ internal static class ContentValidation
                 return $"it is JSON, but a {root.ValueKind} instead of an object";
             }
 
-            if (fileName == AlbertRepoFiles.WeightsIndex)
+            if (AlbertRepoFiles.IsIndex(fileName))
             {
                 if (!root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 {
@@ -87,6 +104,25 @@ internal static class ContentValidation
         {
             return $"it is not valid JSON ({e.Message})";
         }
+    }
+
+    private static bool StartsWithAny(string path, params byte[][] prefixes)
+    {
+        byte[] start = ReadStart(path, prefixes.Max(p => p.Length));
+        return prefixes.Any(p => start.AsSpan().StartsWith(p));
+    }
+
+    private static bool StartsWithRange(string path, byte low, byte high)
+    {
+        byte[] start = ReadStart(path, 1);
+        return start.Length == 1 && start[0] >= low && start[0] <= high;
+    }
+
+    private static byte[] ReadStart(string path, int count)
+    {
+        using var stream = File.OpenRead(path);
+        byte[] buffer = new byte[count];
+        return buffer[..stream.ReadAtLeast(buffer, count, throwOnEndOfStream: false)];
     }
 
     private static bool LooksLikeHtml(string path)

@@ -10,8 +10,10 @@ namespace AlbertGen.Hub;
 /// transformers and <see cref="ModelLocator"/> find it, offline too.
 /// </summary>
 /// <remarks>
-/// Files: <c>config.json</c> and <c>spiece.model</c> (required), <c>tokenizer.json</c> (if present), and
-/// <c>model.safetensors</c> or else <c>model.safetensors.index.json</c> with every shard it lists. Partial files are
+/// Files: <c>config.json</c> and <c>spiece.model</c> (required), <c>tokenizer.json</c> (if present), and the best
+/// weights the repository has: the first present of <c>model.safetensors</c>, <c>model.safetensors.index.json</c>,
+/// <c>pytorch_model.bin</c>, <c>pytorch_model.bin.index.json</c>, <c>flax_model.msgpack</c>(<c>.index.json</c>),
+/// <c>tf_model.h5</c>(<c>.index.json</c>), an index with every shard it lists. Partial files are
 /// resumed, 5xx answers and dropped connections retried, sha256 ETags verified, and every file checked to be what
 /// its name says before it enters the cache. One instance can serve many downloads; dispose it when done.
 /// </remarks>
@@ -118,26 +120,7 @@ public sealed class HubDownloader : IDisposable
             writer.MarkMissing(snapshot, TokenizerJson);
         }
 
-        if (await Fetch(Weights, optional: true) is { } weights)
-        {
-            Link(Weights, weights);
-        }
-        else
-        {
-            var index = await Fetch(WeightsIndex, optional: true) ?? throw new HubException(
-                HubErrorKind.NotFound,
-                $"{repo} at revision {revision} has neither {Weights} nor {WeightsIndex} at {http.Endpoint.Authority}; " +
-                "AlbertGen loads weights from safetensors files only.",
-                HttpStatusCode.NotFound);
-            writer.MarkMissing(snapshot, Weights);
-            var shards = ReadShardNames(
-                writer.BlobPath(index.BlobName), writer.SnapshotFolder(snapshot), $"{WeightsIndex} of {repo} at revision {revision}");
-            Link(WeightsIndex, index);
-            foreach (string shard in shards)
-            {
-                Link(shard, (await Fetch(shard, optional: false))!);
-            }
-        }
+        await FetchWeightsAsync(Fetch, Link, writer, snapshot, repo, revision, http.Endpoint.Authority).ConfigureAwait(false);
 
         // The ref last: until every file is in, an earlier complete snapshot stays what the revision means. A
         // commit id needs no ref; a plain server's revision name refers to itself.
@@ -147,6 +130,45 @@ public sealed class HubDownloader : IDisposable
         }
 
         return new HubSnapshot(repo, revision, snapshot, writer.SnapshotFolder(snapshot), files);
+    }
+
+    /// <summary>
+    /// Fetches the best weights the repository has and no more: the first of <see cref="AlbertRepoFiles.WeightFiles"/>
+    /// present (an index with every shard it lists); each absent one before it is recorded as missing in the cache.
+    /// </summary>
+    private static async Task FetchWeightsAsync(
+        Func<string, bool, Task<FetchedFile?>> fetch, Action<string, FetchedFile> link, HubCacheWriter writer, string snapshot,
+        HubRepoId repo, string revision, string server)
+    {
+        foreach (string file in WeightFiles)
+        {
+            if (await fetch(file, true).ConfigureAwait(false) is not { } fetched)
+            {
+                writer.MarkMissing(snapshot, file);
+                continue;
+            }
+
+            if (!IsIndex(file))
+            {
+                link(file, fetched);
+                return;
+            }
+
+            var shards = ReadShardNames(
+                writer.BlobPath(fetched.BlobName), writer.SnapshotFolder(snapshot), $"{file} of {repo} at revision {revision}", file);
+            link(file, fetched);
+            foreach (string shard in shards)
+            {
+                link(shard, (await fetch(shard, false).ConfigureAwait(false))!);
+            }
+
+            return;
+        }
+
+        throw new HubException(
+            HubErrorKind.NotFound,
+            $"{repo} at revision {revision} has no weights at {server}: none of {string.Join(", ", WeightFiles)}.",
+            HttpStatusCode.NotFound);
     }
 
     /// <summary>Releases the HTTP client (and the default handler).</summary>

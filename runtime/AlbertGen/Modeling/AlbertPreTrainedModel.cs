@@ -107,16 +107,19 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     internal abstract Parameter WordEmbeddingWeight { get; }
 
     /// <summary>
-    /// Loads HuggingFace weights: a <c>.safetensors</c> file, a <c>model.safetensors.index.json</c>, or a directory holding
-    /// either. Tensors are converted to the model's dtype and device (use <paramref name="options"/> to move the model first).
+    /// Loads HuggingFace weights: a <c>.safetensors</c> file, a PyTorch <c>.bin</c> (zip or legacy pickle, read by a
+    /// restricted reader that runs nothing), a Flax <c>.msgpack</c>, a TensorFlow <c>.h5</c>, a sharded <c>*.index.json</c>,
+    /// or a directory holding any of them (the first present of safetensors, PyTorch, Flax, TensorFlow, as HuggingFace
+    /// chooses). Tensors are converted to the model's dtype and device (use <paramref name="options"/> to move the model first).
     /// </summary>
     /// <param name="fileOrDirectory">Checkpoint file or directory.</param>
     /// <param name="options">Strictness, fine-tuning preparation, device and dtype; defaults when null.</param>
     /// <returns>Which keys were loaded, missing, unexpected or ignored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="fileOrDirectory"/> is null.</exception>
     /// <exception cref="CheckpointException">The checkpoint does not fit the model (missing weights in strict mode, wrong shapes,
-    /// unknown keys, a pickle <c>.bin</c> file, no checkpoint found).</exception>
-    /// <exception cref="SafetensorsFormatException">A safetensors file is malformed.</exception>
+    /// unknown keys, no checkpoint found).</exception>
+    /// <exception cref="CheckpointFormatException">A weights file is malformed or truncated; <see cref="UnsafePickleException"/>
+    /// when a pickle names a global a state dict does not need.</exception>
     public LoadReport LoadWeights(string fileOrDirectory, LoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fileOrDirectory);

@@ -169,7 +169,7 @@ public sealed class HubCacheTests : IDisposable
 
         var error = Assert.Throws<HubException>(() => new HubCache(cache.Root).ResolveSnapshot(BaseV2));
 
-        Assert.Contains("lacks spiece.model, model.safetensors (or model.safetensors.index.json with its shards)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks spiece.model, weights (model.safetensors, model.safetensors.index.json, pytorch_model.bin, ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class HubDownloaderFailureTests
     }
 
     [Fact]
-    public async Task Missing_weights_say_neither_single_file_nor_index_exists()
+    public async Task Missing_weights_name_every_weights_file_looked_for()
     {
         await using var context = new HubTestContext();
         string served = context.WriteRepo();
@@ -32,7 +32,7 @@ public sealed class HubDownloaderFailureTests
         var error = await Assert.ThrowsAsync<HubException>(() => context.DownloadAsync());
 
         Assert.Equal(HubErrorKind.NotFound, error.Kind);
-        Assert.Contains("neither model.safetensors nor model.safetensors.index.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json, flax_model.msgpack", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,8 +27,11 @@ public static class FuzzTargetNames
     /// <summary>The <c>tokenizer.json</c> loader (fast tokenizer): <see cref="AlbertTokenizer.FromStream"/> on arbitrary JSON.</summary>
     public const string TokenizerJson = "tokenizer-json";
 
+    /// <summary>The PyTorch checkpoint reader (zip and legacy formats, restricted unpickler) on arbitrary bytes, then every tensor read.</summary>
+    public const string Pickle = "pickle";
+
     /// <summary>All targets.</summary>
-    public static IReadOnlyList<string> All { get; } = [Safetensors, Config, Spiece, Tokenizer, TokenizerJson];
+    public static IReadOnlyList<string> All { get; } = [Safetensors, Config, Spiece, Tokenizer, TokenizerJson, Pickle];
 }
 
 /// <summary>Raised by a harness when an invariant of the code under test does not hold (a finding, like a crash).</summary>
@@ -43,6 +46,7 @@ public sealed class FuzzInvariantException(string message) : Exception(message);
 /// <c>config</c> — none (the parser reports problems, it never throws); <c>spiece</c> and <c>tokenizer-json</c> —
 /// <see cref="InvalidDataException"/> on loading (and, for <c>tokenizer-json</c>, <see cref="ArgumentException"/> when its
 /// template leaves no room for truncation);
+/// <c>pickle</c> — <see cref="CheckpointFormatException"/> (and its <see cref="UnsafePickleException"/>);
 /// <c>tokenizer</c> — <see cref="ArgumentException"/> only when truncation or overflow windows were asked for and
 /// cannot be met (see <see cref="AlbertEncodeOptions"/>).
 /// </remarks>
@@ -67,6 +71,7 @@ public static class FuzzTargets
             case FuzzTargetNames.Spiece: Spiece(data); break;
             case FuzzTargetNames.TokenizerJson: TokenizerJson(data); break;
             case FuzzTargetNames.Tokenizer: Tokenizer(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer)), data); break;
+            case FuzzTargetNames.Pickle: Pickle(data, scratchFile); break;
             default: throw new ArgumentException($"Unknown fuzz target '{target}'; targets: {string.Join(", ", FuzzTargetNames.All)}.", nameof(target));
         }
     }
@@ -76,10 +81,7 @@ public static class FuzzTargets
     /// <param name="scratchFile">Where to write them.</param>
     public static void Safetensors(ReadOnlySpan<byte> data, string scratchFile)
     {
-        using (var stream = new FileStream(scratchFile, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1))
-        {
-            stream.Write(data);
-        }
+        WriteScratch(data, scratchFile);
 
         SafetensorsFile file;
         try
@@ -111,6 +113,63 @@ public static class FuzzTargets
                 Tensor converted = empty(info.Shape.ToArray(), ScalarType.Float32);
                 file.CopyTo(info.Name, converted);
             }
+        }
+    }
+
+    private static void WriteScratch(ReadOnlySpan<byte> data, string path)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1);
+        stream.Write(data);
+    }
+
+    /// <summary>
+    /// Writes the bytes to a <c>.bin</c> beside <paramref name="scratchFile"/>, opens it as a PyTorch checkpoint, and reads
+    /// every tensor as stored and as float32; a tensor may not hold more bytes than the file.
+    /// </summary>
+    /// <param name="data">File contents.</param>
+    /// <param name="scratchFile">The scratch path; its <c>.bin</c> sibling is written and deleted.</param>
+    public static void Pickle(ReadOnlySpan<byte> data, string scratchFile)
+    {
+        string path = Path.ChangeExtension(scratchFile, ".bin");
+        WriteScratch(data, path);
+
+        try
+        {
+            ICheckpointFile file;
+            try
+            {
+                file = PyTorchCheckpointReader.Open(path);
+            }
+            catch (CheckpointFormatException)
+            {
+                return;
+            }
+
+            using (file)
+            using (NewDisposeScope())
+            {
+                foreach (CheckpointTensorInfo info in file.Tensors.Values)
+                {
+                    if (info.ByteCount > data.Length)
+                    {
+                        throw new FuzzInvariantException($"tensor '{info.Name}' holds {info.ByteCount} bytes, more than the {data.Length}-byte file.");
+                    }
+
+                    try
+                    {
+                        file.CopyTo(info.Name, empty(info.Shape.ToArray(), SafetensorsDTypes.ToScalarType(info.DType)));
+                        file.CopyTo(info.Name, empty(info.Shape.ToArray(), ScalarType.Float32));
+                    }
+                    catch (CheckpointFormatException)
+                    {
+                        // A zip entry that fails its CRC or ends early is only seen when it is read.
+                    }
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

@@ -62,6 +62,10 @@ internal static class Seeds
             + "'special_tokens':{'[CLS]':{'id':'[CLS]','ids':[2],'tokens':['[CLS]']},'[SEP]':{'id':'[SEP]','ids':[3],'tokens':['[SEP]']}}},"
             + "'decoder':{'type':'Sequence','decoders':[{'type':'Metaspace','replacement':'▁','add_prefix_space':true},{'type':'Strip','content':' ','start':0,'stop':1},{'type':'Fuse'}]},"
             + "'model':{'type':'Unigram','unk_id':1,'byte_fallback':false,'vocab':[['<pad>',0],['<unk>',0],['[CLS]',0],['[SEP]',0],['[MASK]',0],['▁',-2],['▁the',-1.5],['a',-3],['b',-3.5],['zz',-4],['▁1',-5],[',',-2.5],['▁1,',-105]]}}"));
+        const string pk = FuzzTargetNames.Pickle;
+        yield return (pk, "seed-zip-one-tensor", PickleZip(StateDictPickle()));
+        yield return (pk, "seed-legacy-header-only", [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, (byte)'.']);
+        yield return (pk, "seed-reduce-os-system", Encoding.Latin1.GetBytes("\u0080\u0002cos\nsystem\nX\u0002\u0000\u0000\u0000ls\u0085R."));
 
         const string tk = FuzzTargetNames.Tokenizer;
         yield return (tk, "seed-plain", Tokenizer(0, 0, 0, "Hello, world! It's 1,000 km away."));
@@ -69,6 +73,30 @@ internal static class Seeds
         yield return (tk, "seed-special-padded", Tokenizer(2 | 4 | 32 | 64, 20, 0x31, "a [MASK] b\0[CLS] c [SEP] <unk> d"));
         yield return (tk, "seed-unicode", Tokenizer(3 | 4, 9, 1, "Ünïcödé ﬁ ① ``quoted'' 9,\0\u3000x é\u0301 日本語 🙂"));
         yield return (tk, "seed-utf16-surrogates", Tokenizer16(128, 0, 0, "ab\uD800c\uDC00 9,9, x"));
+    }
+
+    /// <summary>{'w': _rebuild_tensor_v2(storage 0 (4 floats), 0, (2, 2), (2, 1), False, OrderedDict())} in protocol 2.</summary>
+    private static byte[] StateDictPickle()
+    {
+        var p = new List<byte> { 0x80, 0x02, (byte)'}', (byte)'X', 1, 0, 0, 0, (byte)'w' };
+        p.AddRange(Encoding.Latin1.GetBytes("ctorch._utils\n_rebuild_tensor_v2\n((X\u0007\u0000\u0000\u0000storagectorch\nFloatStorage\nX\u0001\u0000\u0000\u00000X\u0003\u0000\u0000\u0000cpuK\u0004tQK\u0000K\u0002K\u0002\u0086K\u0002K\u0001\u0086\u0089ccollections\nOrderedDict\n)RtRs."));
+        return p.ToArray();
+    }
+
+    /// <summary>A torch zip archive holding <paramref name="dataPkl"/> and one 16-byte storage <c>0</c>.</summary>
+    private static byte[] PickleZip(byte[] dataPkl)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach ((string name, byte[] bytes) in new[] { ("a/data.pkl", dataPkl), ("a/data/0", new byte[16]), ("a/version", "3\n"u8.ToArray()) })
+            {
+                using Stream entry = zip.CreateEntry(name, System.IO.Compression.CompressionLevel.NoCompression).Open();
+                entry.Write(bytes);
+            }
+        }
+
+        return buffer.ToArray();
     }
 
     private static byte[] Safetensors(string header, byte[] data)

@@ -11,7 +11,7 @@ internal sealed class MultipleChoiceTaskAdapter : TaskAdapter
     private int _choices;
     private readonly List<int> _predictions = [];
 
-    public MultipleChoiceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public MultipleChoiceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
     }
 

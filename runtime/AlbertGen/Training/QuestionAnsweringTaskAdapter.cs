@@ -18,7 +18,7 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
     private AlbertForQuestionAnswering? _model;
     private readonly Dictionary<int, (double Score, string Text)> _best = [];
 
-    public QuestionAnsweringTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public QuestionAnsweringTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
     }
 
@@ -48,10 +48,10 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
             AlbertEncoding context = Tokenizer.Encode(example.Context, new AlbertEncodeOptions { AddSpecialTokens = false });
             int[] contextIds = context.InputIds.ToArray();
             (int Start, int End)[] offsets = context.Offsets.ToArray();
-            int available = Options.MaxSequenceLength - question.Length - 3;
+            int available = Settings.MaxSequenceLength - question.Length - 3;
             if (available < 1)
             {
-                throw new TrainingDataException(Where(example, i), $"the question takes {question.Length} tokens; max_seq_length {Options.MaxSequenceLength} leaves no room for the context.");
+                throw new TrainingDataException(Where(example, i), $"the question takes {question.Length} tokens; max_seq_length {Settings.MaxSequenceLength} leaves no room for the context.");
             }
 
             (string answerText, int answerStart) = example.Answers[0];

@@ -13,7 +13,7 @@ internal sealed class SequenceTaskAdapter : TaskAdapter
     private AlbertForSequenceClassification? _model;
     private readonly List<float[]> _logits = [];
 
-    public SequenceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public SequenceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
         _task = options.Task;
     }

@@ -11,15 +11,19 @@ namespace AlbertGen.Training;
 /// </summary>
 internal abstract class TaskAdapter : IDisposable
 {
-    protected TaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options)
+    protected TaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings)
     {
         Tokenizer = tokenizer;
         Options = options;
+        Settings = settings;
     }
 
     protected AlbertTokenizer Tokenizer { get; }
 
     protected FineTuneOptions Options { get; }
+
+    /// <summary>The run's resolved training settings.</summary>
+    protected FineTuneSettings Settings { get; }
 
     /// <summary>The model being trained (after <see cref="CreateModel"/>).</summary>
     public nn.Module Module => ModelOrNull ?? throw new InvalidOperationException("CreateModel has not been called.");
@@ -75,7 +79,7 @@ internal abstract class TaskAdapter : IDisposable
     protected AlbertEncodeOptions Truncating => new()
     {
         Truncation = TruncationStrategy.LongestFirst,
-        MaxLength = Options.MaxSequenceLength,
+        MaxLength = Settings.MaxSequenceLength,
     };
 
     /// <summary>Rows of a <see cref="EncodedExample"/> from one encoding.</summary>

@@ -15,7 +15,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
     private AlbertForTokenClassification? _model;
     private readonly List<int[]> _predictions = [];
 
-    public TokenTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public TokenTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
     }
 
@@ -37,7 +37,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
     public override List<EncodedExample> Encode(IReadOnlyList<TrainingExample> examples)
     {
         var encoded = new List<EncodedExample>(examples.Count);
-        int budget = Options.MaxSequenceLength - 2;
+        int budget = Settings.MaxSequenceLength - 2;
         for (int i = 0; i < examples.Count; i++)
         {
             TaggingExample example = Cast(examples[i], i);

@@ -23,7 +23,7 @@ internal static class ClassifyCommand
             string? text = jsonl is null ? io.RequireText(parse) : null;
             if (parse.GetValue(all) && parse.GetValue(topK) is not null)
             {
-                throw new ArgumentException("give --top-k or --all, not both.");
+                throw new UsageException("give --top-k or --all, not both.");
             }
 
             int? k = parse.GetValue(all) ? null : parse.GetValue(topK) ?? 1;
@@ -41,11 +41,11 @@ internal static class ClassifyCommand
             {
                 if (parse.GetValue(pair) is not null)
                 {
-                    throw new ArgumentException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
+                    throw new UsageException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
                 }
 
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, (item.Required("text"), item.Optional("text_pair")))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
+                TaskCommandSupport.RunLines(inputs, options.BatchSize, input => JsonlChecks.Length(pipeline, input.Item1, input.Item2),
                     batch => [.. pipeline.ClassifyBatch(batch, k, apply, cancellationToken).Select(r => Json(r, list))], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

@@ -29,7 +29,7 @@ internal static class EmbedCommand
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
+                TaskCommandSupport.RunLines(inputs, options.BatchSize, text => JsonlChecks.Length(generator, text),
                     texts => [.. generator.Embed(texts, cancellationToken)], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

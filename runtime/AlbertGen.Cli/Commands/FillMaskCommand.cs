@@ -33,7 +33,7 @@ internal static class FillMaskCommand
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
+                TaskCommandSupport.RunLines(inputs, options.BatchSize, text => JsonlChecks.Mask(pipeline, text),
                     texts => [.. pipeline.PredictBatch(texts, k, wanted, cancellationToken).Select(Json)], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

@@ -68,7 +68,7 @@ internal static class ForwardCommand
                 ["loss"] = o.Loss,
             }),
             "multiple-choice" => Run(AlbertForMultipleChoice.FromPretrained(modelDirectory), inputs, o => new() { ["logits"] = o.Logits, ["loss"] = o.Loss }),
-            _ => throw new ArgumentException($"--task {task} is not one of {string.Join(", ", Tasks)}."),
+            _ => throw new UsageException($"--task {task} is not one of {string.Join(", ", Tasks)}."),
         };
 
         SafetensorsWriter.Write(outputPath, outputs.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to(float32).contiguous())));

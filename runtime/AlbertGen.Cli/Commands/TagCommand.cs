@@ -32,7 +32,7 @@ internal static class TagCommand
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();
-                TaskCommandSupport.RunLines(inputs, options.BatchSize,
+                TaskCommandSupport.RunLines(inputs, options.BatchSize, text => JsonlChecks.Length(pipeline, text),
                     texts => [.. pipeline.PredictBatch(texts, strategy, ignored, cancellationToken).Select(Json)], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

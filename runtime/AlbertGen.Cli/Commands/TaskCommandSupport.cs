@@ -58,7 +58,7 @@ internal sealed class TaskCommandSupport
         int batch = parse.GetValue(BatchSize);
         if (batch < 1)
         {
-            throw new ArgumentException($"--batch-size must be at least 1, not {batch}.");
+            throw new UsageException($"--batch-size must be at least 1, not {batch}.");
         }
 
         return new PipelineOptions
@@ -75,7 +75,7 @@ internal sealed class TaskCommandSupport
         string? text = parse.GetValue(Text);
         if (text is null)
         {
-            throw new ArgumentException($"give the {name} as an argument, or --input-jsonl <file>.");
+            throw new UsageException($"give the {name} as an argument, or --input-jsonl <file>.");
         }
 
         return text;
@@ -87,7 +87,7 @@ internal sealed class TaskCommandSupport
         string? path = parse.GetValue(InputJsonl);
         if (path is not null && parse.GetValue(Text) is not null)
         {
-            throw new ArgumentException("give either the text argument or --input-jsonl, not both.");
+            throw new UsageException("give either the text argument or --input-jsonl, not both.");
         }
 
         return path;
@@ -132,16 +132,25 @@ internal sealed class TaskCommandSupport
     }
 
     /// <summary>
-    /// Runs inputs a chunk at a time and prints one line per input, in order. When a chunk fails on bad input, its inputs
-    /// are retried one by one so the error names the line at fault.
+    /// Checks every input with <paramref name="check"/> (the first problem fails the command, naming its line, before the
+    /// model runs on any input), then runs the inputs a chunk at a time and prints one line per input, in order.
     /// </summary>
     public static void RunLines<TInput>(
         IReadOnlyList<(JsonlItem Item, TInput Input)> inputs,
         int chunkSize,
+        Func<TInput, string?> check,
         Func<IReadOnlyList<TInput>, IReadOnlyList<object?>> run,
         TextWriter output,
         CancellationToken cancellationToken)
     {
+        foreach ((JsonlItem item, TInput input) in inputs)
+        {
+            if (check(input) is { } problem)
+            {
+                throw new InvalidDataException($"{item.Path}:{item.Line}: {problem}");
+            }
+        }
+
         for (int first = 0; first < inputs.Count; first += chunkSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -151,21 +160,11 @@ internal sealed class TaskCommandSupport
             {
                 results = run([.. chunk.Select(c => c.Input)]);
             }
-            catch (ArgumentException)
+            catch (ArgumentException e)
             {
-                foreach ((JsonlItem item, TInput input) in chunk)
-                {
-                    try
-                    {
-                        run([input]);
-                    }
-                    catch (ArgumentException e)
-                    {
-                        throw new ArgumentException($"{item.Path}:{item.Line}: {e.Message}", e);
-                    }
-                }
-
-                throw;
+                // A problem the checks above do not know: name the lines of the chunk.
+                string lines = chunk.Count == 1 ? $"{chunk[0].Item.Line}" : $"{chunk[0].Item.Line}-{chunk[^1].Item.Line}";
+                throw new ArgumentException($"{chunk[0].Item.Path}:{lines}: {e.Message}", e);
             }
 
             foreach (object? result in results)

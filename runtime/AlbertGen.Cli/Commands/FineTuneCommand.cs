@@ -56,6 +56,7 @@ internal static class FineTuneCommand
                 EarlyStoppingPatience = parse.GetValue(patience),
                 Seed = parse.GetValue(seed),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
+                LossCurvePlotter = new PngLossCurvePlotter(),
             };
             AlbertConfig config = AlbertConfigReader.ReadFile(options.ModelDirectory);
             await context.Error.WriteLineAsync("settings: " + FineTuneSettings.Resolve(options, config.MaxPositionEmbeddings));

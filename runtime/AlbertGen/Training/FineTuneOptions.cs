@@ -100,6 +100,9 @@ public sealed record FineTuneOptions
     /// <summary>Updates between progress reports (and loss-curve points).</summary>
     public int LoggingSteps { get; init; } = 10;
 
+    /// <summary>Draws the loss curve beside <c>loss_curve.csv</c> (e.g. <c>PngLossCurvePlotter</c> of the <c>AlbertGen.Training.Plots</c> package, which writes <c>loss_curve.png</c>); null = the CSV only.</summary>
+    public ILossCurvePlotter? LossCurvePlotter { get; init; }
+
     /// <summary>
     /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
     /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>); evaluation stays in float32.

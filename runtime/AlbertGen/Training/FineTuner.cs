@@ -148,7 +148,7 @@ public static class FineTuner
             progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, optimizer.StepCount, totalSteps, epoch - 1, epochLoss, 0, 0));
         }
 
-        curve.Write(options.OutputDirectory, $"Fine-tuning ({options.Task})");
+        curve.Write(options.OutputDirectory, $"Fine-tuning ({options.Task})", options.LossCurvePlotter);
         return new FineTuneResult(options.OutputDirectory, optimizer.StepCount, epoch, epochLoss, evaluations, best, stoppedEarly, adapter.LabelNames) { Settings = settings };
     }
 

@@ -147,7 +147,7 @@ public static class Pretrainer
         SaveCheckpoint(checkpoint, model, optimizer, curve, state with { Step = step, Epoch = epoch, Position = position });
         model.Save(options.OutputDirectory);
         tokenizer.SaveVocabulary(options.OutputDirectory);
-        curve.Write(options.OutputDirectory, "ALBERT pretraining (MLM + SOP)");
+        curve.Write(options.OutputDirectory, "ALBERT pretraining (MLM + SOP)", options.LossCurvePlotter);
         progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, step, options.MaxSteps, epoch, lastLoss, 0, 0));
         return new PretrainResult(options.OutputDirectory, step, resumedFrom, firstLoss, lastLoss, runTokensPerSecond, step >= options.MaxSteps, evaluation);
     }

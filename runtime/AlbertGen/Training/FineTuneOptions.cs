@@ -88,8 +88,8 @@ public sealed record FineTuneOptions
     /// <summary>QA: longest question in tokens (longer ones are cut).</summary>
     public int MaxQuestionLength { get; init; } = 64;
 
-    /// <summary>QA: longest predicted answer in tokens.</summary>
-    public int MaxAnswerLength { get; init; } = 30;
+    /// <summary>QA: longest predicted answer in tokens when evaluating (as <c>albertgen answer --max-answer-len</c>, whose default this is).</summary>
+    public int MaxAnswerLength { get; init; } = 15;
 
     /// <summary>Stop after this many evaluations without improvement of the primary metric; null = never.</summary>
     public int? EarlyStoppingPatience { get; init; }

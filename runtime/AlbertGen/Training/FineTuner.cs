@@ -158,15 +158,7 @@ public static class FineTuner
         try
         {
             using var noGrad = no_grad();
-            adapter.BeginEvaluation(eval);
-            for (int start = 0; start < rows.Count; start += options.EvalBatchSize)
-            {
-                using var scope = NewDisposeScope();
-                using TrainingBatch batch = TrainingBatch.Collate(rows.Skip(start).Take(options.EvalBatchSize).ToList(), options.Task, padId, withLabels: false);
-                adapter.Collect(batch);
-            }
-
-            return adapter.EndEvaluation();
+            return adapter.Evaluate(eval, rows, options.EvalBatchSize, padId);
         }
         finally
         {

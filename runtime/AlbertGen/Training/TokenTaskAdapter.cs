@@ -9,7 +9,7 @@ namespace AlbertGen.Training;
 /// <c>is_split_into_words=True</c>); the word's tag goes on its first sub-token and -100 on the others and on the
 /// special tokens, as in HuggingFace's <c>run_ner.py</c>. Evaluation reads the prediction of each word's first sub-token.
 /// </summary>
-internal sealed class TokenTaskAdapter : TaskAdapter
+internal sealed class TokenTaskAdapter : BatchEvaluatingTaskAdapter
 {
     private LabelSet? _labels;
     private AlbertForTokenClassification? _model;
@@ -82,7 +82,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
 
     protected override void ClearPredictions() => _predictions.Clear();
 
-    public override void Collect(TrainingBatch batch)
+    protected override void Collect(TrainingBatch batch)
     {
         using TokenClassifierOutput output = _model!.forward(batch.Inputs);
         using Tensor argmax = output.Logits.argmax(-1).to(ScalarType.Int32, CPU).contiguous();
@@ -104,7 +104,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
         }
     }
 
-    public override EvaluationResult EndEvaluation()
+    protected override EvaluationResult EndEvaluation()
     {
         IReadOnlyList<TrainingExample> examples = EvaluationExamples;
         var predicted = new List<IReadOnlyList<string>>();

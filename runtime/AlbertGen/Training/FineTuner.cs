@@ -74,7 +74,7 @@ public static class FineTuner
         bool stoppedEarly = false;
         double epochLoss = 0;
         int epoch = 0;
-        var meter = new ThroughputMeter();
+        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress);
         for (; epoch < settings.Epochs && !stoppedEarly; epoch++)
         {
             var order = Enumerable.Range(0, trainRows.Count).ToList();
@@ -85,37 +85,15 @@ public static class FineTuner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var rows = order.Skip(b * settings.BatchSize).Take(settings.BatchSize).Select(i => trainRows[i]).ToList();
-                using (var scope = NewDisposeScope())
-                using (TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId))
+                epochSum += loop.Accumulate(() =>
                 {
-                    Tensor loss = adapter.Loss(batch);
-                    loss.div(settings.GradientAccumulationSteps).backward();
-                    double value = loss.ToDouble();
-                    loss.Dispose();
-                    epochSum += value;
-                    epochBatches++;
-                    meter.Add(value, batch.TokenCount);
-                }
-
-                bool lastOfGroup = (b + 1) % settings.GradientAccumulationSteps == 0 || b == batchesPerEpoch - 1;
-                if (!lastOfGroup)
+                    TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId);
+                    return (adapter.Loss(batch), [], batch.TokenCount);
+                });
+                epochBatches++;
+                if ((b + 1) % settings.GradientAccumulationSteps == 0 || b == batchesPerEpoch - 1)
                 {
-                    continue;
-                }
-
-                if (settings.MaxGradNorm > 0)
-                {
-                    GradientClipping.ClipGlobalNorm(optimizer.Parameters, settings.MaxGradNorm);
-                }
-
-                double lr = schedule.At(optimizer.StepCount);
-                optimizer.Step(lr);
-                optimizer.ZeroGrad();
-                if (optimizer.StepCount % options.LoggingSteps == 0 || optimizer.StepCount == totalSteps)
-                {
-                    (double meanLoss, double tokensPerSecond, _) = meter.Take();
-                    curve.Add(optimizer.StepCount, meanLoss, lr);
-                    progress?.Report(new TrainingProgress(TrainingPhase.Training, optimizer.StepCount, totalSteps, epoch, meanLoss, lr, tokensPerSecond));
+                    loop.Update(epoch, alsoReportAt: totalSteps);
                 }
             }
 

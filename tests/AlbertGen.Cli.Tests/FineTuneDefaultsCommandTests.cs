@@ -14,14 +14,22 @@ public sealed class FineTuneDefaultsCommandTests
         return train;
     }
 
-    [Fact]
-    public async Task The_model_files_settings_are_printed_and_used_for_what_the_command_line_leaves_unset()
+    /// <summary>A model folder of our own, to put a finetune_defaults.json into.</summary>
+    private static string CopyOfTinyModel()
     {
         string model = Directory.CreateTempSubdirectory("albertgen-defaults-model-").FullName;
         foreach (string file in Directory.GetFiles(TaskModelDirectory.Tiny))
         {
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         }
+
+        return model;
+    }
+
+    [Fact]
+    public async Task The_model_files_settings_are_printed_and_used_for_what_the_command_line_leaves_unset()
+    {
+        string model = CopyOfTinyModel();
 
         // A constant rate without warm-up, so every update's logged rate is the file's.
         File.WriteAllText(Path.Combine(model, "finetune_defaults.json"),
@@ -60,11 +68,7 @@ public sealed class FineTuneDefaultsCommandTests
     [Fact]
     public async Task A_bad_defaults_file_is_named_and_exits_with_the_input_code()
     {
-        string model = Directory.CreateTempSubdirectory("albertgen-defaults-bad-").FullName;
-        foreach (string file in Directory.GetFiles(TaskModelDirectory.Tiny))
-        {
-            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
-        }
+        string model = CopyOfTinyModel();
 
         File.WriteAllText(Path.Combine(model, "finetune_defaults.json"), """{ "learning_rate": -1 }""");
         var (code, _, error) = await Cli.RunAsync(

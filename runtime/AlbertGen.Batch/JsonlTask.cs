@@ -38,8 +38,7 @@ public abstract class JsonlTask : IDisposable
     public static string ToJson(object? value) => JsonSerializer.Serialize(value, JsonOptions);
 
     /// <summary>
-    /// Checks every line, then runs them a batch at a time and writes one JSON line per input, in order. When a batch
-    /// fails on bad input, its inputs are retried one by one so the error names the line at fault.
+    /// Checks every line, then runs them a batch at a time and writes one JSON line per input, in order.
     /// </summary>
     /// <exception cref="JsonlLineException">A line lacks a field, or the model refuses its input (e.g. too long without truncation).</exception>
     public abstract void Run(IReadOnlyList<JsonlLine> lines, TextWriter output, CancellationToken cancellationToken);
@@ -68,14 +67,23 @@ public abstract class JsonlTask<TInput> : JsonlTask
     }
 
     /// <summary>
-    /// Runs inputs already taken from their lines a batch at a time and writes one JSON line per input, in order. When a
-    /// batch fails on bad input, its inputs are retried one by one so the error names the line at fault.
+    /// Checks every input (<see cref="Check"/>: the first problem fails the run, naming its line, before the model runs on
+    /// any input), then runs the inputs a batch at a time and writes one JSON line per input, in order.
     /// </summary>
-    /// <exception cref="JsonlLineException">The model refuses a line's input.</exception>
+    /// <exception cref="JsonlLineException">A line's input is refused: by the checks, or by the model (then the message
+    /// names the batch's lines, since the checks did not single one out).</exception>
     public void RunParsed(IReadOnlyList<(JsonlLine Line, TInput Input)> inputs, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(output);
+        foreach ((JsonlLine line, TInput input) in inputs)
+        {
+            if (Check(input) is { } problem)
+            {
+                throw new JsonlLineException(line.Path, line.Line, problem);
+            }
+        }
+
         for (int first = 0; first < inputs.Count; first += BatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -85,21 +93,10 @@ public abstract class JsonlTask<TInput> : JsonlTask
             {
                 results = Predict([.. chunk.Select(c => c.Input)], cancellationToken);
             }
-            catch (ArgumentException)
+            catch (ArgumentException e)
             {
-                foreach ((JsonlLine line, TInput input) in chunk)
-                {
-                    try
-                    {
-                        Predict([input], cancellationToken);
-                    }
-                    catch (ArgumentException e)
-                    {
-                        throw new JsonlLineException(line.Path, line.Line, e.Message, e);
-                    }
-                }
-
-                throw;
+                string lines = chunk.Count == 1 ? "" : $" (one of lines {chunk[0].Line.Line}-{chunk[^1].Line.Line})";
+                throw new JsonlLineException(chunk[0].Line.Path, chunk[0].Line.Line, e.Message + lines, e);
             }
 
             foreach (object? result in results)
@@ -108,6 +105,9 @@ public abstract class JsonlTask<TInput> : JsonlTask
             }
         }
     }
+
+    /// <summary>The problem the model would refuse <paramref name="input"/> for (e.g. too long without truncation), or null.</summary>
+    private protected virtual string? Check(TInput input) => null;
 
     /// <summary>The pipeline input of one line.</summary>
     /// <exception cref="JsonlLineException">A field is missing or has the wrong type.</exception>

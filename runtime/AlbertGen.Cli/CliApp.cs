@@ -5,14 +5,18 @@ namespace AlbertGen.Cli;
 
 /// <summary>
 /// The <c>albertgen</c> command line. Runs in-process with any writers, so tests call it directly.
-/// Every failure ends as one line on the error writer and a non-zero exit code; <c>--verbose</c> adds the stack trace.
+/// Every failure ends as one line on the error writer and a non-zero exit code (<see cref="InputError"/>,
+/// <see cref="UsageError"/>, <see cref="InternalError"/>); <c>--verbose</c> adds the stack trace.
 /// </summary>
 public static class CliApp
 {
-    /// <summary>Exit code for bad input (arguments, files, tensors).</summary>
+    /// <summary>Exit code for bad input or environment (files, data, tensors, a missing model); the message says what to change.</summary>
     public const int InputError = 1;
 
-    /// <summary>Exit code for an unexpected internal failure.</summary>
+    /// <summary>Exit code for a command line that does not parse or whose options conflict.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code for an unexpected internal failure (a bug); the message asks for a rerun with <c>--verbose</c> and a report.</summary>
     public const int InternalError = 70;
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>
@@ -33,7 +37,7 @@ public static class CliApp
             string command = parsed.CommandResult.Command == root ? "albertgen" : "albertgen " + parsed.CommandResult.Command.Name;
             string problems = string.Join(" ", parsed.Errors.Select(e => e.Message.ReplaceLineEndings(" ").Replace("\t", " ", StringComparison.Ordinal)));
             await error.WriteLineAsync($"albertgen: {problems} (see '{command} --help')");
-            return InputError;
+            return UsageError;
         }
 
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
@@ -50,7 +54,7 @@ public static class CliApp
                 await error.WriteLineAsync(e.ToString());
             }
 
-            return CliErrors.IsInputError(e) ? InputError : InternalError;
+            return CliErrors.ExitCode(e);
         }
     }
 }

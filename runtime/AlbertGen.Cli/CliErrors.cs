@@ -1,16 +1,22 @@
 namespace AlbertGen.Cli;
 
-/// <summary>Turns exceptions into the one-line messages the command line prints.</summary>
+/// <summary>Turns exceptions into the one-line messages and exit codes the command line reports.</summary>
 internal static class CliErrors
 {
-    /// <summary>One line: the message of the innermost meaningful exception, without a stack trace.</summary>
+    /// <summary>The exit code for a failure: usage, bad input or environment, or an internal error.</summary>
+    public static int ExitCode(Exception e)
+    {
+        e = Innermost(e);
+        return e is UsageException ? CliApp.UsageError : IsInputError(e) ? CliApp.InputError : CliApp.InternalError;
+    }
+
+    /// <summary>
+    /// One line without a stack trace: for usage and input errors the message (which says what to change); for anything
+    /// else the exception type and message, and a request to rerun with <c>--verbose</c> and report it.
+    /// </summary>
     public static string Describe(Exception e)
     {
-        if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
-        {
-            e = aggregate.InnerExceptions[0];
-        }
-
+        e = Innermost(e);
         string message = e.Message;
         if (e is ArgumentException { ParamName: { } parameter })
         {
@@ -19,12 +25,20 @@ internal static class CliErrors
         }
 
         message = message.ReplaceLineEndings(" ").Trim();
-        return IsInputError(e) ? message : $"internal error ({e.GetType().Name}): {message}";
+        return ExitCode(e) == CliApp.InternalError
+            ? $"internal error ({e.GetType().Name}): {message} — rerun with --verbose and report it"
+            : message;
     }
 
-    /// <summary>Whether the exception describes bad input rather than a bug.</summary>
-    public static bool IsInputError(Exception e) => e is ArgumentException or IOException or InvalidDataException
+    /// <summary>
+    /// Whether the exception describes bad input or environment (arguments, files, data, configs, checkpoints, the hub)
+    /// rather than a bug. The library reports those with these types; the general-purpose
+    /// <see cref="InvalidOperationException"/>, <see cref="KeyNotFoundException"/> and <see cref="NotSupportedException"/>
+    /// mean a bug here and are reported as internal errors.
+    /// </summary>
+    public static bool IsInputError(Exception e) => Innermost(e) is ArgumentException or IOException or InvalidDataException
         or UnauthorizedAccessException or FormatException or AlbertConfigException or OperationCanceledException
-        or NotSupportedException or InvalidOperationException or KeyNotFoundException or System.Text.Json.JsonException
-        or Checkpoints.CheckpointException or Hub.HubException or Training.TrainingDataException;
+        or System.Text.Json.JsonException or Checkpoints.CheckpointException or Hub.HubException or Training.TrainingDataException;
+
+    private static Exception Innermost(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } aggregate ? Innermost(aggregate.InnerExceptions[0]) : e;
 }

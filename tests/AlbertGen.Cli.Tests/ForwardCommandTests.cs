@@ -162,7 +162,7 @@ public sealed class ForwardCommandTests
     public async Task An_unknown_task_is_a_one_line_usage_error()
     {
         var (code, _, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "qa", "--inputs", "x", "--output", "y");
-        Assert.Equal(CliApp.InputError, code);
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Contains("'qa'", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }

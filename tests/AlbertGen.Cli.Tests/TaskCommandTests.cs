@@ -25,10 +25,14 @@ public sealed class TaskCommandTests
         return path;
     }
 
-    private static async Task<string> FailsWithOneLine(params string[] args)
+    private static Task<string> FailsWithOneLine(params string[] args) => FailsWithOneLine(CliApp.InputError, args);
+
+    private static Task<string> UsageFailsWithOneLine(params string[] args) => FailsWithOneLine(CliApp.UsageError, args);
+
+    private static async Task<string> FailsWithOneLine(int expectedCode, string[] args)
     {
         var (code, output, error) = await Cli.RunAsync(args);
-        Assert.Equal(CliApp.InputError, code);
+        Assert.True(expectedCode == code, $"exit {code}, expected {expectedCode}: {error}");
         Assert.Equal("", output);
         Assert.Single(error.TrimEnd().Split('\n'));
         Assert.StartsWith("albertgen: ", error);
@@ -147,8 +151,8 @@ public sealed class TaskCommandTests
     [Fact]
     public async Task Answer_needs_exactly_one_context()
     {
-        Assert.Contains("--context", await FailsWithOneLine("answer", "--model", Head("qa"), "--question", "where?"));
-        Assert.Contains("--context", await FailsWithOneLine("answer", "--model", Head("qa"), "--question", "where?", "--context", "x", "--context-file", "y"));
+        Assert.Contains("--context", await UsageFailsWithOneLine("answer", "--model", Head("qa"), "--question", "where?"));
+        Assert.Contains("--context", await UsageFailsWithOneLine("answer", "--model", Head("qa"), "--question", "where?", "--context", "x", "--context-file", "y"));
     }
 
     [Fact]
@@ -168,7 +172,7 @@ public sealed class TaskCommandTests
         JsonElement scores = await Json("choose", "--model", Head("multiplechoice"), "--json", "--choice", "a house", "--choice", "the river", "--choice", "a tree", "where does it live?");
         Assert.Equal(["a house", "the river", "a tree"], scores.EnumerateArray().Select(s => s.GetProperty("choice").GetString()));
         Assert.Equal(1.0, scores.EnumerateArray().Sum(s => s.GetProperty("score").GetDouble()), 4);
-        Assert.Contains("--choice", await FailsWithOneLine("choose", "--model", Head("multiplechoice"), "where?"));
+        Assert.Contains("--choice", await UsageFailsWithOneLine("choose", "--model", Head("multiplechoice"), "where?"));
     }
 
     [Fact]
@@ -230,11 +234,35 @@ public sealed class TaskCommandTests
     {
         await FailsWithOneLine("decode", "--model", Tiny, "99999");
         await FailsWithOneLine("fill-mask", "--model", Tiny, "no mask in this text");
-        await FailsWithOneLine("classify", "--model", Head("seqcls-single3"));
         await FailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--input-jsonl", "missing.jsonl");
-        await FailsWithOneLine("tag", "--model", Head("tokcls5"), "--aggregation", "sideways", "text");
         await FailsWithOneLine("embed", "--model", SharedFolder.Model("tiny"), "no tokenizer beside this model");
-        await FailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--input-jsonl", Jsonl(new { text = "x" }), "also a text");
+    }
+
+    [Fact]
+    public async Task Bad_command_lines_fail_with_one_line_and_exit_code_2()
+    {
+        Assert.Contains("give the text as an argument", await UsageFailsWithOneLine("classify", "--model", Head("seqcls-single3")));
+        Assert.Contains("'sideways'", await UsageFailsWithOneLine("tag", "--model", Head("tokcls5"), "--aggregation", "sideways", "text"));
+        Assert.Contains("not both", await UsageFailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--input-jsonl", Jsonl(new { text = "x" }), "also a text"));
+        Assert.Contains("--batch-size must be at least 1", await UsageFailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--batch-size", "0", "x"));
+        Assert.Contains("see 'albertgen --help'", await UsageFailsWithOneLine("no-such-command"));
+    }
+
+    [Fact]
+    public async Task A_bad_jsonl_line_fails_before_the_model_runs_on_any_line()
+    {
+        // Batches of one: the first line would be printed before the second ran, were the lines not checked first.
+        string input = Jsonl(new { text = "the [MASK] is here" }, new { text = "the king is here" }, new { text = "[MASK] again" });
+        Assert.Contains(":2: the text has no [MASK] token", await FailsWithOneLine("fill-mask", "--model", Tiny, "--batch-size", "1", "--input-jsonl", input));
+
+        string longLine = Jsonl(new { text = "short" }, new { text = string.Join(" ", Enumerable.Repeat("word", 100)) });
+        Assert.Contains(":2: the input has", await FailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--batch-size", "1", "--no-truncation", "--input-jsonl", longLine));
+
+        string emptyQuestion = Jsonl(new { question = "where?", context = "here" }, new { question = " ", context = "there" });
+        Assert.Contains(":2: \"question\" is empty", await FailsWithOneLine("answer", "--model", Head("qa"), "--input-jsonl", emptyQuestion));
+
+        string noChoices = Jsonl(new { prompt = "where?", choices = new[] { "here" } }, new { prompt = "where?", choices = Array.Empty<string>() });
+        Assert.Contains(":2: \"choices\" is empty", await FailsWithOneLine("choose", "--model", Head("multiplechoice"), "--input-jsonl", noChoices));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Reflection;
+using System.Xml.Linq;
 
 namespace AlbertGen.Packaging.Tests;
 
@@ -25,10 +27,20 @@ public sealed class ConsumerProjectTests
         string version = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "." + Environment.ProcessId;
         try
         {
-            foreach (string project in new[] { "runtime/AlbertGen/AlbertGen.csproj", "models/base-v2/AlbertGen.Models.BaseV2.csproj" })
+            string[] projects =
+            [
+                "runtime/AlbertGen/AlbertGen.csproj", "runtime/AlbertGen.Training.Plots/AlbertGen.Training.Plots.csproj",
+                "runtime/AlbertGen.Extensions.AI/AlbertGen.Extensions.AI.csproj", "models/base-v2/AlbertGen.Models.BaseV2.csproj",
+            ];
+            foreach (string project in projects)
             {
                 Run(root, "dotnet", "pack", Path.Combine(root, project), "--no-build", "-c", configuration, "-o", feed, "-p:Version=" + version);
             }
+
+            // The core package carries no plotting or Microsoft.Extensions.AI dependency; those are in their own packages.
+            Assert.Equal(["Microsoft.ML.Tokenizers", "TorchSharp", "libtorch-cpu-linux-x64"], Dependencies(Path.Combine(feed, $"AlbertGen.{version}.nupkg")));
+            Assert.Contains("ScottPlot", Dependencies(Path.Combine(feed, $"AlbertGen.Training.Plots.{version}.nupkg")));
+            Assert.Contains("Microsoft.Extensions.AI.Abstractions", Dependencies(Path.Combine(feed, $"AlbertGen.Extensions.AI.{version}.nupkg")));
 
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
@@ -59,14 +71,18 @@ public sealed class ConsumerProjectTests
                   <ItemGroup>
                     <PackageReference Include="AlbertGen" Version="{version}" />
                     <PackageReference Include="AlbertGen.Models.BaseV2" Version="{version}" />
+                    <PackageReference Include="AlbertGen.Training.Plots" Version="{version}" />
+                    <PackageReference Include="AlbertGen.Extensions.AI" Version="{version}" />
                     <AdditionalFiles Include="tiny.json" />
                   </ItemGroup>
                 </Project>
                 """);
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using AlbertGen;
+                using AlbertGen.Extensions.AI;
                 using AlbertGen.Models;
                 using AlbertGen.Modeling;
+                using AlbertGen.Training;
                 using static TorchSharp.torch;
 
                 Console.WriteLine($"base-v2 hidden {AlbertBaseV2.HiddenSize} heads {AlbertBaseV2.NumAttentionHeads}");
@@ -84,6 +100,14 @@ public sealed class ConsumerProjectTests
                     Console.WriteLine($"long logits {string.Join("x", longOutput.Logits.shape)}");
                 }
 
+                // The two add-on packages: a loss-curve plot, and the embeddings' Microsoft.Extensions.AI contract.
+                var curve = new LossCurve();
+                curve.Add(1, 2.0, 1e-3);
+                curve.Add(2, 1.5, 1e-3);
+                curve.Write("curve", "consumer", new PngLossCurvePlotter());
+                Console.WriteLine($"plot {File.Exists(Path.Combine("curve", "loss_curve.png"))}");
+                Console.WriteLine($"embedding generator {typeof(AlbertEmbeddingGenerator).GetInterfaces().Any(i => i.Name.StartsWith("IEmbeddingGenerator", StringComparison.Ordinal))}");
+
                 [AlbertModel("tiny.json", Heads = AlbertHeads.MaskedLM)]
                 static partial class Tiny;
                 """);
@@ -93,6 +117,8 @@ public sealed class ConsumerProjectTests
             Assert.Contains("base-v2 hidden 768 heads 12", printed);
             Assert.Contains("logits 1x5x1000", printed);
             Assert.Contains("long logits 4x64x1000", printed);
+            Assert.Contains("plot True", printed);
+            Assert.Contains("embedding generator True", printed);
 
             // A config the runtime cannot run is a build error with its id, pointing into the JSON.
             string config = File.ReadAllText(Path.Combine(app, "tiny.json")).Replace("\"hidden_size\": 32", "\"hidden_size\": 30", StringComparison.Ordinal);
@@ -104,6 +130,16 @@ public sealed class ConsumerProjectTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The package ids a .nupkg depends on, sorted.</summary>
+    private static string[] Dependencies(string package)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(package);
+        ZipArchiveEntry nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        using Stream stream = nuspec.Open();
+        XDocument document = XDocument.Load(stream);
+        return [.. document.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).Distinct().Order(StringComparer.Ordinal)];
     }
 
     private static string Run(string directory, string file, params string[] args) => Run(directory, expectSuccess: true, file, args);

@@ -45,6 +45,8 @@ public sealed class ClassifyLines : PipelineLines<TextClassificationPipeline<str
 
     private protected override (string Text, string? TextPair) Parse(JsonlLine line) => (line.Required("text"), line.Optional("text_pair"));
 
+    private protected override string? Check((string Text, string? TextPair) input) => JsonlChecks.Length(Pipeline, input.Text, input.TextPair);
+
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<(string Text, string? TextPair)> inputs, CancellationToken cancellationToken) =>
         [.. Pipeline.ClassifyBatch(inputs, Settings.TopK, Settings.Function, cancellationToken).Select(r => Json(r, Settings.TopK != 1))];
 }

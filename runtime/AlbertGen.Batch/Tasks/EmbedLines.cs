@@ -46,6 +46,8 @@ public sealed class EmbedLines : JsonlTask<string>
 
     private protected override string Parse(JsonlLine line) => line.Required("text");
 
+    private protected override string? Check(string input) => JsonlChecks.Length(generator, input);
+
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
         [.. generator.Embed(inputs, cancellationToken)];
 }

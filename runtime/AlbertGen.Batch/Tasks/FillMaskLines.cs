@@ -45,6 +45,8 @@ public sealed class FillMaskLines : PipelineLines<FillMaskPipeline, FillMaskLine
 
     private protected override string Parse(JsonlLine line) => line.Required("text");
 
+    private protected override string? Check(string input) => JsonlChecks.Mask(Pipeline, input);
+
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
         [.. Pipeline.PredictBatch(inputs, Settings.TopK, Settings.Targets, cancellationToken).Select(Json)];
 }

@@ -52,6 +52,8 @@ public sealed class TagLines : PipelineLines<TokenClassificationPipeline, TagLin
 
     private protected override string Parse(JsonlLine line) => line.Required("text");
 
+    private protected override string? Check(string input) => JsonlChecks.Length(Pipeline, input);
+
     private protected override IReadOnlyList<object?> Predict(IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
         [.. Pipeline.PredictBatch(inputs, Settings.Aggregation, Settings.Ignored(), cancellationToken).Select(Json)];
 }

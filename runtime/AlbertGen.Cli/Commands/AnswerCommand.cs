@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -40,26 +41,26 @@ internal static class AnswerCommand
             (string Question, string Context)? single = null;
             if (jsonl is null)
             {
-                string q = parse.GetValue(question) ?? throw new ArgumentException("--question is required (or --input-jsonl).");
+                string q = parse.GetValue(question) ?? throw new UsageException("--question is required (or --input-jsonl).");
                 string? inline = parse.GetValue(contextText);
                 string? file = parse.GetValue(contextFile);
                 if ((inline is null) == (file is null))
                 {
-                    throw new ArgumentException("give exactly one of --context and --context-file.");
+                    throw new UsageException("give exactly one of --context and --context-file.");
                 }
 
                 single = (q, inline ?? File.ReadAllText(file!));
             }
             else if (parse.GetValue(question) is not null || parse.GetValue(contextText) is not null || parse.GetValue(contextFile) is not null)
             {
-                throw new ArgumentException("with --input-jsonl, give \"question\" and \"context\" on each line instead of options.");
+                throw new UsageException("with --input-jsonl, give \"question\" and \"context\" on each line instead of options.");
             }
 
             using QuestionAnsweringPipeline pipeline = QuestionAnsweringPipeline.FromPretrained(io.Model.Resolve(parse), io.PipelineOptions(parse));
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, (item.Required("question"), item.Required("context")))).ToList();
-                TaskCommandSupport.RunLines(inputs, 1,
+                TaskCommandSupport.RunLines(inputs, 1, input => JsonlChecks.QuestionAndContext(input.Item1, input.Item2),
                     batch => [.. pipeline.AnswerBatch(batch, options, cancellationToken).Select(r => Json(r, list))], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlbertGen.Batch;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Cli.Commands;
@@ -21,12 +22,12 @@ internal static class ChooseCommand
             string[] given = parse.GetValue(choices) ?? [];
             if (jsonl is null && given.Length == 0)
             {
-                throw new ArgumentException("give at least one --choice.");
+                throw new UsageException("give at least one --choice.");
             }
 
             if (jsonl is not null && given.Length > 0)
             {
-                throw new ArgumentException("with --input-jsonl, give \"choices\" on each line instead of --choice.");
+                throw new UsageException("with --input-jsonl, give \"choices\" on each line instead of --choice.");
             }
 
             using MultipleChoicePipeline pipeline = MultipleChoicePipeline.FromPretrained(io.Model.Resolve(parse), io.PipelineOptions(parse));
@@ -34,7 +35,7 @@ internal static class ChooseCommand
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl)
                     .Select(item => (item, (item.Required("prompt"), (IReadOnlyList<string>)item.RequiredStrings("choices")))).ToList();
-                TaskCommandSupport.RunLines(inputs, 1,
+                TaskCommandSupport.RunLines(inputs, 1, input => JsonlChecks.Choices(pipeline, input.Item1, input.Item2),
                     batch => [.. pipeline.ChooseBatch(batch, cancellationToken).Select(Json)], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

@@ -26,7 +26,7 @@ internal static class ClassifyCommand
             {
                 if (parse.GetValue(pair) is not null)
                 {
-                    throw new ArgumentException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
+                    throw new UsageException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
                 }
 
                 new ClassifyLines(pipeline, settings).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);
@@ -67,7 +67,7 @@ internal sealed class ClassifyOptions
     {
         if (parse.GetValue(All) && parse.GetValue(TopK) is not null)
         {
-            throw new ArgumentException("give --top-k or --all, not both.");
+            throw new UsageException("give --top-k or --all, not both.");
         }
 
         return new ClassifyLinesSettings

@@ -41,7 +41,7 @@ internal static class ConvertCommand
         Match m = Regex.Match(text.Trim(), @"^(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         if (!m.Success)
         {
-            throw new ArgumentException($"--max-shard-size '{text}' is not a size such as 5GB, 500MB, 2GiB or 1000000 (bytes).");
+            throw new UsageException($"--max-shard-size '{text}' is not a size such as 5GB, 500MB, 2GiB or 1000000 (bytes).");
         }
 
         double value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -61,6 +61,6 @@ internal static class ConvertCommand
         double bytes = value * scale;
         return bytes >= 1 && bytes < long.MaxValue
             ? (long)bytes
-            : throw new ArgumentException($"--max-shard-size '{text}' must be at least one byte.");
+            : throw new UsageException($"--max-shard-size '{text}' must be at least one byte.");
     }
 }

@@ -25,11 +25,12 @@ internal static class FineTuneCommand
         var train = new Option<string>("--train") { Description = "Training data: JSONL or CSV (text, text_pair, label; tokens/tags; question/context/answers; choices/label).", Required = true };
         var eval = new Option<string?>("--eval") { Description = "Evaluation data in the same format, evaluated after every epoch." };
         var output = new Option<string>("--output") { Description = "Output directory for the fine-tuned model (HuggingFace layout).", Required = true };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 3 };
-        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => 3e-5 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Examples per update.", DefaultValueFactory = _ => 16 };
-        var maxLength = new Option<int>("--max-seq-length") { Description = "Tokens per example.", DefaultValueFactory = _ => 128 };
-        var warmupRatio = new Option<double>("--warmup-ratio") { Description = "Fraction of updates spent warming up.", DefaultValueFactory = _ => 0.1 };
+        // Unset training settings come from the model's finetune_defaults.json, else the built-in defaults (FineTuneSettings).
+        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training data (default: the model's {FineTuneDefaults.FileName}, else 3)." };
+        var learningRate = new Option<double?>("--lr") { Description = $"Peak learning rate, AdamW (default: the model's {FineTuneDefaults.FileName}, else 3e-5)." };
+        var batchSize = new Option<int?>("--batch-size") { Description = $"Examples per update (default: the model's {FineTuneDefaults.FileName}, else 16)." };
+        var maxLength = new Option<int?>("--max-seq-length") { Description = $"Tokens per example (default: the model's {FineTuneDefaults.FileName}, else 128 or the config's max_position_embeddings if smaller)." };
+        var warmupRatio = new Option<double?>("--warmup-ratio") { Description = $"Fraction of updates spent warming up (default: the model's {FineTuneDefaults.FileName}, else 0.1)." };
         var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without improvement of the evaluation metric." };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 42 };
         var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
@@ -45,7 +46,9 @@ internal static class FineTuneCommand
             {
                 Task = Tasks[parse.GetValue(task)!],
                 ModelDirectory = directory,
-                Tokenizer = Tokenization.AlbertTokenizer.FromDirectory(directory, model.TokenizerKind(parse)),
+                // As the pipelines load it: the config's position count caps the length.
+                Tokenizer = Tokenization.AlbertTokenizer.FromDirectory(
+                    directory, model.TokenizerKind(parse), AlbertConfigReader.ReadFile(directory).MaxPositionEmbeddings),
                 TrainFile = parse.GetValue(train),
                 EvalFile = parse.GetValue(eval),
                 OutputDirectory = parse.GetValue(output)!,
@@ -57,7 +60,10 @@ internal static class FineTuneCommand
                 EarlyStoppingPatience = parse.GetValue(patience),
                 Seed = parse.GetValue(seed),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
+                LossCurvePlotter = new PngLossCurvePlotter(),
             };
+            AlbertConfig config = AlbertConfigReader.ReadFile(options.ModelDirectory);
+            await context.Error.WriteLineAsync("settings: " + FineTuneSettings.Resolve(options, config.MaxPositionEmbeddings));
             FineTuneResult result = await TerminalProgress.TrainAsync(context, "fine-tuning", progress => FineTuner.RunAsync(options, progress, cancellationToken));
             string best = result.BestEvaluation is null ? "no evaluation data" : $"best {result.BestEvaluation}";
             await context.Output.WriteLineAsync(

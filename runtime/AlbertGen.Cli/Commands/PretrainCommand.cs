@@ -58,6 +58,7 @@ internal static class PretrainCommand
                 BlankLineSeparatesDocuments = !parse.GetValue(oneDocument),
                 Resume = !parse.GetValue(restart),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
+                LossCurvePlotter = new PngLossCurvePlotter(),
                 EvaluationInstances = parse.GetValue(evalInstances),
                 EvaluationCorpusFile = parse.GetValue(evalCorpus),
             };

@@ -56,7 +56,14 @@ internal sealed class TaskCommandSupport
     }
 
     public PipelineOptions PipelineOptions(ParseResult parse) =>
-        JsonlTaskSettings.PipelineOptionsFor(parse.GetValue(BatchSize), !parse.GetValue(NoTruncation), parse.GetValue(Bf16), Model.TokenizerKind(parse));
+        JsonlTaskSettings.PipelineOptionsFor(BatchSizeOf(parse), !parse.GetValue(NoTruncation), parse.GetValue(Bf16), Model.TokenizerKind(parse));
+
+    /// <summary><c>--batch-size</c>; a usage error when it is less than 1.</summary>
+    private int BatchSizeOf(ParseResult parse)
+    {
+        int batch = parse.GetValue(BatchSize);
+        return batch >= 1 ? batch : throw new UsageException($"--batch-size must be at least 1, not {batch}.");
+    }
 
     /// <summary>A task's settings with <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and <c>--tokenizer</c> applied (checked as <see cref="PipelineOptions"/> checks them).</summary>
     public T Settings<T>(ParseResult parse, T settings)
@@ -64,7 +71,7 @@ internal sealed class TaskCommandSupport
     {
         T applied = settings with
         {
-            BatchSize = parse.GetValue(BatchSize),
+            BatchSize = BatchSizeOf(parse),
             Truncation = !parse.GetValue(NoTruncation),
             Bf16 = parse.GetValue(Bf16),
             Tokenizer = Model.TokenizerKind(parse),
@@ -79,7 +86,7 @@ internal sealed class TaskCommandSupport
         string? text = parse.GetValue(Text);
         if (text is null)
         {
-            throw new ArgumentException($"give the {name} as an argument, or --input-jsonl <file>.");
+            throw new UsageException($"give the {name} as an argument, or --input-jsonl <file>.");
         }
 
         return text;
@@ -91,7 +98,7 @@ internal sealed class TaskCommandSupport
         string? path = parse.GetValue(InputJsonl);
         if (path is not null && parse.GetValue(Text) is not null)
         {
-            throw new ArgumentException("give either the text argument or --input-jsonl, not both.");
+            throw new UsageException("give either the text argument or --input-jsonl, not both.");
         }
 
         return path;
@@ -104,15 +111,16 @@ internal sealed class TaskCommandSupport
     public static List<JsonlLine> ReadJsonl(string path) => JsonlReader.Read(path);
 
     /// <summary>
-    /// Runs inputs a chunk at a time and prints one line per input, in order. When a chunk fails on bad input, its inputs
-    /// are retried one by one so the error names the line at fault.
+    /// Checks every input with <paramref name="check"/> (the first problem fails the command, naming its line, before the
+    /// model runs on any input), then runs the inputs a chunk at a time and prints one line per input, in order.
     /// </summary>
     public static void RunLines<TInput>(
         IReadOnlyList<(JsonlLine Item, TInput Input)> inputs,
         int chunkSize,
+        Func<TInput, string?> check,
         Func<IReadOnlyList<TInput>, IReadOnlyList<object?>> run,
         TextWriter output,
         CancellationToken cancellationToken) =>
-        new JsonlDelegateTask<TInput>(chunkSize, _ => throw new InvalidOperationException("the inputs are parsed already."), (batch, _) => run(batch))
+        new JsonlDelegateTask<TInput>(chunkSize, _ => throw new InvalidOperationException("the inputs are parsed already."), (batch, _) => run(batch), check)
             .RunParsed(inputs, output, cancellationToken);
 }

@@ -23,7 +23,7 @@ internal static class TokenizeCommand
             int? max = parse.GetValue(maxLength);
             if (max is < 1)
             {
-                throw new ArgumentException($"--max-length must be at least 1, not {max}.");
+                throw new UsageException($"--max-length must be at least 1, not {max}.");
             }
 
             var options = new AlbertEncodeOptions { Truncation = max is null ? TruncationStrategy.None : TruncationStrategy.LongestFirst, MaxLength = max };
@@ -31,11 +31,11 @@ internal static class TokenizeCommand
             {
                 if (parse.GetValue(pair) is not null)
                 {
-                    throw new ArgumentException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
+                    throw new UsageException("with --input-jsonl, give pairs as \"text_pair\" on each line instead of --pair.");
                 }
 
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, (item.Required("text"), item.Optional("text_pair")))).ToList();
-                TaskCommandSupport.RunLines(inputs, 64,
+                TaskCommandSupport.RunLines(inputs, 64, _ => null,
                     batch => [.. tokenizer.EncodeBatch(batch, options).Select(Json)], context.Output, cancellationToken);
                 return Task.CompletedTask;
             }

@@ -4,12 +4,7 @@ using System.Collections.Generic;
 namespace AlbertGen.Configuration
 {
     /// <summary>The kinds of JSON value.</summary>
-#if ALBERTGEN_GENERATOR
-    internal
-#else
-    public
-#endif
-    enum JsonKind
+    internal enum JsonKind
     {
         /// <summary>An object.</summary>
         Object,
@@ -80,12 +75,7 @@ namespace AlbertGen.Configuration
     /// <summary>
     /// A parsed JSON value that remembers where it was in the text, so problems can point at the exact spot.
     /// </summary>
-#if ALBERTGEN_GENERATOR
-    internal
-#else
-    public
-#endif
-    sealed class JsonNode
+    internal sealed class JsonNode
     {
         internal JsonNode(JsonKind kind, TextPosition position, string? text, bool boolean,
             IReadOnlyList<KeyValuePair<JsonNode, JsonNode>>? members, IReadOnlyList<JsonNode>? items)

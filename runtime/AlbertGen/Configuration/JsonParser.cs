@@ -11,12 +11,7 @@ using System.Text;
 namespace AlbertGen.Configuration
 {
     /// <summary>Parses JSON text into <see cref="JsonNode"/>s that keep their positions.</summary>
-#if ALBERTGEN_GENERATOR
-    internal
-#else
-    public
-#endif
-    sealed class JsonParser
+    internal sealed class JsonParser
     {
         /// <summary>Deepest nesting accepted; configs are two levels deep, hostile files can be thousands.</summary>
         public const int MaxDepth = 64;

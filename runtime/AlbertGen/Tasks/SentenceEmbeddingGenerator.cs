@@ -1,6 +1,5 @@
 using AlbertGen.Modeling;
 using AlbertGen.Tokenization;
-using Microsoft.Extensions.AI;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Tasks;
@@ -26,25 +25,20 @@ public sealed record SentenceEmbeddingOptions
 
     /// <summary>Scale each vector to unit L2 norm (so a dot product is the cosine similarity). Default false.</summary>
     public bool Normalize { get; init; }
-
-    /// <summary>The model id reported in metadata and on each embedding; null = none.</summary>
-    public string? ModelId { get; init; }
 }
 
 /// <summary>
-/// Sentence embeddings from ALBERT's last hidden state, as a <c>Microsoft.Extensions.AI</c>
-/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>: one vector of <c>hidden_size</c> floats per text.
+/// Sentence embeddings from ALBERT's last hidden state: one vector of <c>hidden_size</c> floats per text. The
+/// <c>AlbertGen.Extensions.AI</c> package makes it a <c>Microsoft.Extensions.AI</c> <c>IEmbeddingGenerator</c>
+/// (<c>AsEmbeddingGenerator()</c>).
 /// </summary>
 /// <remarks>
 /// A text's vector does not depend on the other texts of its batch (padding is masked out), up to float rounding.
 /// Texts longer than the model are truncated unless <see cref="PipelineOptions.Truncation"/> is off. Thread-safe; see
 /// <see cref="AlbertPipeline{TModel, TOutput}"/>.
 /// </remarks>
-public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, AlbertModelOutput>, IEmbeddingGenerator<string, Embedding<float>>
+public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, AlbertModelOutput>
 {
-    /// <summary>The provider name in <see cref="Metadata"/>.</summary>
-    public const string ProviderName = "AlbertGen";
-
     /// <summary>Builds a generator on a loaded model.</summary>
     /// <param name="model">The encoder (the pooler, if any, is not used).</param>
     /// <param name="tokenizer">Its tokenizer.</param>
@@ -55,7 +49,6 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
         : base(model, tokenizer, options, ownsModel)
     {
         EmbeddingOptions = embeddingOptions ?? SentenceEmbeddingOptions.Default;
-        Metadata = new EmbeddingGeneratorMetadata(ProviderName, null, EmbeddingOptions.ModelId, model.Config.HiddenSize);
     }
 
     /// <summary>Loads <c>config.json</c>, the encoder weights of any ALBERT checkpoint and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>
@@ -72,9 +65,6 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
 
     /// <summary>Pooling and normalisation.</summary>
     public SentenceEmbeddingOptions EmbeddingOptions { get; }
-
-    /// <summary>Provider <c>AlbertGen</c>, the model id, and <c>hidden_size</c> dimensions.</summary>
-    public EmbeddingGeneratorMetadata Metadata { get; }
 
     /// <summary>Length of every vector: the model's <c>hidden_size</c>.</summary>
     public int Dimensions => Model.Config.HiddenSize;
@@ -108,56 +98,6 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
         });
 
         return vectors;
-    }
-
-    /// <inheritdoc />
-    /// <exception cref="NotSupportedException"><see cref="EmbeddingGenerationOptions.Dimensions"/> asks for another size than <see cref="Dimensions"/>.</exception>
-    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        if (options?.Dimensions is int requested && requested != Dimensions)
-        {
-            throw new NotSupportedException($"This model's embeddings have {Dimensions} dimensions; {requested} were requested.");
-        }
-
-        string[] texts = [.. values];
-        return Task.Run(() =>
-        {
-            float[][] vectors = Embed(texts, cancellationToken);
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v)
-            {
-                ModelId = EmbeddingOptions.ModelId,
-                CreatedAt = now,
-            }));
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null)
-        {
-            return null;
-        }
-
-        if (serviceType == typeof(EmbeddingGeneratorMetadata))
-        {
-            return Metadata;
-        }
-
-        if (serviceType.IsInstanceOfType(this))
-        {
-            return this;
-        }
-
-        if (serviceType.IsInstanceOfType(Model))
-        {
-            return Model;
-        }
-
-        return serviceType.IsInstanceOfType(Tokenizer) ? Tokenizer : null;
     }
 
     /// <summary>[B, S, H] states and [B, S] mask → [B, H] sentence vectors.</summary>

@@ -2,7 +2,11 @@ using AlbertGen.Tokenization;
 
 namespace AlbertGen.Training;
 
-/// <summary>Settings of a fine-tuning run (<see cref="FineTuner.RunAsync"/>). Defaults follow HuggingFace's <c>Trainer</c>.</summary>
+/// <summary>
+/// Settings of a fine-tuning run (<see cref="FineTuner.RunAsync"/>). The nullable training settings (learning rate,
+/// epochs, batch size, warm-up, …) left null come from the model's <c>finetune_defaults.json</c>, else from
+/// <see cref="FineTuneDefaults.HuggingFace"/> (see <see cref="FineTuneSettings.Resolve"/>).
+/// </summary>
 public sealed record FineTuneOptions
 {
     /// <summary>The task; decides the head, the example fields and the metric.</summary>
@@ -37,34 +41,34 @@ public sealed record FineTuneOptions
     public IReadOnlyList<string>? Labels { get; init; }
 
     /// <summary>Passes over the training data.</summary>
-    public int Epochs { get; init; } = 3;
+    public int? Epochs { get; init; }
 
     /// <summary>Examples per forward pass.</summary>
-    public int BatchSize { get; init; } = 16;
+    public int? BatchSize { get; init; }
 
     /// <summary>Examples per evaluation forward pass.</summary>
     public int EvalBatchSize { get; init; } = 32;
 
     /// <summary>Forward passes whose gradients are summed (each loss divided by this) before one update.</summary>
-    public int GradientAccumulationSteps { get; init; } = 1;
+    public int? GradientAccumulationSteps { get; init; }
 
     /// <summary>Peak learning rate.</summary>
-    public double LearningRate { get; init; } = 3e-5;
+    public double? LearningRate { get; init; }
 
     /// <summary>AdamW weight decay for weights (never biases or LayerNorm parameters).</summary>
-    public double WeightDecay { get; init; } = 0.01;
+    public double? WeightDecay { get; init; }
 
     /// <summary>Warm-up as a fraction of all updates (ignored when <see cref="WarmupSteps"/> is set).</summary>
-    public double WarmupRatio { get; init; }
+    public double? WarmupRatio { get; init; }
 
     /// <summary>Warm-up length in updates.</summary>
     public int? WarmupSteps { get; init; }
 
     /// <summary>Decay after warm-up.</summary>
-    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Linear;
+    public LearningRateDecay? Decay { get; init; }
 
     /// <summary>Global gradient-norm limit; 0 or less disables clipping.</summary>
-    public double MaxGradNorm { get; init; } = 1.0;
+    public double? MaxGradNorm { get; init; }
 
     /// <summary>AdamW β₁.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
@@ -75,8 +79,8 @@ public sealed record FineTuneOptions
     /// <summary>AdamW ε.</summary>
     public double AdamEpsilon { get; init; } = 1e-8;
 
-    /// <summary>Longest row in tokens, special tokens included; longer inputs are truncated (QA contexts are windowed).</summary>
-    public int MaxSequenceLength { get; init; } = 128;
+    /// <summary>Longest row in tokens, special tokens included; longer inputs are truncated (QA contexts are windowed). The built-in default is 128, or the config's <c>max_position_embeddings</c> if smaller.</summary>
+    public int? MaxSequenceLength { get; init; }
 
     /// <summary>QA: tokens shared by consecutive windows of a long context.</summary>
     public int DocStride { get; init; } = 32;
@@ -84,8 +88,8 @@ public sealed record FineTuneOptions
     /// <summary>QA: longest question in tokens (longer ones are cut).</summary>
     public int MaxQuestionLength { get; init; } = 64;
 
-    /// <summary>QA: longest predicted answer in tokens.</summary>
-    public int MaxAnswerLength { get; init; } = 30;
+    /// <summary>QA: longest predicted answer in tokens when evaluating (as <c>albertgen answer --max-answer-len</c>, whose default this is).</summary>
+    public int MaxAnswerLength { get; init; } = 15;
 
     /// <summary>Stop after this many evaluations without improvement of the primary metric; null = never.</summary>
     public int? EarlyStoppingPatience { get; init; }
@@ -95,6 +99,9 @@ public sealed record FineTuneOptions
 
     /// <summary>Updates between progress reports (and loss-curve points).</summary>
     public int LoggingSteps { get; init; } = 10;
+
+    /// <summary>Draws the loss curve beside <c>loss_curve.csv</c> (e.g. <c>PngLossCurvePlotter</c> of the <c>AlbertGen.Training.Plots</c> package, which writes <c>loss_curve.png</c>); null = the CSV only.</summary>
+    public ILossCurvePlotter? LossCurvePlotter { get; init; }
 
     /// <summary>
     /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights

@@ -17,4 +17,8 @@ public sealed record FineTuneResult(
     IReadOnlyList<EvaluationResult> Evaluations,
     EvaluationResult? BestEvaluation,
     bool StoppedEarly,
-    IReadOnlyList<string> LabelNames);
+    IReadOnlyList<string> LabelNames)
+{
+    /// <summary>The settings the run used and where each came from.</summary>
+    public FineTuneSettings? Settings { get; init; }
+}

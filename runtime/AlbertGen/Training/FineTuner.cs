@@ -35,9 +35,13 @@ public static class FineTuner
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        AlbertTokenizer tokenizer = options.Tokenizer
-            ?? AlbertTokenizer.FromDirectory(options.ModelDirectory!);
         AlbertConfig baseConfig = options.ModelDirectory is { } dir ? AlbertConfigReader.ReadFile(dir) : options.Config!;
+        FineTuneSettings settings = FineTuneSettings.Resolve(options, baseConfig.MaxPositionEmbeddings);
+        Validate(settings);
+
+        // Loaded as the pipelines load it (PipelineResources), so training and inference tokenise alike.
+        AlbertTokenizer tokenizer = options.Tokenizer
+            ?? AlbertTokenizer.FromDirectory(options.ModelDirectory!, TokenizerKind.Auto, baseConfig.MaxPositionEmbeddings);
 
         IReadOnlyList<TrainingExample> train = options.TrainFile is { } trainFile
             ? TrainingDataReader.ReadFile(trainFile, options.Task)
@@ -47,7 +51,7 @@ public static class FineTuner
             : options.EvalExamples;
 
         torch.manual_seed(options.Seed);
-        using TaskAdapter adapter = CreateAdapter(tokenizer, options);
+        using TaskAdapter adapter = CreateAdapter(tokenizer, options, settings);
         adapter.PrepareLabels(train);
         List<EncodedExample> trainRows = adapter.Encode(train);
         List<EncodedExample>? evalRows = eval is null ? null : adapter.Encode(eval);
@@ -56,12 +60,12 @@ public static class FineTuner
         Modeling.MixedPrecision.SetTrainingProducts(model, options.TrainingMatMulDType);
         model.train();
 
-        int batchesPerEpoch = (trainRows.Count + options.BatchSize - 1) / options.BatchSize;
-        int updatesPerEpoch = (batchesPerEpoch + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps;
-        long totalSteps = (long)updatesPerEpoch * options.Epochs;
-        long warmup = options.WarmupSteps ?? (long)Math.Ceiling(totalSteps * options.WarmupRatio);
-        var schedule = new LearningRateSchedule(options.LearningRate, Math.Min(warmup, totalSteps), totalSteps, options.Decay);
-        using var optimizer = new AdamW(ParameterGroups.Split(model, options.WeightDecay), options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
+        int batchesPerEpoch = (trainRows.Count + settings.BatchSize - 1) / settings.BatchSize;
+        int updatesPerEpoch = (batchesPerEpoch + settings.GradientAccumulationSteps - 1) / settings.GradientAccumulationSteps;
+        long totalSteps = (long)updatesPerEpoch * settings.Epochs;
+        long warmup = settings.WarmupSteps ?? (long)Math.Ceiling(totalSteps * settings.WarmupRatio);
+        var schedule = new LearningRateSchedule(settings.LearningRate, Math.Min(warmup, totalSteps), totalSteps, settings.Decay);
+        using var optimizer = new AdamW(ParameterGroups.Split(model, settings.WeightDecay), options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
 
         var curve = new LossCurve();
         var evaluations = new List<EvaluationResult>();
@@ -70,8 +74,8 @@ public static class FineTuner
         bool stoppedEarly = false;
         double epochLoss = 0;
         int epoch = 0;
-        var meter = new ThroughputMeter();
-        for (; epoch < options.Epochs && !stoppedEarly; epoch++)
+        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress);
+        for (; epoch < settings.Epochs && !stoppedEarly; epoch++)
         {
             var order = Enumerable.Range(0, trainRows.Count).ToList();
             new TrainingRandom(options.Seed, epoch).Shuffle(order);
@@ -80,38 +84,16 @@ public static class FineTuner
             for (int b = 0; b < batchesPerEpoch; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var rows = order.Skip(b * options.BatchSize).Take(options.BatchSize).Select(i => trainRows[i]).ToList();
-                using (var scope = NewDisposeScope())
-                using (TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId))
+                var rows = order.Skip(b * settings.BatchSize).Take(settings.BatchSize).Select(i => trainRows[i]).ToList();
+                epochSum += loop.Accumulate(() =>
                 {
-                    Tensor loss = adapter.Loss(batch);
-                    loss.div(options.GradientAccumulationSteps).backward();
-                    double value = loss.ToDouble();
-                    loss.Dispose();
-                    epochSum += value;
-                    epochBatches++;
-                    meter.Add(value, batch.TokenCount);
-                }
-
-                bool lastOfGroup = (b + 1) % options.GradientAccumulationSteps == 0 || b == batchesPerEpoch - 1;
-                if (!lastOfGroup)
+                    TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId);
+                    return (adapter.Loss(batch), [], batch.TokenCount);
+                });
+                epochBatches++;
+                if ((b + 1) % settings.GradientAccumulationSteps == 0 || b == batchesPerEpoch - 1)
                 {
-                    continue;
-                }
-
-                if (options.MaxGradNorm > 0)
-                {
-                    GradientClipping.ClipGlobalNorm(optimizer.Parameters, options.MaxGradNorm);
-                }
-
-                double lr = schedule.At(optimizer.StepCount);
-                optimizer.Step(lr);
-                optimizer.ZeroGrad();
-                if (optimizer.StepCount % options.LoggingSteps == 0 || optimizer.StepCount == totalSteps)
-                {
-                    (double meanLoss, double tokensPerSecond, _) = meter.Take();
-                    curve.Add(optimizer.StepCount, meanLoss, lr);
-                    progress?.Report(new TrainingProgress(TrainingPhase.Training, optimizer.StepCount, totalSteps, epoch, meanLoss, lr, tokensPerSecond));
+                    loop.Update(epoch, alsoReportAt: totalSteps);
                 }
             }
 
@@ -144,8 +126,8 @@ public static class FineTuner
             progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, optimizer.StepCount, totalSteps, epoch - 1, epochLoss, 0, 0));
         }
 
-        curve.Write(options.OutputDirectory, $"Fine-tuning ({options.Task})");
-        return new FineTuneResult(options.OutputDirectory, optimizer.StepCount, epoch, epochLoss, evaluations, best, stoppedEarly, adapter.LabelNames);
+        curve.Write(options.OutputDirectory, $"Fine-tuning ({options.Task})", options.LossCurvePlotter);
+        return new FineTuneResult(options.OutputDirectory, optimizer.StepCount, epoch, epochLoss, evaluations, best, stoppedEarly, adapter.LabelNames) { Settings = settings };
     }
 
     private static EvaluationResult Evaluate(TaskAdapter adapter, IReadOnlyList<TrainingExample> eval, List<EncodedExample> rows, FineTuneOptions options, int padId)
@@ -154,15 +136,7 @@ public static class FineTuner
         try
         {
             using var noGrad = no_grad();
-            adapter.BeginEvaluation(eval);
-            for (int start = 0; start < rows.Count; start += options.EvalBatchSize)
-            {
-                using var scope = NewDisposeScope();
-                using TrainingBatch batch = TrainingBatch.Collate(rows.Skip(start).Take(options.EvalBatchSize).ToList(), options.Task, padId, withLabels: false);
-                adapter.Collect(batch);
-            }
-
-            return adapter.EndEvaluation();
+            return adapter.Evaluate(eval, rows, options.EvalBatchSize, padId);
         }
         finally
         {
@@ -176,12 +150,12 @@ public static class FineTuner
         tokenizer.SaveVocabulary(directory);
     }
 
-    private static TaskAdapter CreateAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) => options.Task switch
+    private static TaskAdapter CreateAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) => options.Task switch
     {
-        FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => new SequenceTaskAdapter(tokenizer, options),
-        FineTuneTask.TokenClassification => new TokenTaskAdapter(tokenizer, options),
-        FineTuneTask.QuestionAnswering => new QuestionAnsweringTaskAdapter(tokenizer, options),
-        FineTuneTask.MultipleChoice => new MultipleChoiceTaskAdapter(tokenizer, options),
+        FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => new SequenceTaskAdapter(tokenizer, options, settings),
+        FineTuneTask.TokenClassification => new TokenTaskAdapter(tokenizer, options, settings),
+        FineTuneTask.QuestionAnswering => new QuestionAnsweringTaskAdapter(tokenizer, options, settings),
+        FineTuneTask.MultipleChoice => new MultipleChoiceTaskAdapter(tokenizer, options, settings),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "Unknown task."),
     };
 
@@ -202,14 +176,22 @@ public static class FineTuner
             throw new ArgumentException("No tokenizer: set Tokenizer, or ModelDirectory holding tokenizer.json or spiece.model.", nameof(options));
         }
 
-        if (options.Epochs < 1 || options.BatchSize < 1 || options.EvalBatchSize < 1 || options.GradientAccumulationSteps < 1 || options.LoggingSteps < 1)
+        if (options.EvalBatchSize < 1 || options.LoggingSteps < 1)
         {
-            throw new ArgumentException("Epochs, BatchSize, EvalBatchSize, GradientAccumulationSteps and LoggingSteps must be at least 1.", nameof(options));
+            throw new ArgumentException("EvalBatchSize and LoggingSteps must be at least 1.", nameof(options));
+        }
+    }
+
+    private static void Validate(FineTuneSettings settings)
+    {
+        if (settings.Epochs < 1 || settings.BatchSize < 1 || settings.GradientAccumulationSteps < 1)
+        {
+            throw new ArgumentException($"Epochs ({settings.Epochs}), BatchSize ({settings.BatchSize}) and GradientAccumulationSteps ({settings.GradientAccumulationSteps}) must be at least 1.", "options");
         }
 
-        if (options.MaxSequenceLength < 8)
+        if (settings.MaxSequenceLength < 8)
         {
-            throw new ArgumentException($"MaxSequenceLength {options.MaxSequenceLength} is too short; use at least 8.", nameof(options));
+            throw new ArgumentException($"MaxSequenceLength {settings.MaxSequenceLength} is too short; use at least 8.", "options");
         }
     }
 }

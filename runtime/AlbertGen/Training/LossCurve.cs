@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text;
-using ScottPlot;
 
 namespace AlbertGen.Training;
 
 /// <summary>
 /// The training history of a run: loss (and its parts, if it has several) and learning rate per logged step and evaluation
-/// metrics, written next to the checkpoint as <c>loss_curve.csv</c> and <c>loss_curve.png</c>.
+/// metrics, written next to the checkpoint as <c>loss_curve.csv</c> and, by an <see cref="ILossCurvePlotter"/>, drawn
+/// (<c>loss_curve.png</c> with the <c>AlbertGen.Training.Plots</c> package).
 /// </summary>
 /// <remarks>
 /// The CSV has the columns <c>step,kind,loss,learning_rate,metrics</c>. Training rows (<c>kind</c> = <c>train</c>) put the
@@ -61,10 +61,11 @@ public sealed class LossCurve
         }
     }
 
-    /// <summary>Writes <c>loss_curve.csv</c> (columns <c>step,kind,loss,learning_rate,metrics</c>) and <c>loss_curve.png</c>.</summary>
+    /// <summary>Writes <c>loss_curve.csv</c> (columns <c>step,kind,loss,learning_rate,metrics</c>) and has <paramref name="plotter"/> draw the curve.</summary>
     /// <param name="directory">Target directory.</param>
     /// <param name="title">Plot title.</param>
-    public void Write(string directory, string title)
+    /// <param name="plotter">Draws the curve; null writes the CSV only.</param>
+    public void Write(string directory, string title, ILossCurvePlotter? plotter = null)
     {
         Directory.CreateDirectory(directory);
         var csv = new StringBuilder("step,kind,loss,learning_rate,metrics\n");
@@ -78,36 +79,11 @@ public sealed class LossCurve
             csv.Append(CultureInfo.InvariantCulture, $"{step},eval,,,{FormatMetrics(result.Metrics)}\n");
         }
 
-        File.WriteAllText(Path.Combine(directory, "loss_curve.csv"), csv.ToString());
-
-        var plot = new Plot();
-        if (_points.Count > 0)
-        {
-            double[] steps = _points.Select(p => (double)p.Step).ToArray();
-            AddLine(plot, steps, _points.Select(p => p.Loss).ToArray(), "training loss");
-            string[] terms = _points.SelectMany(p => p.Terms.Keys).Distinct(StringComparer.Ordinal).ToArray();
-            foreach (string term in terms)
-            {
-                AddLine(plot, steps, _points.Select(p => p.Terms.TryGetValue(term, out double v) ? v : double.NaN).ToArray(), term.Replace('_', ' '));
-            }
-
-            if (terms.Length > 0)
-            {
-                plot.ShowLegend(Alignment.UpperRight); // losses fall, so the upper right stays clear
-            }
-        }
-
-        plot.Title(title);
-        plot.XLabel("update");
-        plot.YLabel("loss");
-        plot.SavePng(Path.Combine(directory, "loss_curve.png"), 800, 500);
-    }
-
-    private static void AddLine(Plot plot, double[] steps, double[] values, string label)
-    {
-        var line = plot.Add.Scatter(steps, values);
-        line.LegendText = label;
-        line.MarkerSize = steps.Length > 50 ? 0 : 4;
+        // Written beside the target and renamed, so a resumed run never reads half a file.
+        string path = Path.Combine(directory, "loss_curve.csv");
+        File.WriteAllText(path + ".tmp", csv.ToString());
+        File.Move(path + ".tmp", path, overwrite: true);
+        plotter?.Plot(this, directory, title);
     }
 
     private static string FormatMetrics(IEnumerable<KeyValuePair<string, double>> metrics) =>

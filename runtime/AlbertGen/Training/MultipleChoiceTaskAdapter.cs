@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace AlbertGen.Training;
 
 /// <summary>Multiple choice on <see cref="MultipleChoiceExample"/>s: each choice is encoded as the pair (prompt, choice).</summary>
-internal sealed class MultipleChoiceTaskAdapter : TaskAdapter
+internal sealed class MultipleChoiceTaskAdapter : BatchEvaluatingTaskAdapter
 {
     private AlbertForMultipleChoice? _model;
     private int _choices;
     private readonly List<int> _predictions = [];
 
-    public MultipleChoiceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public MultipleChoiceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
     }
 
@@ -62,7 +62,7 @@ internal sealed class MultipleChoiceTaskAdapter : TaskAdapter
 
     protected override void ClearPredictions() => _predictions.Clear();
 
-    public override void Collect(TrainingBatch batch)
+    protected override void Collect(TrainingBatch batch)
     {
         using MultipleChoiceOutput output = _model!.forward(batch.Inputs);
         float[] flat = Floats(output.Logits);
@@ -73,7 +73,7 @@ internal sealed class MultipleChoiceTaskAdapter : TaskAdapter
         }
     }
 
-    public override EvaluationResult EndEvaluation()
+    protected override EvaluationResult EndEvaluation()
     {
         IReadOnlyList<TrainingExample> examples = EvaluationExamples;
         var references = examples.Select(e => ((MultipleChoiceExample)e).Label).ToList();

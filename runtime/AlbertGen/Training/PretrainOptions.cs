@@ -104,4 +104,7 @@ public sealed record PretrainOptions
 
     /// <summary>Held-out text to evaluate on (same format as <see cref="CorpusFile"/>); null evaluates on the training corpus.</summary>
     public string? EvaluationCorpusFile { get; init; }
+
+    /// <summary>Draws the loss curve beside <c>loss_curve.csv</c> (e.g. <c>PngLossCurvePlotter</c> of the <c>AlbertGen.Training.Plots</c> package, which writes <c>loss_curve.png</c>); null = the CSV only.</summary>
+    public ILossCurvePlotter? LossCurvePlotter { get; init; }
 }

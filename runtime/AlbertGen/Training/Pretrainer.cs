@@ -79,7 +79,7 @@ public static class Pretrainer
         long stopAt = Math.Min(options.StopAfterStep ?? options.MaxSteps, options.MaxSteps);
         long step = state.Step;
         int epoch = state.Epoch, position = state.Position;
-        var meter = new ThroughputMeter();
+        var loop = new TrainingLoop(optimizer, schedule, options.MaxGradNorm, accumulation: 1, options.LoggingSteps, options.MaxSteps, curve, progress);
         var runClock = Stopwatch.StartNew();
         long runTokens = 0;
         double firstLoss = double.NaN, lastLoss = double.NaN;
@@ -95,37 +95,19 @@ public static class Pretrainer
             List<PretrainingInstance> rows = instances.GetRange(position, options.BatchSize);
             position += options.BatchSize;
             torch.manual_seed(unchecked((options.Seed * 1_000_003L) + step)); // dropout of this update, independent of history
-            double lossValue, maskedLmValue, sentenceOrderValue;
-            long tokens;
-            using (var scope = NewDisposeScope())
+            loop.Accumulate(() =>
             {
-                (AlbertInputs inputs, tokens) = Collate(rows, tokenizer.PadTokenId);
+                (AlbertInputs inputs, long tokens) = Collate(rows, tokenizer.PadTokenId);
                 (Tensor maskedLm, Tensor sentenceOrder) = model.PretrainingLosses(inputs);
-                Tensor loss = maskedLm.add(sentenceOrder);
-                loss.backward();
-                lossValue = loss.ToDouble();
-                maskedLmValue = maskedLm.ToDouble();
-                sentenceOrderValue = sentenceOrder.ToDouble();
-            }
-
-            if (options.MaxGradNorm > 0)
+                runTokens += tokens;
+                return (maskedLm.add(sentenceOrder), [(MaskedLmTerm, maskedLm), (SentenceOrderTerm, sentenceOrder)], tokens);
+            });
+            (double lr, double? reported) = loop.Update(epoch, alsoReportAt: stopAt);
+            step = loop.Step;
+            if (reported is { } meanLoss)
             {
-                GradientClipping.ClipGlobalNorm(optimizer.Parameters, options.MaxGradNorm);
-            }
-
-            double lr = schedule.At(step);
-            optimizer.Step(lr);
-            optimizer.ZeroGrad();
-            step++;
-            meter.Add(lossValue, tokens, (MaskedLmTerm, maskedLmValue), (SentenceOrderTerm, sentenceOrderValue));
-            runTokens += tokens;
-            if (step % options.LoggingSteps == 0 || step == stopAt)
-            {
-                (double meanLoss, double tokensPerSecond, IReadOnlyDictionary<string, double>? terms) = meter.Take();
                 firstLoss = double.IsNaN(firstLoss) ? meanLoss : firstLoss;
                 lastLoss = meanLoss;
-                curve.Add(step, meanLoss, lr, terms);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, step, options.MaxSteps, epoch, meanLoss, lr, tokensPerSecond) { LossTerms = terms });
             }
 
             if (step % options.SaveSteps == 0 && step < stopAt)
@@ -147,7 +129,7 @@ public static class Pretrainer
         SaveCheckpoint(checkpoint, model, optimizer, curve, state with { Step = step, Epoch = epoch, Position = position });
         model.Save(options.OutputDirectory);
         tokenizer.SaveVocabulary(options.OutputDirectory);
-        curve.Write(options.OutputDirectory, "ALBERT pretraining (MLM + SOP)");
+        curve.Write(options.OutputDirectory, "ALBERT pretraining (MLM + SOP)", options.LossCurvePlotter);
         progress?.Report(new TrainingProgress(TrainingPhase.Checkpoint, step, options.MaxSteps, epoch, lastLoss, 0, 0));
         return new PretrainResult(options.OutputDirectory, step, resumedFrom, firstLoss, lastLoss, runTokensPerSecond, step >= options.MaxSteps, evaluation);
     }
@@ -233,6 +215,10 @@ public static class Pretrainer
 
         model.LoadWeights(checkpoint);
         optimizer.LoadState(Path.Combine(checkpoint, "optimizer.safetensors"));
+        if (optimizer.StepCount != state.Step)
+        {
+            throw new InvalidDataException($"The checkpoint in '{checkpoint}' is inconsistent: trainer_state.json is at step {state.Step}, optimizer.safetensors at {optimizer.StepCount}.");
+        }
         string curveFile = Path.Combine(checkpoint, "loss_curve.csv");
         if (File.Exists(curveFile))
         {

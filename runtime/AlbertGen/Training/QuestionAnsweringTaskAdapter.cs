@@ -1,4 +1,5 @@
 using AlbertGen.Modeling;
+using AlbertGen.Tasks;
 using AlbertGen.Tokenization;
 using static TorchSharp.torch;
 
@@ -8,17 +9,16 @@ namespace AlbertGen.Training;
 /// Extractive question answering on SQuAD-style <see cref="QuestionAnsweringExample"/>s. A context longer than fits is cut
 /// into overlapping windows (<see cref="FineTuneOptions.DocStride"/> tokens of overlap), each
 /// <c>[CLS] question [SEP] context-window [SEP]</c>. A window that does not contain the whole answer is trained to point
-/// at <c>[CLS]</c> (position 0), as HuggingFace's <c>run_qa.py</c> does. Evaluation takes, per example, the best-scoring
-/// span (start logit + end logit, start ≤ end, at most <see cref="FineTuneOptions.MaxAnswerLength"/> tokens, inside the
-/// context) over all its windows, and scores it with SQuAD's exact match and F1.
+/// at <c>[CLS]</c> (position 0), as HuggingFace's <c>run_qa.py</c> does. Evaluation answers each example with
+/// <see cref="QuestionAnsweringPipeline"/> exactly as <c>albertgen answer</c> does (its windows, softmax span scores and
+/// word alignment; <see cref="FineTuneOptions.MaxAnswerLength"/> and <see cref="FineTuneOptions.MaxQuestionLength"/> as
+/// <c>--max-answer-len</c> and <c>--max-question-len</c>) and scores the first answer with SQuAD's exact match and F1.
 /// </summary>
 internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
 {
-    private const int TopK = 20;
     private AlbertForQuestionAnswering? _model;
-    private readonly Dictionary<int, (double Score, string Text)> _best = [];
 
-    public QuestionAnsweringTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public QuestionAnsweringTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
     }
 
@@ -48,10 +48,10 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
             AlbertEncoding context = Tokenizer.Encode(example.Context, new AlbertEncodeOptions { AddSpecialTokens = false });
             int[] contextIds = context.InputIds.ToArray();
             (int Start, int End)[] offsets = context.Offsets.ToArray();
-            int available = Options.MaxSequenceLength - question.Length - 3;
+            int available = Settings.MaxSequenceLength - question.Length - 3;
             if (available < 1)
             {
-                throw new TrainingDataException(Where(example, i), $"the question takes {question.Length} tokens; max_seq_length {Options.MaxSequenceLength} leaves no room for the context.");
+                throw new TrainingDataException(Where(example, i), $"the question takes {question.Length} tokens; max_seq_length {Settings.MaxSequenceLength} leaves no room for the context.");
             }
 
             (string answerText, int answerStart) = example.Answers[0];
@@ -112,47 +112,16 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
         return output.Loss!.alias().DetachFromDisposeScope();
     }
 
-    protected override void ClearPredictions() => _best.Clear();
-
-    public override void Collect(TrainingBatch batch)
+    public override EvaluationResult Evaluate(IReadOnlyList<TrainingExample> examples, List<EncodedExample> rows, int batchSize, int padId)
     {
-        using QuestionAnsweringOutput output = _model!.forward(batch.Inputs);
-        float[] starts = Floats(output.StartLogits);
-        float[] ends = Floats(output.EndLogits);
-        int length = (int)output.StartLogits.shape[1];
-        for (int b = 0; b < batch.Examples.Count; b++)
-        {
-            EncodedExample row = batch.Examples[b];
-            (int Start, int End)[] offsets = row.ContextOffsets!;
-            var s = new ArraySegment<float>(starts, b * length, offsets.Length);
-            var e = new ArraySegment<float>(ends, b * length, offsets.Length);
-            foreach (int i in TopIndices(s, offsets))
-            {
-                foreach (int j in TopIndices(e, offsets))
-                {
-                    if (j < i || j - i + 1 > Options.MaxAnswerLength)
-                    {
-                        continue;
-                    }
-
-                    double score = s[i] + e[j];
-                    if (!_best.TryGetValue(row.ExampleIndex, out var best) || score > best.Score)
-                    {
-                        _best[row.ExampleIndex] = (score, SpanText(row.ExampleIndex, offsets[i].Start, offsets[j].End));
-                    }
-                }
-            }
-        }
-    }
-
-    public override EvaluationResult EndEvaluation()
-    {
-        IReadOnlyList<TrainingExample> examples = EvaluationExamples;
+        // The decoder of `albertgen answer` (QuestionAnsweringPipeline: its windows, softmax span scores, word alignment),
+        // so the score printed here is the score of the model users run.
+        using var pipeline = new QuestionAnsweringPipeline(_model!, Tokenizer, new PipelineOptions { BatchSize = batchSize });
+        QuestionAnsweringOptions decoding = EvaluationDecoding(Options);
         double em = 0, f1 = 0;
-        for (int i = 0; i < examples.Count; i++)
+        foreach (QuestionAnsweringExample example in examples.Cast<QuestionAnsweringExample>())
         {
-            var example = (QuestionAnsweringExample)examples[i];
-            string predicted = _best.TryGetValue(i, out var best) ? best.Text : "";
+            string predicted = pipeline.Answer(example.Question, example.Context, decoding).Answers is [var best, ..] ? best.Answer : "";
             var answers = example.Answers.Select(a => a.Text).ToList();
             em += Metrics.ExactMatch(predicted, answers);
             f1 += Metrics.AnswerF1(predicted, answers);
@@ -162,19 +131,14 @@ internal sealed class QuestionAnsweringTaskAdapter : TaskAdapter
         return new EvaluationResult(new Dictionary<string, double> { ["exact_match"] = em / n, ["f1"] = f1 / n }, "f1");
     }
 
-    public override void Save(string directory) => _model!.Save(directory);
-
-    private string SpanText(int exampleIndex, int start, int end)
+    /// <summary>The pipeline settings evaluation decodes with: <c>albertgen answer</c>'s, with the run's answer and question lengths.</summary>
+    internal static QuestionAnsweringOptions EvaluationDecoding(FineTuneOptions options) => new()
     {
-        string context = ((QuestionAnsweringExample)EvaluationExamples[exampleIndex]).Context;
-        return context[start..end].Trim();
-    }
+        MaxAnswerLength = options.MaxAnswerLength,
+        MaxQuestionLength = options.MaxQuestionLength,
+    };
 
-    private static IEnumerable<int> TopIndices(ArraySegment<float> logits, (int Start, int End)[] offsets) =>
-        Enumerable.Range(0, logits.Count)
-            .Where(i => offsets[i].Start >= 0)
-            .OrderByDescending(i => logits[i])
-            .Take(TopK);
+    public override void Save(string directory) => _model!.Save(directory);
 
     private static QuestionAnsweringExample Cast(TrainingExample example, int index) => example as QuestionAnsweringExample
         ?? throw new TrainingDataException(Where(example, index), $"expected a question-answering example, found {example.GetType().Name}.");

@@ -6,14 +6,14 @@ using static TorchSharp.torch;
 namespace AlbertGen.Training;
 
 /// <summary>Sequence classification, multi-label classification and regression on <see cref="TextExample"/>s.</summary>
-internal sealed class SequenceTaskAdapter : TaskAdapter
+internal sealed class SequenceTaskAdapter : BatchEvaluatingTaskAdapter
 {
     private readonly FineTuneTask _task;
     private LabelSet? _labels;
     private AlbertForSequenceClassification? _model;
     private readonly List<float[]> _logits = [];
 
-    public SequenceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public SequenceTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
         _task = options.Task;
     }
@@ -108,7 +108,7 @@ internal sealed class SequenceTaskAdapter : TaskAdapter
 
     protected override void ClearPredictions() => _logits.Clear();
 
-    public override void Collect(TrainingBatch batch)
+    protected override void Collect(TrainingBatch batch)
     {
         using SequenceClassifierOutput output = _model!.forward(batch.Inputs);
         float[] flat = Floats(output.Logits);
@@ -119,7 +119,7 @@ internal sealed class SequenceTaskAdapter : TaskAdapter
         }
     }
 
-    public override EvaluationResult EndEvaluation()
+    protected override EvaluationResult EndEvaluation()
     {
         IReadOnlyList<TrainingExample> examples = EvaluationExamples;
         var metrics = new Dictionary<string, double>();

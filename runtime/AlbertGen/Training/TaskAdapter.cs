@@ -11,15 +11,19 @@ namespace AlbertGen.Training;
 /// </summary>
 internal abstract class TaskAdapter : IDisposable
 {
-    protected TaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options)
+    protected TaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings)
     {
         Tokenizer = tokenizer;
         Options = options;
+        Settings = settings;
     }
 
     protected AlbertTokenizer Tokenizer { get; }
 
     protected FineTuneOptions Options { get; }
+
+    /// <summary>The run's resolved training settings.</summary>
+    protected FineTuneSettings Settings { get; }
 
     /// <summary>The model being trained (after <see cref="CreateModel"/>).</summary>
     public nn.Module Module => ModelOrNull ?? throw new InvalidOperationException("CreateModel has not been called.");
@@ -42,24 +46,14 @@ internal abstract class TaskAdapter : IDisposable
     /// <summary>Forward pass with labels; returns the scalar loss (caller disposes).</summary>
     public abstract Tensor Loss(TrainingBatch batch);
 
-    /// <summary>The examples of the evaluation pass in progress.</summary>
-    protected IReadOnlyList<TrainingExample> EvaluationExamples { get; private set; } = [];
-
-    /// <summary>Starts an evaluation pass over <paramref name="examples"/> (the ones its batches were encoded from).</summary>
-    public void BeginEvaluation(IReadOnlyList<TrainingExample> examples)
-    {
-        EvaluationExamples = examples;
-        ClearPredictions();
-    }
-
-    /// <summary>Forgets the predictions of an earlier pass.</summary>
-    protected abstract void ClearPredictions();
-
-    /// <summary>Forward pass without gradients; keeps the predictions of the batch.</summary>
-    public abstract void Collect(TrainingBatch batch);
-
-    /// <summary>Scores the predictions collected over <see cref="EvaluationExamples"/>.</summary>
-    public abstract EvaluationResult EndEvaluation();
+    /// <summary>
+    /// Scores the model on the evaluation examples (called with the model in eval mode and gradients off).
+    /// </summary>
+    /// <param name="examples">The examples.</param>
+    /// <param name="rows">Their training encoding (<see cref="Encode"/>).</param>
+    /// <param name="batchSize">Rows per forward pass.</param>
+    /// <param name="padId">The padding id.</param>
+    public abstract EvaluationResult Evaluate(IReadOnlyList<TrainingExample> examples, List<EncodedExample> rows, int batchSize, int padId);
 
     /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c>.</summary>
     public abstract void Save(string directory);
@@ -75,7 +69,7 @@ internal abstract class TaskAdapter : IDisposable
     protected AlbertEncodeOptions Truncating => new()
     {
         Truncation = TruncationStrategy.LongestFirst,
-        MaxLength = Options.MaxSequenceLength,
+        MaxLength = Settings.MaxSequenceLength,
     };
 
     /// <summary>Rows of a <see cref="EncodedExample"/> from one encoding.</summary>

@@ -1,4 +1,5 @@
 using AlbertGen.Modeling;
+using AlbertGen.Tasks;
 using AlbertGen.Tokenization;
 using static TorchSharp.torch;
 
@@ -7,15 +8,18 @@ namespace AlbertGen.Training;
 /// <summary>
 /// Token classification on <see cref="TaggingExample"/>s. Each word is tokenised on its own (as HuggingFace does with
 /// <c>is_split_into_words=True</c>); the word's tag goes on its first sub-token and -100 on the others and on the
-/// special tokens, as in HuggingFace's <c>run_ner.py</c>. Evaluation reads the prediction of each word's first sub-token.
+/// special tokens, as in HuggingFace's <c>run_ner.py</c>. Evaluation tags the words joined by spaces with
+/// <see cref="TokenClassificationPipeline"/> as <c>albertgen tag --aggregation first --keep-all</c> does and scores the
+/// groups it prints: entity-level precision, recall and F1 (the printed entities' label and char span against the
+/// reference's B-/I- runs, as seqeval counts them) when every label is BIO, macro F1 over the words' labels otherwise,
+/// and word accuracy.
 /// </summary>
 internal sealed class TokenTaskAdapter : TaskAdapter
 {
     private LabelSet? _labels;
     private AlbertForTokenClassification? _model;
-    private readonly List<int[]> _predictions = [];
 
-    public TokenTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options) : base(tokenizer, options)
+    public TokenTaskAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) : base(tokenizer, options, settings)
     {
     }
 
@@ -37,7 +41,7 @@ internal sealed class TokenTaskAdapter : TaskAdapter
     public override List<EncodedExample> Encode(IReadOnlyList<TrainingExample> examples)
     {
         var encoded = new List<EncodedExample>(examples.Count);
-        int budget = Options.MaxSequenceLength - 2;
+        int budget = Settings.MaxSequenceLength - 2;
         for (int i = 0; i < examples.Count; i++)
         {
             TaggingExample example = Cast(examples[i], i);
@@ -80,81 +84,108 @@ internal sealed class TokenTaskAdapter : TaskAdapter
         return output.Loss!.alias().DetachFromDisposeScope();
     }
 
-    protected override void ClearPredictions() => _predictions.Clear();
-
-    public override void Collect(TrainingBatch batch)
+    public override EvaluationResult Evaluate(IReadOnlyList<TrainingExample> examples, List<EncodedExample> rows, int batchSize, int padId)
     {
-        using TokenClassifierOutput output = _model!.forward(batch.Inputs);
-        using Tensor argmax = output.Logits.argmax(-1).to(ScalarType.Int32, CPU).contiguous();
-        int[] flat = argmax.data<int>().ToArray();
-        int length = (int)argmax.shape[1];
-        for (int b = 0; b < batch.Examples.Count; b++)
-        {
-            long[] labels = batch.Examples[b].TokenLabels!;
-            var words = new List<int>();
-            for (int t = 0; t < labels.Length; t++)
-            {
-                if (labels[t] != -100)
-                {
-                    words.Add(flat[(b * length) + t]);
-                }
-            }
-
-            _predictions.Add([.. words]);
-        }
-    }
-
-    public override EvaluationResult EndEvaluation()
-    {
-        IReadOnlyList<TrainingExample> examples = EvaluationExamples;
+        // The decoder of `albertgen tag --aggregation first --keep-all` (TokenClassificationPipeline on the words joined by
+        // spaces: each word takes its first token's label, adjacent words are grouped by their B-/I- tags), so the
+        // score printed here is the score of what users run: entities are compared as the pipeline prints them, and each
+        // word's predicted tag (for accuracy and non-BIO labels) is read back from the groups.
+        using var pipeline = new TokenClassificationPipeline(_model!, Tokenizer, new PipelineOptions { BatchSize = batchSize });
+        var taggings = examples.Cast<TaggingExample>().ToList();
+        IReadOnlyList<IReadOnlyList<TokenEntity>> groups = pipeline.PredictBatch([.. taggings.Select(t => string.Join(' ', t.Words))], AggregationStrategy.First, ignoreLabels: []);
         var predicted = new List<IReadOnlyList<string>>();
         var gold = new List<IReadOnlyList<string>>();
-        var flatPredicted = new List<int>();
-        var flatGold = new List<int>();
-        for (int i = 0; i < examples.Count; i++)
+        for (int i = 0; i < taggings.Count; i++)
         {
-            var example = (TaggingExample)examples[i];
-            int[] words = _predictions[i];
-
-            // Words cut by truncation (or without sub-tokens) are compared as predicted "O"/first label, like HF scripts drop them; keep the covered ones.
-            predicted.Add(words.Select(id => _labels!.Names[id]).ToArray());
-            gold.Add(CoveredTags(example, words.Length));
-            flatPredicted.AddRange(words);
-            flatGold.AddRange(gold[^1].Select(t => _labels!.IdOf(t, Where(example, i))));
+            predicted.Add(WordTags(taggings[i].Words, groups[i]));
+            gold.Add(taggings[i].Tags);
         }
 
-        var metrics = new Dictionary<string, double> { ["accuracy"] = Metrics.Accuracy(flatPredicted, flatGold) };
+        var flatPredicted = predicted.SelectMany(p => p).ToList();
+        var flatGold = gold.SelectMany(g => g).ToList();
+        var metrics = new Dictionary<string, double>
+        {
+            ["accuracy"] = flatGold.Count == 0 ? 0 : flatPredicted.Zip(flatGold).Count(p => p.First == p.Second) / (double)flatGold.Count,
+        };
         if (_labels!.IsBio)
         {
-            (double p, double r, double f) = Metrics.EntityF1(predicted, gold);
-            metrics["precision"] = p;
-            metrics["recall"] = r;
-            metrics["f1"] = f;
+            // Entities as the pipeline prints them (label, start char, end char) against the reference's B-X I-X… runs.
+            int found = 0, expected = 0, right = 0;
+            for (int i = 0; i < taggings.Count; i++)
+            {
+                var printed = groups[i].Where(g => g.Entity != "O").Select(g => (g.Entity, g.Start, g.End)).ToHashSet();
+                var reference = ReferenceEntities(taggings[i]).ToHashSet();
+                found += printed.Count;
+                expected += reference.Count;
+                right += printed.Count(reference.Contains);
+            }
+
+            double precision = found == 0 ? 0 : (double)right / found, recall = expected == 0 ? 0 : (double)right / expected;
+            metrics["precision"] = precision;
+            metrics["recall"] = recall;
+            metrics["f1"] = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         }
         else
         {
-            metrics["f1"] = Metrics.MacroF1(flatPredicted, flatGold);
+            var ids = _labels.Names.Select((name, id) => (name, id)).ToDictionary(x => x.name, x => x.id, StringComparer.Ordinal);
+            metrics["f1"] = Metrics.MacroF1([.. flatPredicted.Select(t => ids.GetValueOrDefault(t, -1))], [.. flatGold.Select(t => ids.GetValueOrDefault(t, -1))]);
         }
 
         return new EvaluationResult(metrics, "f1");
     }
 
-    public override void Save(string directory) => _model!.Save(directory);
-
-    private IReadOnlyList<string> CoveredTags(TaggingExample example, int count)
+    /// <summary>The reference's entities (seqeval's chunks: B-X or a stray I-X opens one, I-X continues it) as (type, start char, end char) of the words joined by spaces.</summary>
+    private static IEnumerable<(string Type, int Start, int End)> ReferenceEntities(TaggingExample example)
     {
-        // The words that received a first sub-token, in order (words with no sub-token are skipped, as their labels were).
-        var tags = new List<string>(count);
-        for (int w = 0; w < example.Words.Count && tags.Count < count; w++)
+        (string Type, int Start, int End)? open = null;
+        int position = 0;
+        for (int w = 0; w < example.Words.Count; w++)
         {
-            if (Tokenizer.EncodeToIds(example.Words[w], addSpecialTokens: false).Length > 0)
+            string tag = example.Tags[w];
+            int start = position, end = position + example.Words[w].Length;
+            position = end + 1;
+            if (open is { } current && tag == "I-" + current.Type)
             {
-                tags.Add(example.Tags[w]);
+                open = current with { End = end };
+                continue;
             }
+
+            if (open is { } finished)
+            {
+                yield return finished;
+            }
+
+            open = tag == "O" ? null : (tag[2..], start, end);
+        }
+
+        if (open is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    /// <summary>
+    /// Each word's tag in the pipeline's groups (the words joined by single spaces): the group covering its first char,
+    /// <c>B-</c> on a group's first word and <c>I-</c> after it when the labels are BIO; a word no group covers (cut by
+    /// truncation) gets an empty tag, which matches no reference.
+    /// </summary>
+    private List<string> WordTags(IReadOnlyList<string> words, IReadOnlyList<TokenEntity> groups)
+    {
+        var tags = new List<string>(words.Count);
+        int start = 0;
+        TokenEntity? previous = null;
+        foreach (string word in words)
+        {
+            TokenEntity? group = groups.FirstOrDefault(g => g.Start <= start && start < g.End);
+            tags.Add(group is null ? "" : !_labels!.IsBio || group.Entity == "O" ? group.Entity : (ReferenceEquals(group, previous) ? "I-" : "B-") + group.Entity);
+            previous = group;
+            start += word.Length + 1;
         }
 
         return tags;
     }
+
+    public override void Save(string directory) => _model!.Save(directory);
 
     private static TaggingExample Cast(TrainingExample example, int index) => example as TaggingExample
         ?? throw new TrainingDataException(Where(example, index), $"expected a tagging example (tokens and tags), found {example.GetType().Name}.");

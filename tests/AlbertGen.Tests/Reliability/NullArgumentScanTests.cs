@@ -15,7 +15,7 @@ public sealed class NullArgumentScanTests
     private static readonly NullabilityInfoContext Nullability = new();
 
     /// <summary>Members documented to accept null: the config parsers never throw (null reads as empty text), and a Try method answers false.</summary>
-    private static readonly HashSet<string> NullTolerant = ["AlbertConfigReader.Parse/1(json)", "JsonParser.Parse/3(text)", "SafetensorsDTypes.TryParse/2(name)"];
+    private static readonly HashSet<string> NullTolerant = ["AlbertConfigReader.Parse/1(json)", "SafetensorsDTypes.TryParse/2(name)"];
 
     /// <summary>Exceptions, records and structs are data: their constructors take what they are given.</summary>
     private static bool IsData(Type type) => type.IsValueType || typeof(Exception).IsAssignableFrom(type) || type.GetMethod("<Clone>$") is not null;

@@ -1,5 +1,6 @@
 using AlbertGen.Modeling;
 using AlbertGen.Tasks;
+using AlbertGen.Extensions.AI;
 using Microsoft.Extensions.AI;
 using static TorchSharp.torch;
 
@@ -51,8 +52,8 @@ public sealed class SentenceEmbeddingTests
     [Fact]
     public async Task It_is_an_embedding_generator_with_metadata()
     {
-        using var generator = SentenceEmbeddingGenerator.FromPretrained(TaskModelDirectory.Tiny, new SentenceEmbeddingOptions { ModelId = "tiny" }, new PipelineOptions { BatchSize = 2 });
-        IEmbeddingGenerator<string, Embedding<float>> abstraction = generator;
+        using var generator = SentenceEmbeddingGenerator.FromPretrained(TaskModelDirectory.Tiny, options: new PipelineOptions { BatchSize = 2 });
+        using IEmbeddingGenerator<string, Embedding<float>> abstraction = generator.AsEmbeddingGenerator("tiny");
         GeneratedEmbeddings<Embedding<float>> embeddings = await abstraction.GenerateAsync(Texts);
         Assert.Equal(Texts.Length, embeddings.Count);
         Assert.All(embeddings, e => Assert.Equal(32, e.Vector.Length));
@@ -64,6 +65,7 @@ public sealed class SentenceEmbeddingTests
         Assert.Equal(32, metadata.DefaultModelDimensions);
         Assert.Equal("tiny", metadata.DefaultModelId);
         Assert.Same(generator.Model, abstraction.GetService<AlbertModel>());
+        Assert.Same(generator, abstraction.GetService<SentenceEmbeddingGenerator>());
         Assert.Null(abstraction.GetService<string>());
 
         Embedding<float> one = await abstraction.GenerateAsync("single");
@@ -74,7 +76,8 @@ public sealed class SentenceEmbeddingTests
     public async Task Asking_for_other_dimensions_is_not_supported()
     {
         using var generator = SentenceEmbeddingGenerator.FromPretrained(TaskModelDirectory.Tiny);
-        await Assert.ThrowsAsync<NotSupportedException>(() => generator.GenerateAsync(["a"], new EmbeddingGenerationOptions { Dimensions = 16 }));
+        using AlbertEmbeddingGenerator abstraction = generator.AsEmbeddingGenerator();
+        await Assert.ThrowsAsync<NotSupportedException>(() => abstraction.GenerateAsync(["a"], new EmbeddingGenerationOptions { Dimensions = 16 }));
     }
 
     private static float[] Hidden(SentenceEmbeddingGenerator generator, string text, bool cls)

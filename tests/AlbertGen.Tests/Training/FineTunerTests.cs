@@ -51,6 +51,7 @@ public class FineTunerTests
             LearningRate = 3e-3,
             WarmupRatio = 0.1,
             LoggingSteps = 4,
+            LossCurvePlotter = new PngLossCurvePlotter(),
         };
         FineTuneResult result = await FineTuner.RunAsync(options, new SynchronousProgress(reports.Add));
 

@@ -28,6 +28,7 @@ public class PretrainerTests
         LearningRate = 5e-3,
         LoggingSteps = 5,
         SaveSteps = 1000,
+        LossCurvePlotter = new PngLossCurvePlotter(),
     };
 
     [Fact]

@@ -20,5 +20,6 @@ internal static class CommandCatalog
         EmbedCommand.Create(context),
         TokenizeCommand.Create(context),
         DecodeCommand.Create(context),
+        ServeCommand.Create(context),
     ];
 }

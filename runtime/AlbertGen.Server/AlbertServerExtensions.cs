@@ -88,7 +88,8 @@ public static class AlbertServerExtensions
     }
 
     /// <summary>
-    /// Answers every unmapped path with a TEI-shaped 404 that lists the routes, instead of an empty 404. Call it last; it is
+    /// Answers every unmapped path with a TEI-shaped 404 that lists the routes (405 for a route's path with another method),
+    /// instead of an empty 404. Call it last; it is
     /// not part of <see cref="MapAlbertEndpoints"/> because an app may have a fallback of its own.
     /// </summary>
     /// <param name="endpoints">The app.</param>
@@ -96,8 +97,19 @@ public static class AlbertServerExtensions
     public static IEndpointRouteBuilder MapAlbertFallback(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapFallback(context => ModelRequests.WriteErrorAsync(context, new ApiException(StatusCodes.Status404NotFound, ErrorTypes.Validation,
-            $"No route {context.Request.Method} {context.Request.Path}; the routes are {string.Join(", ", RouteCatalog.All.Select(r => $"{r.Method} {r.Path}"))} (GET /info lists those this model serves).")));
+        endpoints.MapFallback(context =>
+        {
+            ServerRoute[] samePath = [.. RouteCatalog.All.Where(r => string.Equals(r.Path, context.Request.Path, StringComparison.OrdinalIgnoreCase))];
+            if (samePath.Length > 0)
+            {
+                context.Response.Headers.Allow = string.Join(", ", samePath.Select(r => r.Method));
+                return ModelRequests.WriteErrorAsync(context, new ApiException(StatusCodes.Status405MethodNotAllowed, ErrorTypes.Validation,
+                    $"{context.Request.Path} takes {string.Join(" or ", samePath.Select(r => r.Method))}, not {context.Request.Method}."));
+            }
+
+            return ModelRequests.WriteErrorAsync(context, new ApiException(StatusCodes.Status404NotFound, ErrorTypes.Validation,
+                $"No route {context.Request.Method} {context.Request.Path}; the routes are {string.Join(", ", RouteCatalog.All.Select(r => $"{r.Method} {r.Path}"))} (GET /info lists those this model serves)."));
+        });
         return endpoints;
     }
 

@@ -40,6 +40,9 @@ internal sealed class InferenceQueue : IDisposable
     /// <summary>Inputs queued and not yet running.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
+    /// <summary>Forward passes run so far.</summary>
+    public long BatchesRun => Interlocked.Read(ref _batches);
+
     /// <summary>Requests holding a permit.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

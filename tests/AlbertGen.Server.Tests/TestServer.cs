@@ -89,6 +89,9 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async Task<T> GetJsonAsync<T>(string path) => (await Client.GetFromJsonAsync<T>(path))!;
 
+    /// <summary>Stops the server as SIGTERM does (in-flight requests finish), keeping the client.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace AlbertGen.Benchmarks.Server;
 
 /// <summary>
-/// <c>dotnet run -c Release --project benchmarks/AlbertGen.Benchmarks.Server -- [--seconds 8] [--models default,anchor]</c>:
+/// <c>dotnet run -c Release --project benchmarks/AlbertGen.Benchmarks.Server -- [--seconds 8] [--models default,anchor] [--max-batch-padding 0.25]</c>:
 /// single-text <c>POST /embed</c> against a server on a loopback socket at concurrency 1, 8 and 64, against the same texts
 /// one by one through the library, and the library's offline batched throughput. Prints a markdown table.
 /// </summary>
@@ -25,16 +25,17 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         double seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(8);
+        double padding = args.SkipWhile(a => a != "--max-batch-padding").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(new AlbertServerOptions { ModelDirectory = "." }.MaxBatchPadding);
         string[] models = args.SkipWhile(a => a != "--models").Skip(1).Select(a => a.Split(',')).FirstOrDefault(["default", "anchor"]);
         string[] texts = [.. File.ReadLines(BenchmarkModels.Corpus).Where(l => l.Length > 20 && !l.EndsWith(':')).Take(2048)];
-        Console.WriteLine($"CPU: {CpuModel()}; {Environment.ProcessorCount} cores; load average at start {LoadAverage()}; {seconds} s per measurement");
+        Console.WriteLine($"CPU: {CpuModel()}; {Environment.ProcessorCount} cores; load average at start {LoadAverage()}; {seconds} s per measurement; max batch padding {padding}");
         Console.WriteLine();
         Console.WriteLine("| model | client | req/s | p50 ms | p99 ms | vs library one by one |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
         foreach (string model in models)
         {
             string directory = model == "anchor" ? BenchmarkModels.AnchorWithRealVocabulary() : BenchmarkModels.Default;
-            await MeasureAsync(model, directory, texts, TimeSpan.FromSeconds(seconds));
+            await MeasureAsync(model, directory, texts, TimeSpan.FromSeconds(seconds), padding);
         }
 
         Console.WriteLine();
@@ -42,7 +43,7 @@ internal static class Program
         return 0;
     }
 
-    private static async Task MeasureAsync(string name, string directory, string[] texts, TimeSpan duration)
+    private static async Task MeasureAsync(string name, string directory, string[] texts, TimeSpan duration, double padding)
     {
         double single;
         using (SentenceEmbeddingGenerator library = SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Normalize = true }, new PipelineOptions { BatchSize = 64 }))
@@ -58,7 +59,7 @@ internal static class Program
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddAlbertServer(new AlbertServerOptions { ModelDirectory = directory });
+        builder.Services.AddAlbertServer(new AlbertServerOptions { ModelDirectory = directory, MaxBatchPadding = padding });
         await using WebApplication app = builder.Build();
         app.MapAlbertEndpoints();
         await app.StartAsync();

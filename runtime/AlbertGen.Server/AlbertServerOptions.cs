@@ -24,6 +24,14 @@ public sealed record AlbertServerOptions
     /// <summary>Most rows one forward pass may hold; null = limited by <see cref="MaxBatchTokens"/> only.</summary>
     public int? MaxBatchRequests { get; init; }
 
+    /// <summary>
+    /// Largest share of a forward pass's padded tokens that may be padding, between 0 and 1. Inputs of similar length are
+    /// batched together; one that would push the padding over this share waits for a batch of its own length. Default
+    /// 0.25: models the size of ALBERT-base compute padding at the cost of real tokens (see <c>benchmarks/README.md</c>);
+    /// 1 batches regardless of length, which suits small models whose passes cost mostly fixed overhead.
+    /// </summary>
+    public double MaxBatchPadding { get; init; } = 0.25;
+
     /// <summary>Requests in flight (queued or running) before new ones get 429 at once. Default 512, as TEI.</summary>
     public int MaxConcurrentRequests { get; init; } = 512;
 
@@ -60,6 +68,11 @@ public sealed record AlbertServerOptions
         if (MaxBatchRequests is int requests)
         {
             Positive(requests, "max-batch-requests");
+        }
+
+        if (MaxBatchPadding is < 0 or > 1 || double.IsNaN(MaxBatchPadding))
+        {
+            throw new ArgumentException($"max-batch-padding must be between 0 and 1, not {MaxBatchPadding}.");
         }
 
         if (ApiKey is { Length: 0 })

@@ -53,4 +53,16 @@ public sealed class BatchPlannerTests
         Assert.Equal([4, 1], batch.Select(i => i.Rows));
         Assert.Single(pending);
     }
+
+    [Fact]
+    public void Padding_over_its_allowed_share_leaves_an_input_for_a_batch_of_its_own_length()
+    {
+        // 10 with 12: 24 padded, 2 padding (8 %); adding 30 would make 90 padded with 38 padding (42 %).
+        var pending = new List<WorkItem> { Item(A, 10), Item(A, 30), Item(A, 12) };
+        List<WorkItem> batch = BatchPlanner.TakeNext(pending, maxBatchTokens: 1000, maxBatchRows: null, maxPadding: 0.25);
+        Assert.Equal([10, 12], batch.Select(i => i.Length));
+        Assert.Equal([30], pending.Select(i => i.Length));
+        List<WorkItem> any = BatchPlanner.TakeNext([Item(A, 10), Item(A, 30), Item(A, 12)], 1000, null, maxPadding: 1);
+        Assert.Equal(3, any.Count);
+    }
 }

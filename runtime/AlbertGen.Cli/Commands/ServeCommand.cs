@@ -23,6 +23,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one).", DefaultValueFactory = _ => hostingDefaults.Port };
         var maxBatchTokens = new Option<int>("--max-batch-tokens") { Description = "Most tokens in one forward pass, counted padded (rows × longest row).", DefaultValueFactory = _ => defaults.MaxBatchTokens };
         var maxBatchRequests = new Option<int?>("--max-batch-requests") { Description = "Most inputs in one forward pass (default: limited by --max-batch-tokens only)." };
+        var maxPadding = new Option<double>("--max-batch-padding") { Description = "Largest share of a forward pass that may be padding (0–1; 1 batches regardless of length).", DefaultValueFactory = _ => defaults.MaxBatchPadding };
         var maxConcurrent = new Option<int>("--max-concurrent-requests") { Description = "Requests in flight before new ones get 429.", DefaultValueFactory = _ => defaults.MaxConcurrentRequests };
         var maxClientBatch = new Option<int>("--max-client-batch-size") { Description = "Most inputs in one request (more gets 413).", DefaultValueFactory = _ => defaults.MaxClientBatchSize };
         var noTruncate = new Option<bool>("--no-auto-truncate") { Description = "Refuse (413) inputs longer than the model unless the request asks for \"truncate\": true." };
@@ -35,7 +36,7 @@ internal static class ServeCommand
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Log one JSON object per line." };
         var command = new Command("serve", "Serve the model over HTTP: TEI-compatible routes (/embed, /predict, /rerank, /tokenize, /v1/embeddings, …) and HuggingFace task routes.")
         {
-            host, port, maxBatchTokens, maxBatchRequests, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, apiKey, modelId, shutdown, jsonLogs,
+            host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, apiKey, modelId, shutdown, jsonLogs,
         };
         model.AddTo(command);
 
@@ -54,6 +55,7 @@ internal static class ServeCommand
                 ModelId = parse.GetValue(modelId) ?? ModelName(parse.GetValue(model.Model)),
                 MaxBatchTokens = parse.GetValue(maxBatchTokens),
                 MaxBatchRequests = parse.GetValue(maxBatchRequests),
+                MaxBatchPadding = parse.GetValue(maxPadding),
                 MaxConcurrentRequests = parse.GetValue(maxConcurrent),
                 MaxClientBatchSize = parse.GetValue(maxClientBatch),
                 AutoTruncate = !parse.GetValue(noTruncate),

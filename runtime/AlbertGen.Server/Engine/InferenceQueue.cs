@@ -138,7 +138,7 @@ internal sealed class InferenceQueue : IDisposable
 
                 if (pending.Count > 0)
                 {
-                    List<WorkItem> batch = BatchPlanner.TakeNext(pending, _options.MaxBatchTokens, _options.MaxBatchRequests);
+                    List<WorkItem> batch = BatchPlanner.TakeNext(pending, _options.MaxBatchTokens, _options.MaxBatchRequests, _options.MaxBatchPadding);
                     Interlocked.Add(ref _waiting, -batch.Count);
                     RunBatch(batch);
                 }

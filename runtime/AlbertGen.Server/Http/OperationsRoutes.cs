@@ -51,6 +51,7 @@ internal static class OperationsRoutes
             max_input_length = model.MaxLength,
             max_batch_tokens = options.MaxBatchTokens,
             max_batch_requests = options.MaxBatchRequests,
+            max_batch_padding = options.MaxBatchPadding,
             max_client_batch_size = options.MaxClientBatchSize,
             auto_truncate = options.AutoTruncate,
             tokenization_workers = Environment.ProcessorCount,

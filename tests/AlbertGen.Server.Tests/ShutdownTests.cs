@@ -14,10 +14,12 @@ public sealed partial class ShutdownTests
     {
         await using RunningServer server = await RunningServer.StartAsync(ServerPool.Options(TaskModelDirectory.Tiny), socket: true);
         using var gate = new ManualResetEventSlim();
+        using var running = new ManualResetEventSlim();
         // Holds the batcher, so the request below is certainly waiting in the queue when the stop begins.
-        Task<object> blocker = server.Host.Queue.Enqueue(new WorkItem(new BlockingKind(gate), "block", 1, 1, CancellationToken.None));
+        Task<object> blocker = server.Host.Queue.Enqueue(new WorkItem(new BlockingKind(running, gate), "block", 1, 1, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
         Task<(int Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)> inFlight = server.PostAsync("/embed", "{\"inputs\": \"still answered\"}");
-        while (server.Host.Queue.Waiting == 0)
+        while (server.Host.Queue.Waiting == 0 && !inFlight.IsCompleted)
         {
             await Task.Delay(5);
         }
@@ -76,10 +78,11 @@ public sealed partial class ShutdownTests
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private sealed record BlockingKind(ManualResetEventSlim Gate) : WorkKind
+    private sealed record BlockingKind(ManualResetEventSlim Running, ManualResetEventSlim Gate) : WorkKind
     {
         public override IReadOnlyList<object> Run(IReadOnlyList<object> inputs)
         {
+            Running.Set();
             Gate.Wait();
             return inputs;
         }

@@ -51,6 +51,13 @@ public sealed class AlbertModelHost : IHostedService, IDisposable
     /// <summary>Why the model could not be loaded, or null.</summary>
     public Exception? LoadError => _ready.Task.Exception?.InnerException;
 
+    /// <summary>Why the host is not ready (loading, failed, stopping), or null when it is.</summary>
+    public string? NotReadyReason =>
+        IsReady ? null
+        : LoadError is { } error ? $"The model could not be loaded: {error.Message}"
+        : !_ready.Task.IsCompleted ? "The model is loading; retry when /health answers 200."
+        : "The server is shutting down.";
+
     /// <summary>The server's metrics.</summary>
     public ServerMetrics Metrics { get; }
 

@@ -26,6 +26,7 @@ internal sealed class InferenceQueue : IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
     private Thread? _thread;
+    private volatile bool _closed;
     private int _inFlight;
     private int _waiting;
     private long _batches;
@@ -46,8 +47,8 @@ internal sealed class InferenceQueue : IDisposable
     /// <summary>Requests holding a permit.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>True while the consumer runs and accepts work.</summary>
-    public bool IsRunning => _thread is not null && !_stopped.Task.IsCompleted && !_abort.IsCancellationRequested;
+    /// <summary>True while the consumer runs and accepts work (false from the start of a shutdown).</summary>
+    public bool IsRunning => _thread is not null && !_closed && !_stopped.Task.IsCompleted && !_abort.IsCancellationRequested;
 
     /// <summary>Starts the consumer thread.</summary>
     public void Start()
@@ -89,6 +90,7 @@ internal sealed class InferenceQueue : IDisposable
     /// <summary>Stops taking new inputs, lets the queued ones finish, and waits for the consumer (or gives up at <paramref name="cancellationToken"/>).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _closed = true;
         _channel.Writer.TryComplete();
         if (_thread is null)
         {
@@ -108,6 +110,7 @@ internal sealed class InferenceQueue : IDisposable
     /// <summary>Aborts the consumer (queued inputs fail) without waiting.</summary>
     public void Dispose()
     {
+        _closed = true;
         _channel.Writer.TryComplete();
         _abort.Cancel(); // not disposed: the consumer thread may still be reading its token
     }

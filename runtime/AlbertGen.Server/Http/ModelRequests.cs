@@ -38,8 +38,7 @@ internal static class ModelRequests
         {
             ServedModel model = host.Model is { } loaded && host.IsReady
                 ? loaded
-                : throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy,
-                    host.LoadError is null ? "The model is still loading; retry when /health answers 200." : "The model could not be loaded.");
+                : throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, host.NotReadyReason!);
             if (route.Needs is ModelCapability needed && !model.Supports(needed))
             {
                 throw new ApiException(StatusCodes.Status400BadRequest, ErrorTypes.Backend, Unsupported(model, route, needed));

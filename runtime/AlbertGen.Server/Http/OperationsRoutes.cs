@@ -26,7 +26,7 @@ internal static class OperationsRoutes
 
         if (host.Model is not { } model || !host.IsReady)
         {
-            await ModelRequests.WriteErrorAsync(context, new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, "The model is still loading.")).ConfigureAwait(false);
+            await ModelRequests.WriteErrorAsync(context, new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, host.NotReadyReason ?? "The model is not ready.")).ConfigureAwait(false);
             return;
         }
 
@@ -66,9 +66,7 @@ internal static class OperationsRoutes
 internal sealed class ModelReadinessCheck(AlbertModelHost host) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(host.IsReady ? HealthCheckResult.Healthy()
-            : host.LoadError is { } error ? HealthCheckResult.Unhealthy($"The model could not be loaded: {error.Message}")
-            : HealthCheckResult.Unhealthy(host.Model is null ? "The model is loading." : "The model's batcher has stopped."));
+        Task.FromResult(host.NotReadyReason is { } reason ? HealthCheckResult.Unhealthy(reason) : HealthCheckResult.Healthy());
 
     /// <summary>TEI's answer: 200 with an empty body when healthy, else 503 with a TEI error naming the reason.</summary>
     public static Task WriteAsync(HttpContext context, HealthReport report)

@@ -22,5 +22,6 @@ internal static class CommandCatalog
         TokenizeCommand.Create(context),
         DecodeCommand.Create(context),
         Cluster.ClusterCommand.Create(context),
+        ServeCommand.Create(context),
     ];
 }

@@ -1,0 +1,118 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AlbertGen.Server.Engine;
+
+namespace AlbertGen.Server.Http;
+
+/// <summary>
+/// <c>POST /embed</c> (TEI) and <c>POST /v1/embeddings</c> (OpenAI): sentence vectors of the served model's encoder, pooled
+/// as <c>albertgen embed</c> pools by default.
+/// </summary>
+internal static class EmbeddingRoutes
+{
+    /// <summary>TEI: <c>{"inputs": str | [str], "truncate"?, "normalize"? = true, "dimensions"?}</c> → <c>[[float]]</c>.</summary>
+    public static async Task<object> EmbedAsync(RequestScope scope, JsonElement body)
+    {
+        JsonElement request = JsonFields.Object(body);
+        var (texts, isList) = JsonFields.StringOrStrings(JsonFields.Required(request, "inputs"), "inputs");
+        bool truncate = JsonFields.Bool(request, "truncate") ?? scope.Options.AutoTruncate;
+        bool normalize = JsonFields.Bool(request, "normalize") ?? true;
+        int? dimensions = Dimensions(scope, request);
+        return await EmbedAsync(scope, texts, isList, "inputs", truncate, normalize, dimensions).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// OpenAI: <c>{"input": str | [str], "model"?, "encoding_format"? = "float" | "base64", "dimensions"?, "user"?}</c> →
+    /// <c>{"object": "list", "data": [{"object": "embedding", "embedding", "index"}], "model", "usage"}</c>. Vectors are
+    /// unit length (OpenAI's are); base64 is the little-endian float32 bytes, as OpenAI sends them.
+    /// </summary>
+    public static async Task<object> OpenAIAsync(RequestScope scope, JsonElement body)
+    {
+        JsonElement request = JsonFields.Object(body);
+        JsonElement input = JsonFields.Required(request, "input");
+        if (input.ValueKind == JsonValueKind.Array && input.EnumerateArray().Any(e => e.ValueKind is JsonValueKind.Number or JsonValueKind.Array))
+        {
+            throw ApiException.Invalid("\"input\" holds token ids; this server embeds text only: send a string or a list of strings.");
+        }
+
+        var (texts, isList) = JsonFields.StringOrStrings(input, "input");
+        string format = JsonFields.Optional(request, "encoding_format") is JsonElement f ? JsonFields.String(f, "encoding_format") : "float";
+        if (format is not ("float" or "base64"))
+        {
+            throw ApiException.Invalid($"\"encoding_format\" must be \"float\" or \"base64\", not \"{format}\".");
+        }
+
+        if (JsonFields.Optional(request, "model") is JsonElement model)
+        {
+            JsonFields.String(model, "model"); // any name is accepted: one model is served
+        }
+
+        int? dimensions = Dimensions(scope, request);
+        float[][] vectors = await EmbedAsync(scope, texts, isList, "input", scope.Options.AutoTruncate, normalize: true, dimensions).ConfigureAwait(false);
+        return new
+        {
+            @object = "list",
+            data = vectors.Select((v, i) => new
+            {
+                @object = "embedding",
+                embedding = format == "base64" ? (object)Convert.ToBase64String(MemoryMarshal.AsBytes(v.AsSpan())) : v,
+                index = i,
+            }),
+            model = scope.Options.EffectiveModelId,
+            usage = new { prompt_tokens = scope.Tokens, total_tokens = scope.Tokens },
+        };
+    }
+
+    private static async Task<float[][]> EmbedAsync(RequestScope scope, IReadOnlyList<string> texts, bool isList, string field, bool truncate, bool normalize, int? dimensions)
+    {
+        scope.CheckBatch(texts.Count, field);
+        var kind = new EmbedWork(scope.Model.Embeddings(normalize));
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var (_, length) = scope.Encode(texts[i], null, truncate, isList ? $"{field}[{i}]" : field);
+            scope.Add(kind, texts[i], 1, length);
+        }
+
+        object[] results = await scope.RunAsync().ConfigureAwait(false);
+        return [.. results.Select(r => Shorten((float[])r, dimensions, normalize))];
+    }
+
+    /// <summary>The optional <c>dimensions</c>: at most the model's hidden size.</summary>
+    private static int? Dimensions(RequestScope scope, JsonElement request)
+    {
+        int? dimensions = JsonFields.Int(request, "dimensions", 1);
+        if (dimensions > scope.Model.Dimensions)
+        {
+            throw ApiException.Invalid($"\"dimensions\" is {dimensions}; this model's embeddings have {scope.Model.Dimensions}.");
+        }
+
+        return dimensions;
+    }
+
+    /// <summary>
+    /// Keeps the first <paramref name="dimensions"/> values (Matryoshka-style, as TEI and OpenAI do), scaled back to unit
+    /// length when the vector was normalised.
+    /// </summary>
+    private static float[] Shorten(float[] vector, int? dimensions, bool normalize)
+    {
+        if (dimensions is not int d || d == vector.Length)
+        {
+            return vector;
+        }
+
+        float[] cut = vector[..d];
+        if (normalize)
+        {
+            double norm = Math.Sqrt(cut.Sum(x => (double)x * x));
+            if (norm > 0)
+            {
+                for (int i = 0; i < cut.Length; i++)
+                {
+                    cut[i] = (float)(cut[i] / norm);
+                }
+            }
+        }
+
+        return cut;
+    }
+}

@@ -29,7 +29,7 @@ public sealed class ServedModel : IDisposable
         };
         try
         {
-            _raw = SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Pooling = options.Pooling, ModelId = options.EffectiveModelId }, pipelineOptions);
+            _raw = SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Pooling = options.Pooling }, pipelineOptions);
             _owned.Add(_raw);
             _normalized = new SentenceEmbeddingGenerator(_raw.Model, _raw.Tokenizer, _raw.EmbeddingOptions with { Normalize = true }, pipelineOptions);
             Tokenizer = _raw.Tokenizer;

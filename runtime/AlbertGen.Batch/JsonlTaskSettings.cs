@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AlbertGen.Checkpoints;
+using AlbertGen.Inference;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Batch;
@@ -50,7 +50,7 @@ public abstract record JsonlTaskSettings
         {
             BatchSize = batchSize,
             Truncation = truncation,
-            LoadOptions = bf16 ? new LoadOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+            Inference = bf16 ? new InferenceOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
             Tokenizer = tokenizer,
         };
     }

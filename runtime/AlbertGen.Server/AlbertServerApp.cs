@@ -79,6 +79,8 @@ public static class AlbertServerApp
     /// </summary>
     private static void ConfigureProcess()
     {
+        // A process that mainly serves inference: OpenMP's short spin and heap trimming (idempotent; the CLI has done it already).
+        AlbertRuntime.ConfigureForInference();
         // Requests wait on the GC's blocking collections; background gen2 collections keep pauses short under load.
         GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
     }

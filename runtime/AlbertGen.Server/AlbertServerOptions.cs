@@ -1,4 +1,5 @@
 using AlbertGen.Checkpoints;
+using AlbertGen.Inference;
 using AlbertGen.Tasks;
 
 namespace AlbertGen.Server;
@@ -47,8 +48,14 @@ public sealed record AlbertServerOptions
     /// <summary>Pooling of <c>/embed</c> and <c>/v1/embeddings</c>: the default of <c>albertgen embed</c>, mean.</summary>
     public EmbeddingPooling Pooling { get; init; } = EmbeddingPooling.Mean;
 
-    /// <summary>How the weights are loaded (for example <c>MatMulDType = BFloat16</c> for <c>--bf16</c>); null = defaults.</summary>
+    /// <summary>How the weights are loaded (device, dtype, strictness); null = defaults.</summary>
     public LoadOptions? LoadOptions { get; init; }
+
+    /// <summary>
+    /// How the model's inference session runs (for example <c>MatMulDType = BFloat16</c> for <c>--bf16</c>, or a forced
+    /// kernel); null = kernels chosen from the CPU, float32 products.
+    /// </summary>
+    public InferenceOptions? Inference { get; init; }
 
     /// <summary>When set, every route except <c>/health</c> needs <c>Authorization: Bearer &lt;key&gt;</c> (401 otherwise).</summary>
     public string? ApiKey { get; init; }

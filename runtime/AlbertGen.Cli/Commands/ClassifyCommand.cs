@@ -22,6 +22,7 @@ internal static class ClassifyCommand
             string? text = jsonl is null ? io.RequireText(parse) : null;
             ClassifyLinesSettings settings = io.Settings(parse, classify.Read(parse));
             using TextClassificationPipeline<string> pipeline = TextClassificationPipeline.FromPretrained(io.Model.Resolve(parse), settings.ToPipelineOptions());
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 if (parse.GetValue(pair) is not null)

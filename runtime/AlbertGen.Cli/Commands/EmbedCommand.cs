@@ -22,6 +22,7 @@ internal static class EmbedCommand
             EmbedLinesSettings settings = io.Settings(parse, embed.Read(parse));
             using SentenceEmbeddingGenerator generator = SentenceEmbeddingGenerator.FromPretrained(
                 io.Model.Resolve(parse), settings.EmbeddingOptions(), settings.ToPipelineOptions());
+            TaskCommandSupport.Warn(generator.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 new EmbedLines(generator, settings.BatchSize).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);

@@ -22,6 +22,7 @@ internal static class FillMaskCommand
             string? text = jsonl is null ? io.RequireText(parse) : null;
             FillMaskLinesSettings settings = io.Settings(parse, fill.Read(parse, parse.GetValue(topK)));
             using FillMaskPipeline pipeline = FillMaskPipeline.FromPretrained(io.Model.Resolve(parse), settings.ToPipelineOptions());
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (settings.Targets is not null)
             {
                 foreach (FillMaskTarget target in pipeline.ResolveTargets(settings.Targets).Where(t => t.Note is not null))

@@ -60,7 +60,7 @@ internal static class ServeCommand
                 MaxClientBatchSize = parse.GetValue(maxClientBatch),
                 AutoTruncate = !parse.GetValue(noTruncate),
                 Pooling = parse.GetValue(pooling) == "cls" ? EmbeddingPooling.Cls : EmbeddingPooling.Mean,
-                LoadOptions = parse.GetValue(bf16) ? new LoadOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+                Inference = parse.GetValue(bf16) ? new Inference.InferenceOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
                 ApiKey = parse.GetValue(apiKey) ?? NullIfEmpty(Environment.GetEnvironmentVariable(ApiKeyVariable)),
             };
             var hosting = new AlbertServerHosting

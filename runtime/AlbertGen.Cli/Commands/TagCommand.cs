@@ -21,6 +21,7 @@ internal static class TagCommand
             string? text = jsonl is null ? io.RequireText(parse) : null;
             TagLinesSettings settings = io.Settings(parse, tag.Read(parse));
             using TokenClassificationPipeline pipeline = TokenClassificationPipeline.FromPretrained(io.Model.Resolve(parse), settings.ToPipelineOptions());
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 new TagLines(pipeline, settings).Run(JsonlReader.Read(jsonl), context.Output, cancellationToken);

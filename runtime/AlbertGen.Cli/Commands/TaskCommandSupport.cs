@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using System.CommandLine;
 using AlbertGen.Batch;
 using AlbertGen.Tasks;
@@ -78,6 +79,18 @@ internal sealed class TaskCommandSupport
         };
         applied.ToPipelineOptions();
         return applied;
+    }
+
+    /// <summary>
+    /// Prints what a pipeline's inference session does differently from what was asked (e.g. <c>--bf16</c> on a CPU without
+    /// native bfloat16), one line each.
+    /// </summary>
+    public static void Warn(IReadOnlyList<string> warnings, TextWriter error)
+    {
+        foreach (string warning in warnings)
+        {
+            error.WriteLine("albertgen: warning: " + warning);
+        }
     }
 
     /// <summary>The text argument; an error when it is missing or given together with <c>--input-jsonl</c>.</summary>

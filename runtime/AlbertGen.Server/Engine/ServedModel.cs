@@ -26,6 +26,7 @@ public sealed class ServedModel : IDisposable
             BatchSize = options.MaxBatchRequests ?? options.MaxBatchTokens,
             Truncation = true,
             LoadOptions = options.LoadOptions,
+            Inference = options.Inference,
         };
         try
         {

@@ -14,13 +14,21 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForMaskedLM(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.MaskedLM).HuggingFaceName, config)
+    public AlbertForMaskedLM(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        predictions = new AlbertMLMHead(config);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForMaskedLM(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.MaskedLM).HuggingFaceName, config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
+        predictions = new AlbertMLMHead(config, random);
         register_module("albert", albert);
         register_module("predictions", predictions);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForMaskedLM FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForMaskedLM(config), options);
+        FromPretrained(directory, config => new AlbertForMaskedLM(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.MaskedLM).HuggingFaceName;
@@ -45,10 +53,12 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
     /// <see cref="AlbertInputs.Labels"/> <c>[B, S]</c> is given.</summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, logits <c>[B, S, V]</c>, optional hidden states and attentions.</returns>
-    public override MaskedLMOutput forward(AlbertInputs inputs)
+    public override MaskedLMOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override MaskedLMOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor logits = predictions.forward(body.LastHiddenState, WordEmbeddingWeight);
         Tensor? loss = inputs.Labels is { } labels
             ? Losses.CrossEntropy(logits.view(-1, Config.VocabSize), labels.view(-1))

@@ -14,13 +14,21 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForMultipleChoice(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName, config)
+    public AlbertForMultipleChoice(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, 1);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForMultipleChoice(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName, config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
+        classifier = ModuleFactory.Linear(config.HiddenSize, 1, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForMultipleChoice FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForMultipleChoice(config), options);
+        FromPretrained(directory, config => new AlbertForMultipleChoice(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName;
@@ -45,7 +53,9 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
     /// <param name="inputs">Per-token inputs <c>[B, C, S]</c> (embeddings <c>[B, C, S, E]</c>); head mask as usual.</param>
     /// <returns>Loss, logits <c>[B, C]</c>, optional hidden states and attentions (over the flattened <c>B·C</c> batch).</returns>
     /// <exception cref="InputShapeException">An input does not have the choice dimension.</exception>
-    public override MultipleChoiceOutput forward(AlbertInputs inputs)
+    public override MultipleChoiceOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override MultipleChoiceOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         using var scope = NewDisposeScope();
@@ -72,7 +82,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
             OutputAttentions = inputs.OutputAttentions,
         };
 
-        AlbertModelOutput body = albert.forward(flat);
+        AlbertModelOutput body = albert.Forward(flat, execution);
         Tensor dropped = nn.functional.dropout(body.PoolerOutput!, Config.ClassifierDropoutProb, training);
         Tensor logits = classifier.forward(dropped).view(-1, choices); // [B, C]
         Tensor? loss = inputs.Labels is { } labels ? Losses.CrossEntropy(logits, labels.view(-1)) : null;

@@ -15,15 +15,23 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForPreTraining(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.PreTraining).HuggingFaceName, config)
+    public AlbertForPreTraining(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        predictions = new AlbertMLMHead(config);
-        sop_classifier = new AlbertSOPHead(config);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForPreTraining(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.PreTraining).HuggingFaceName, config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
+        predictions = new AlbertMLMHead(config, random);
+        sop_classifier = new AlbertSOPHead(config, random);
         register_module("albert", albert);
         register_module("predictions", predictions);
         register_module("sop_classifier", sop_classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -33,7 +41,7 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForPreTraining FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForPreTraining(config), options);
+        FromPretrained(directory, config => new AlbertForPreTraining(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.PreTraining).HuggingFaceName;
@@ -48,10 +56,12 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
     /// <see cref="AlbertInputs.SentenceOrderLabel"/> <c>[B]</c> are both given.</summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, prediction logits <c>[B, S, V]</c>, SOP logits <c>[B, 2]</c>, optional hidden states and attentions.</returns>
-    public override AlbertForPreTrainingOutput forward(AlbertInputs inputs)
+    public override AlbertForPreTrainingOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override AlbertForPreTrainingOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor predictionLogits = predictions.forward(body.LastHiddenState, WordEmbeddingWeight);
         Tensor sopLogits = sop_classifier.forward(body.PoolerOutput!);
         Tensor? loss = null;

@@ -14,13 +14,21 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>, <c>problem_type</c>).</param>
-    public AlbertForSequenceClassification(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName, config)
+    public AlbertForSequenceClassification(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForSequenceClassification(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName, config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForSequenceClassification FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForSequenceClassification(config), options);
+        FromPretrained(directory, config => new AlbertForSequenceClassification(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName;
@@ -69,10 +77,12 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
     /// <param name="inputs">The inputs; labels <c>[B]</c> int64 (single-label), <c>[B]</c> or <c>[B, n]</c> float (regression),
     /// <c>[B, n]</c> float (multi-label).</param>
     /// <returns>Loss, logits <c>[B, num_labels]</c>, optional hidden states and attentions.</returns>
-    public override SequenceClassifierOutput forward(AlbertInputs inputs)
+    public override SequenceClassifierOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override SequenceClassifierOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor dropped = nn.functional.dropout(body.PoolerOutput!, Config.ClassifierDropoutProb, training);
         Tensor logits = classifier.forward(dropped);
         Tensor? loss = null;

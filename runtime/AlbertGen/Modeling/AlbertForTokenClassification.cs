@@ -14,13 +14,21 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>).</param>
-    public AlbertForTokenClassification(AlbertConfig config) : base(AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName, config)
+    public AlbertForTokenClassification(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForTokenClassification(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName, config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForTokenClassification FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForTokenClassification(config), options);
+        FromPretrained(directory, config => new AlbertForTokenClassification(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName;
@@ -47,10 +55,12 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
     /// </summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, logits <c>[B, S, num_labels]</c>, optional hidden states and attentions.</returns>
-    public override TokenClassifierOutput forward(AlbertInputs inputs)
+    public override TokenClassifierOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override TokenClassifierOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor dropped = nn.functional.dropout(body.LastHiddenState, Config.ClassifierDropoutProb, training);
         Tensor logits = classifier.forward(dropped);
         Tensor? loss = null;

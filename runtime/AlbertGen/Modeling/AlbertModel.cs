@@ -1,4 +1,3 @@
-using AlbertGen.Memory;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,23 +22,27 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
     /// <param name="addPoolingLayer">Whether to create the pooler (HuggingFace's token classification and QA heads do not).</param>
-    public AlbertModel(AlbertConfig config, bool addPoolingLayer) : this(config, addPoolingLayer, initialize: true)
+    public AlbertModel(AlbertConfig config, bool addPoolingLayer) : this(config, addPoolingLayer, random: true, initialize: true)
     {
     }
 
-    internal AlbertModel(AlbertConfig config, bool addPoolingLayer, bool initialize) : base(AlbertHeadRegistry.Of(AlbertHeads.None).HuggingFaceName, config)
+    /// <param name="config">The configuration.</param>
+    /// <param name="addPoolingLayer">Whether to create the pooler.</param>
+    /// <param name="random">False when the weights are about to be loaded: the layers are left uninitialised.</param>
+    /// <param name="initialize">Whether to apply HuggingFace's initialisation here (a head applies it to the whole model instead).</param>
+    internal AlbertModel(AlbertConfig config, bool addPoolingLayer, bool random, bool initialize) : base(AlbertHeadRegistry.Of(AlbertHeads.None).HuggingFaceName, config)
     {
         embeddings = new AlbertEmbeddings(config);
-        encoder = new AlbertTransformer(config);
+        encoder = new AlbertTransformer(config, random);
         register_module("embeddings", embeddings);
         register_module("encoder", encoder);
         if (addPoolingLayer)
         {
-            pooler = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize);
+            pooler = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize, random);
             register_module("pooler", pooler);
         }
 
-        if (initialize)
+        if (random && initialize)
         {
             InitializeWeights();
         }
@@ -52,7 +55,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertModel FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertModel(config), options);
+        FromPretrained(directory, config => new AlbertModel(config, addPoolingLayer: true, random: false, initialize: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => AlbertHeadRegistry.Of(AlbertHeads.None).HuggingFaceName;
@@ -70,17 +73,12 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     /// <param name="inputs">Ids or embeddings <c>[B, S]</c>, optional mask, token types, positions and head mask.</param>
     /// <returns>Last hidden state, pooled output and, when asked, all hidden states and attentions.</returns>
     /// <exception cref="AlbertInputException">An input is missing, mis-shaped or out of range.</exception>
-    public override AlbertModelOutput forward(AlbertInputs inputs)
+    public override AlbertModelOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override AlbertModelOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         (long batch, long seq) = AlbertInputValidator.Validate(Config, inputs);
-        AlbertModelOutput output = Encode(inputs, batch, seq);
-        NativeHeapTrimming.AfterForward(); // the pass's intermediates are free now
-        return output;
-    }
-
-    private AlbertModelOutput Encode(AlbertInputs inputs, long batch, long seq)
-    {
         using var scope = NewDisposeScope();
         Device device = Device;
         ScalarType dtype = DType;
@@ -108,7 +106,9 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
 
         List<Tensor>? hiddenStates = inputs.OutputHiddenStates ? new List<Tensor>() : null;
         List<Tensor>? attentions = inputs.OutputAttentions ? new List<Tensor>() : null;
-        Tensor last = encoder.forward(embedded, mask, headMask, hiddenStates, attentions);
+        Tensor last = execution is not null && headMask is null && attentions is null
+            ? execution.Run(encoder, embedded, mask, hiddenStates)
+            : encoder.forward(embedded, mask, headMask, hiddenStates, attentions);
         Tensor? pooled = null;
         if (pooler is not null)
         {

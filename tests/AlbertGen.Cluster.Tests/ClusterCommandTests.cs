@@ -2,15 +2,22 @@ using AlbertGen.Cli;
 
 namespace AlbertGen.Cluster.Tests;
 
-/// <summary><c>albertgen cluster run</c>'s checks before it reaches the cluster: one-line errors with exit code 1.</summary>
+/// <summary>
+/// <c>albertgen cluster</c>'s checks before it reaches the cluster: one-line errors, exit code 1 for bad input or an
+/// unreachable service and 2 for a command line that does not make sense.
+/// </summary>
 public sealed class ClusterCommandTests
 {
-    private static async Task<string> FailsWithOneLine(params string[] args)
+    private static Task<string> FailsWithOneLine(params string[] args) => FailsWithOneLine(CliApp.InputError, args);
+
+    private static Task<string> IsAUsageError(params string[] args) => FailsWithOneLine(CliApp.UsageError, args);
+
+    private static async Task<string> FailsWithOneLine(int expectedCode, string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         int code = await CliApp.RunAsync(args, output, error);
-        Assert.Equal(CliApp.InputError, code);
+        Assert.Equal(expectedCode, code);
         Assert.Equal("", output.ToString());
         Assert.Single(error.ToString().TrimEnd().Split('\n'));
         return error.ToString();
@@ -23,9 +30,9 @@ public sealed class ClusterCommandTests
     public async Task An_option_of_another_task_is_refused_by_name()
     {
         string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
-        Assert.Contains("--pooling does not apply to --task classify", await FailsWithOneLine(Run(input, "--task", "classify", "--pooling", "cls")));
-        Assert.Contains("--target does not apply to --task embed", await FailsWithOneLine(Run(input, "--task", "embed", "--target", "x")));
-        Assert.Contains("--top-k does not apply to --task tag", await FailsWithOneLine(Run(input, "--task", "tag", "--top-k", "2")));
+        Assert.Contains("--pooling does not apply to --task classify", await IsAUsageError(Run(input, "--task", "classify", "--pooling", "cls")));
+        Assert.Contains("--target does not apply to --task embed", await IsAUsageError(Run(input, "--task", "embed", "--target", "x")));
+        Assert.Contains("--top-k does not apply to --task tag", await IsAUsageError(Run(input, "--task", "tag", "--top-k", "2")));
     }
 
     [Fact]
@@ -34,7 +41,7 @@ public sealed class ClusterCommandTests
         string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
         Assert.Contains("nope.jsonl: no such input file.", await FailsWithOneLine(Run("nope.jsonl", "--task", "embed")));
         Assert.Contains("--shard-size must be at least 1, not 0.", await FailsWithOneLine(Run(input, "--task", "embed", "--shard-size", "0")));
-        Assert.Contains("Argument 'answer' not recognized", await FailsWithOneLine(Run(input, "--task", "answer")));
+        Assert.Contains("Argument 'answer' not recognized", await IsAUsageError(Run(input, "--task", "answer")));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ internal static class ClusterRunCommand
             {
                 if (parse.GetResult(option) is { Implicit: false })
                 {
-                    throw new ArgumentException($"{option.Name} does not apply to --task {name}.");
+                    throw new UsageException($"{option.Name} does not apply to --task {name}.");
                 }
             }
 

@@ -1,19 +1,25 @@
 using AlbertGen.Checkpoints;
+using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Benchmarks;
 
-/// <summary>The runtime under test: an <see cref="AlbertModel"/> in eval mode, called under <c>inference_mode</c>.</summary>
+/// <summary>The runtime under test: an <see cref="AlbertModel"/> compiled for inference (<see cref="InferenceSession{TOutput}"/>).</summary>
 internal sealed class AlbertGenEngine : IEngine
 {
     private readonly AlbertModel _model;
+    private readonly InferenceSession<AlbertModelOutput> _session;
 
-    private AlbertGenEngine(AlbertModel model, string name)
+    private AlbertGenEngine(AlbertModel model, string name, InferenceOptions? inference = null)
     {
         _model = model;
+        _session = model.CompileForInference(inference);
         Name = name;
     }
+
+    /// <summary>The session the engine runs (its kernels and warnings).</summary>
+    public InferenceSession<AlbertModelOutput> Session => _session;
 
     public string Name { get; }
 
@@ -25,7 +31,8 @@ internal sealed class AlbertGenEngine : IEngine
         new(AlbertModel.FromPretrained(directory, new LoadOptions { DType = dtype == ScalarType.Float32 ? null : dtype }), name);
 
     /// <summary>Loads a model directory with the given options.</summary>
-    public static AlbertGenEngine Load(string directory, LoadOptions options, string name) => new(AlbertModel.FromPretrained(directory, options), name);
+    public static AlbertGenEngine Load(string directory, LoadOptions options, InferenceOptions? inference, string name) =>
+        new(AlbertModel.FromPretrained(directory, options), name, inference);
 
     /// <summary>Wraps an existing model (random initialisation, for shapes that have no checkpoint).</summary>
     public static AlbertGenEngine Wrap(AlbertModel model, string name)
@@ -34,19 +41,23 @@ internal sealed class AlbertGenEngine : IEngine
         return new AlbertGenEngine(model, name);
     }
 
-    public IPreparedRun Prepare(BatchInputs inputs) => new Prepared(_model, inputs);
+    public IPreparedRun Prepare(BatchInputs inputs) => new Prepared(_session, inputs);
 
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _model.Dispose();
+    }
 
     private sealed class Prepared : IPreparedRun
     {
-        private readonly AlbertModel _model;
+        private readonly InferenceSession<AlbertModelOutput> _session;
         private readonly Tensor _ids, _mask, _types;
         private readonly AlbertInputs _inputs;
 
-        public Prepared(AlbertModel model, BatchInputs batch)
+        public Prepared(InferenceSession<AlbertModelOutput> session, BatchInputs batch)
         {
-            _model = model;
+            _session = session;
             long[] shape = [batch.Batch, batch.Sequence];
             _ids = tensor(batch.InputIds, shape);
             _mask = tensor(batch.AttentionMask, shape);
@@ -56,14 +67,13 @@ internal sealed class AlbertGenEngine : IEngine
 
         public void Run()
         {
-            using var inference = inference_mode();
-            using AlbertModelOutput output = _model.forward(_inputs);
+            using AlbertModelOutput output = _session.Run(_inputs);
         }
 
         public (float[] LastHiddenState, float[] PoolerOutput) RunAndRead()
         {
             using var inference = inference_mode();
-            using AlbertModelOutput output = _model.forward(_inputs);
+            using AlbertModelOutput output = _session.Run(_inputs);
             return (ToFloats(output.LastHiddenState), output.PoolerOutput is { } p ? ToFloats(p) : []);
         }
 

@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using AlbertGen.Checkpoints;
 using System.Diagnostics;
 using System.Globalization;
@@ -159,9 +160,9 @@ internal sealed class BenchmarkRun
         Console.WriteLine("## bfloat16 AlbertGen vs float32 ONNX Runtime (same inputs; accuracy against AlbertGen float32)");
         Console.WriteLine();
         Console.WriteLine("Two variants, timed in turn with ORT: the whole model in bfloat16 (`LoadOptions.DType`), and bfloat16 matrix");
-        Console.WriteLine("products in the float32 model (`LoadOptions.MatMulDType`: residual stream, LayerNorms and heads stay float32).");
+        Console.WriteLine("products in the float32 model (`InferenceOptions.MatMulDType`: residual stream, LayerNorms and heads stay float32).");
         Console.WriteLine();
-        AlbertGenEngine[] variants = Bf16Accuracy.Variants.Select(v => AlbertGenEngine.Load(Paths.Anchor, v.Options, v.Name)).ToArray();
+        AlbertGenEngine[] variants = Bf16Accuracy.Variants.Select(v => AlbertGenEngine.Load(Paths.Anchor, v.Options, v.Inference, v.Name)).ToArray();
         using var ort = new OrtEngine(Paths.AnchorOnnx, Program.Threads);
         AlbertGenEngine? fp32 = null;
         Console.WriteLine("| B×S | variant | runs | AlbertGen ms | ORT fp32 ms | time ratio | throughput × ORT | GFLOP/s | % of bf16 mm peak | max abs diff hidden vs fp32 | load |");
@@ -212,7 +213,7 @@ internal sealed class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine("| variant | model | inputs | positions | top-1 agreement | max abs diff last hidden state |");
         Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: |");
-        foreach ((string Name, LoadOptions Options) variant in Bf16Accuracy.Variants)
+        foreach ((string Name, LoadOptions Options, InferenceOptions? Inference) variant in Bf16Accuracy.Variants)
         {
             var all = new List<Bf16Accuracy.Agreement>();
             all.AddRange(Bf16Accuracy.Fixture("tiny", variant));

@@ -1,4 +1,5 @@
 using AlbertGen.Checkpoints;
+using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 
@@ -23,14 +24,14 @@ internal static class Bf16Accuracy
     private static readonly string[] GoldenCases = ["batch_padded", "no_mask", "single_token"];
 
     /// <summary>The two bfloat16 variants: the whole model converted, and bfloat16 matrix products in a float32 model.</summary>
-    public static readonly (string Name, LoadOptions Options)[] Variants =
+    public static readonly (string Name, LoadOptions Options, InferenceOptions? Inference)[] Variants =
     [
-        ("whole model bf16 (DType)", new LoadOptions { DType = ScalarType.BFloat16 }),
-        ("bf16 matmuls (MatMulDType)", new LoadOptions { MatMulDType = ScalarType.BFloat16 }),
+        ("whole model bf16 (DType)", new LoadOptions { DType = ScalarType.BFloat16 }, null),
+        ("bf16 matmuls (MatMulDType)", new LoadOptions(), new InferenceOptions { MatMulDType = ScalarType.BFloat16 }),
     ];
 
     /// <summary>Masked-LM agreement on a fixture model's golden inputs.</summary>
-    public static IEnumerable<Agreement> Fixture(string name, (string Name, LoadOptions Options) variant)
+    public static IEnumerable<Agreement> Fixture(string name, (string Name, LoadOptions Options, InferenceOptions? Inference) variant)
     {
         string directory = Paths.FixtureModel(name);
         using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(directory);
@@ -42,12 +43,12 @@ internal static class Bf16Accuracy
             Tensor ids = file.ReadTensor("input_ids");
             Tensor? mask = file.Tensors.ContainsKey("attention_mask") ? file.ReadTensor("attention_mask") : null;
             Tensor? types = file.Tensors.ContainsKey("token_type_ids") ? file.ReadTensor("token_type_ids") : null;
-            yield return Compare(fp32, bf16, variant.Name, name, caseName, new AlbertInputs { InputIds = ids, AttentionMask = mask, TokenTypeIds = types, OutputHiddenStates = true });
+            yield return Compare(fp32, bf16, variant.Inference, variant.Name, name, caseName, new AlbertInputs { InputIds = ids, AttentionMask = mask, TokenTypeIds = types, OutputHiddenStates = true });
         }
     }
 
     /// <summary>Masked-LM agreement on the anchor with random ids.</summary>
-    public static Agreement Anchor(BatchInputs batch, (string Name, LoadOptions Options) variant)
+    public static Agreement Anchor(BatchInputs batch, (string Name, LoadOptions Options, InferenceOptions? Inference) variant)
     {
         using AlbertForMaskedLM fp32 = AlbertForMaskedLM.FromPretrained(Paths.Anchor);
         using AlbertForMaskedLM bf16 = AlbertForMaskedLM.FromPretrained(Paths.Anchor, variant.Options);
@@ -60,15 +61,17 @@ internal static class Bf16Accuracy
             TokenTypeIds = tensor(batch.TokenTypeIds, shape),
             OutputHiddenStates = true,
         };
-        return Compare(fp32, bf16, variant.Name, "anchor", $"random {batch.Label}", inputs);
+        return Compare(fp32, bf16, variant.Inference, variant.Name, "anchor", $"random {batch.Label}", inputs);
     }
 
-    private static Agreement Compare(AlbertForMaskedLM fp32, AlbertForMaskedLM bf16, string variant, string model, string inputsName, AlbertInputs inputs)
+    private static Agreement Compare(AlbertForMaskedLM fp32, AlbertForMaskedLM bf16, InferenceOptions? bf16Options, string variant, string model, string inputsName, AlbertInputs inputs)
     {
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        using MaskedLMOutput a = fp32.forward(inputs);
-        using MaskedLMOutput b = bf16.forward(inputs);
+        using InferenceSession<MaskedLMOutput> fp32Session = fp32.CompileForInference();
+        using InferenceSession<MaskedLMOutput> bf16Session = bf16.CompileForInference(bf16Options);
+        using MaskedLMOutput a = fp32Session.Run(inputs);
+        using MaskedLMOutput b = bf16Session.Run(inputs);
         Tensor valid = inputs.AttentionMask is { } m
             ? m.to(ScalarType.Bool)
             : ones(inputs.InputIds!.shape, ScalarType.Bool);

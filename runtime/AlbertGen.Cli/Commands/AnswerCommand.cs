@@ -56,6 +56,7 @@ internal static class AnswerCommand
             }
 
             using QuestionAnsweringPipeline pipeline = QuestionAnsweringPipeline.FromPretrained(io.Model.Resolve(parse), io.PipelineOptions(parse));
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, (item.Required("question"), item.Required("context")))).ToList();

@@ -30,6 +30,7 @@ internal static class ChooseCommand
             }
 
             using MultipleChoicePipeline pipeline = MultipleChoicePipeline.FromPretrained(io.Model.Resolve(parse), io.PipelineOptions(parse));
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl)

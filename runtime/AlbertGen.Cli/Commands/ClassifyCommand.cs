@@ -37,6 +37,7 @@ internal static class ClassifyCommand
             };
             PipelineOptions options = io.PipelineOptions(parse);
             using TextClassificationPipeline<string> pipeline = TextClassificationPipeline.FromPretrained(io.Model.Resolve(parse), options);
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 if (parse.GetValue(pair) is not null)

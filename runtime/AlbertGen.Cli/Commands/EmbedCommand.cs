@@ -26,6 +26,7 @@ internal static class EmbedCommand
             };
             PipelineOptions options = io.PipelineOptions(parse);
             using SentenceEmbeddingGenerator generator = SentenceEmbeddingGenerator.FromPretrained(io.Model.Resolve(parse), embedding, options);
+            TaskCommandSupport.Warn(generator.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();

@@ -20,6 +20,7 @@ internal static class FillMaskCommand
             string? text = jsonl is null ? io.RequireText(parse) : null;
             PipelineOptions options = io.PipelineOptions(parse);
             using FillMaskPipeline pipeline = FillMaskPipeline.FromPretrained(io.Model.Resolve(parse), options);
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             int k = parse.GetValue(topK);
             string[]? wanted = parse.GetValue(targets) is { Length: > 0 } t ? t : null;
             if (wanted is not null)

@@ -2,17 +2,22 @@ using System.CommandLine;
 using System.Text.Json;
 using AlbertGen.Checkpoints;
 using AlbertGen.Cli.Progress;
+using AlbertGen.Inference;
+using static TorchSharp.torch;
 
 namespace AlbertGen.Cli.Commands;
 
-/// <summary><c>albertgen info</c>: a model's configuration, parameter count and memory, read without loading the weights.</summary>
+/// <summary>
+/// <c>albertgen info</c>: a model's configuration, parameter count and memory, read without loading the weights, and the
+/// CPU's vector features with the kernel an inference session would run each product on.
+/// </summary>
 internal static class InfoCommand
 {
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("info", "Show a model's configuration, heads, parameter count and memory.") { json };
+        var command = new Command("info", "Show a model's configuration, heads, parameter count, memory, the CPU's features and the kernel of each product.") { json };
         model.AddTo(command);
         command.SetAction(parse =>
         {
@@ -25,7 +30,9 @@ internal static class InfoCommand
 }
 
 /// <summary>What <c>albertgen info</c> reports, from <c>config.json</c> and the checkpoint headers.</summary>
-internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes, bool HasTokenizer)
+internal sealed record ModelInfo(
+    string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes, bool HasTokenizer,
+    InferencePlan Float32, InferencePlan BFloat16)
 {
     public static ModelInfo Read(string directory)
     {
@@ -51,7 +58,9 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             }
         }
 
-        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "spiece.model")));
+        return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], File.Exists(Path.Combine(directory, "spiece.model")),
+            InferenceCompiler.Plan(config, ScalarType.Float32),
+            InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { MatMulDType = ScalarType.BFloat16 }));
     }
 
     public string ToText()
@@ -67,8 +76,25 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
             $"labels       {c.NumLabels}: {string.Join(", ", c.Id2Label)}",
             $"parameters   {Parameters:N0} ({EncoderParameters:N0} in the encoder: its layers and the embedding-to-hidden mapping)",
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
-            $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}");
+            $"tokenizer    {(HasTokenizer ? "spiece.model" : "none (no spiece.model)")}",
+            $"cpu          {Float32.Cpu} (from {Float32.Cpu.Source})",
+            $"kernels      {KernelLine(Float32)}",
+            $"  --bf16     {KernelLine(BFloat16)}");
     }
+
+    /// <summary>The kernel of each product of the first layer (every layer has the same shapes), and any warning.</summary>
+    private static string KernelLine(InferencePlan plan)
+    {
+        string kernels = string.Join(", ", plan.Products.Where(p => p.Group == 0 && p.Layer == 0).Select(p => $"{p.Product} [{p.Outputs}×{p.Inputs}] {p.Kernel}"));
+        return plan.Warnings.Count == 0 ? kernels : kernels + " (" + string.Join(" ", plan.Warnings) + ")";
+    }
+
+    private static object KernelJson(InferencePlan plan) => new
+    {
+        matmul_dtype = plan.MatMulDType.ToString(),
+        products = plan.Products.Where(p => p.Group == 0 && p.Layer == 0).ToDictionary(p => p.Product, p => p.Kernel),
+        warnings = plan.Warnings,
+    };
 
     public string ToJson() => JsonSerializer.Serialize(new
     {
@@ -91,5 +117,7 @@ internal sealed record ModelInfo(string Directory, AlbertConfig Config, long Par
         dtypes = DTypes,
         float32_bytes = Parameters * 4,
         has_tokenizer = HasTokenizer,
+        cpu_features = Float32.Cpu.Names,
+        kernels = new { float32 = KernelJson(Float32), bf16 = KernelJson(BFloat16) },
     });
 }

@@ -29,6 +29,7 @@ internal static class TagCommand
                 : parse.GetValue(ignore) is { Length: > 0 } labels ? labels : TokenClassificationPipeline.DefaultIgnoreLabels;
             PipelineOptions options = io.PipelineOptions(parse);
             using TokenClassificationPipeline pipeline = TokenClassificationPipeline.FromPretrained(io.Model.Resolve(parse), options);
+            TaskCommandSupport.Warn(pipeline.Session.Warnings, context.Error);
             if (jsonl is not null)
             {
                 var inputs = TaskCommandSupport.ReadJsonl(jsonl).Select(item => (item, item.Required("text"))).ToList();

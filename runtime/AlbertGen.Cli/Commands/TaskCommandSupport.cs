@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -65,8 +66,20 @@ internal sealed class TaskCommandSupport
         {
             BatchSize = batch,
             Truncation = !parse.GetValue(NoTruncation),
-            LoadOptions = parse.GetValue(Bf16) ? new LoadOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+            Inference = parse.GetValue(Bf16) ? new InferenceOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
         };
+    }
+
+    /// <summary>
+    /// Prints what a pipeline's inference session does differently from what was asked (e.g. <c>--bf16</c> on a CPU without
+    /// native bfloat16), one line each.
+    /// </summary>
+    public static void Warn(IReadOnlyList<string> warnings, TextWriter error)
+    {
+        foreach (string warning in warnings)
+        {
+            error.WriteLine("albertgen: warning: " + warning);
+        }
     }
 
     /// <summary>The text argument; an error when it is missing or given together with <c>--input-jsonl</c>.</summary>

@@ -24,11 +24,4 @@ public sealed class LoadOptions
 
     /// <summary>Parameter dtype (float32, bfloat16, float16) to convert the model to before loading; null keeps it.</summary>
     public ScalarType? DType { get; init; }
-
-    /// <summary>
-    /// Sets the model's <c>MatMulDType</c>: inference runs the transformer layers' matrix products in this dtype (bfloat16 on
-    /// CPUs with AVX512-BF16) while parameters, residual stream, LayerNorms and heads stay in the model's dtype; null leaves
-    /// it unchanged.
-    /// </summary>
-    public ScalarType? MatMulDType { get; init; }
 }

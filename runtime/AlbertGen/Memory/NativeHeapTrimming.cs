@@ -4,28 +4,24 @@ using System.Runtime.InteropServices;
 namespace AlbertGen.Memory;
 
 /// <summary>
-/// Hands the free pages of the C heap back to the system after forward passes, so that a long-running process whose
-/// inputs vary in length keeps a flat resident memory.
+/// Hands the free pages of the C heap back to the system after inference runs, so that a long-running process whose
+/// inputs vary in length keeps a flat resident memory. Off until <see cref="AlbertRuntime.ConfigureForInference"/> (or
+/// <see cref="Enabled"/>) turns it on: it is a process-wide effect.
 /// </summary>
 /// <remarks>
 /// <para>
 /// libtorch takes its tensors from <c>malloc</c>. With glibc's default <em>dynamic</em> mmap threshold, activations of a
 /// few megabytes move from their own mappings onto the heap after the first large one is freed, and when lengths vary,
-/// the heap fragments: its free chunks stay resident and the resident set creeps up (an albert-base-shaped model on 16 to
-/// 128 tokens grew 6–13 % over 300–600 calls, with live tensors and managed memory flat). glibc's <c>malloc_trim(0)</c>
-/// returns every whole free page of every arena to the system (<c>madvise</c>), which brings the resident set back to
-/// what is in use.
+/// the heap fragments: its free chunks stay resident and the resident set creeps up while live tensors stay flat. glibc's
+/// <c>malloc_trim(0)</c> returns every whole free page of every arena to the system (<c>madvise</c>).
 /// </para>
 /// <para>
-/// The creep comes back within a few calls (trimming once a second still let that model grow 4.7 % over 600 calls), so
-/// the trim runs at the end of a forward pass, on the thread that finished it, as often as a time budget allows: the next
-/// trim waits until 50 times the previous trim's cost has passed, so trimming takes at most about 2 % of the time. The
-/// cost counts the trim itself and the page faults that bring the released pages back when the heap reuses them
-/// (estimated from how much the resident set shrank, at <see cref="RefaultBytesPerSecond"/>): without that second part an
-/// albert-base 1×16 pass, which frees about 30 MB of packed weights and activations each time, was trimmed after every
-/// pass and ran 15 % slower; with it, it is trimmed about twice a second at a cost of 2–4 %. A fixed mmap threshold
-/// (<c>MALLOC_MMAP_THRESHOLD_</c>), the other cure, made every large activation a fresh mapping and cost 5–13 % at
-/// 8–32 × 128 tokens.
+/// The creep comes back within a few calls, so the trim runs at the end of a run, on the thread that finished it, as often
+/// as a time budget allows: the next trim waits until <see cref="BudgetFactor"/> times the previous trim's cost has passed
+/// (at most about 2 % of the time). The cost counts the trim itself and the page faults that bring the released pages back
+/// when the heap reuses them (estimated from how much the resident set shrank, at <see cref="RefaultBytesPerSecond"/>);
+/// without that second part small passes, which free tens of megabytes each, would be trimmed after every pass.
+/// <c>benchmarks/README.md</c> has the measurements behind these constants.
 /// </para>
 /// <para>
 /// Only Linux with glibc is affected; elsewhere (or when <c>malloc_trim</c> is missing, as with musl) nothing is done.
@@ -38,23 +34,22 @@ public static partial class NativeHeapTrimming
     internal const int BudgetFactor = 50;
 
     /// <summary>
-    /// How fast released pages fault back in when the heap reuses them (a page fault and zeroing per 4 KiB page). Measured
-    /// here: trimming after every albert-base 1×16 pass released 31–32 MB and made the passes ≈ 4.5 ms slower, so
-    /// ≈ 7 GB/s; 4 GB/s errs on the side of trimming less often.
+    /// How fast released pages fault back in when the heap reuses them (a page fault and zeroing per 4 KiB page); set below
+    /// the rate measured (<c>benchmarks/README.md</c>) to err on the side of trimming less often.
     /// </summary>
     internal const long RefaultBytesPerSecond = 4L << 30;
 
-    private static readonly TrimSchedule Schedule = new(Stopwatch.GetTimestamp, TrimHeap);
+    private static readonly TrimSchedule Schedule = new(Stopwatch.GetTimestamp, TrimHeap) { Enabled = false };
     private static volatile bool _unavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Whether forward passes trim the heap (default: true). Turning it off leaves glibc's behaviour as it is.</summary>
+    /// <summary>Whether inference runs trim the heap (default: false; <see cref="AlbertRuntime.ConfigureForInference"/> turns it on).</summary>
     public static bool Enabled
     {
         get => Schedule.Enabled;
         set => Schedule.Enabled = value;
     }
 
-    /// <summary>Called by the models at the end of a forward pass: trims if the time budget allows.</summary>
+    /// <summary>Called by inference sessions at the end of a run: trims if enabled and the time budget allows.</summary>
     internal static void AfterForward()
     {
         if (!_unavailable)

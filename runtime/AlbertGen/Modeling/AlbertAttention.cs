@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,12 +8,6 @@ namespace AlbertGen.Modeling;
 /// Scores are <c>q·kᵀ/√d + mask</c>; with relative position types the relative scores are added after the mask, unscaled,
 /// exactly as HuggingFace's <c>AlbertAttention</c> does.
 /// </summary>
-/// <remarks>
-/// The query, key and value weights (and biases) are rows of one <c>[3·A, H]</c> tensor (<see cref="FusedProjection"/>): the
-/// parameters keep their checkpoint names and are what loading, saving, optimisers and autograd see, while inference runs
-/// one matrix product instead of three. The weights exist once. Converting the module (<c>to(dtype/device)</c>) replaces
-/// parameters, so the overrides of <c>_to</c> tie them again.
-/// </remarks>
 internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool, (Tensor Output, Tensor? Probs)>
 {
     private readonly Linear query;
@@ -31,7 +24,6 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     private readonly PositionEmbeddingType _positionType;
     private readonly double _attentionDropout;
     private readonly double _hiddenDropout;
-    private FusedProjection? _fused;
 
     public AlbertAttention(AlbertConfig config) : base("AlbertAttention")
     {
@@ -53,71 +45,34 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         _attentionDropout = config.AttentionProbsDropoutProb;
         _hiddenDropout = config.HiddenDropoutProb;
         RegisterComponents();
-        _fused = FusedProjection.Tie(query, key, value);
     }
 
     /// <summary>When set, training passes run this block's products in this dtype (<see cref="MixedPrecision"/>).</summary>
     internal ScalarType? TrainingMatMulDType { get; set; }
 
-    /// <summary>Whether inference can use the fused Q/K/V projection (the parameters are still rows of the fused tensors).</summary>
-    internal bool HasFusedProjection => _fused is { } f && f.IsTiedTo(query, key, value);
+    /// <summary>The query projection <c>H → A</c>.</summary>
+    internal Linear Query => query;
 
-    /// <summary>Whether <see cref="PreparedForward"/> can run this block (the Q/K/V projection is fused).</summary>
-    internal bool SupportsPreparedForward => HasFusedProjection;
+    /// <summary>The key projection <c>H → A</c>.</summary>
+    internal Linear Key => key;
 
-    /// <summary>The fused Q/K/V projection and the output projection prepared for inference in <paramref name="dtype"/>.</summary>
-    internal (PreparedLinear Qkv, PreparedLinear Dense) PrepareWeights(ScalarType dtype, bool pack)
-    {
-        FusedProjection fused = _fused!;
-        return (PreparedLinear.Create(fused.Weight, fused.Bias, dtype, pack), PreparedLinear.Create(dense.weight!, dense.bias!, dtype, pack));
-    }
+    /// <summary>The value projection <c>H → A</c>.</summary>
+    internal Linear Value => value;
 
-    /// <summary>
-    /// Inference with the products and the attention kernel in the dtype of <paramref name="weights"/>, and the residual
-    /// addition and LayerNorm in the dtype of <paramref name="hidden"/>.
-    /// </summary>
-    /// <param name="hidden">Hidden states <c>[B, S, H]</c> in the model's dtype.</param>
-    /// <param name="mask">Additive mask in the products' dtype, or null.</param>
-    /// <param name="weights">This layer's prepared products.</param>
-    /// <remarks>
-    /// With relative positions the kernel gets <c>mask + relative scores</c> as its additive mask: HuggingFace adds the
-    /// relative scores after the mask and unscaled, and the kernel adds its mask after scaling <c>q·kᵀ</c>, so the sum is
-    /// the same.
-    /// </remarks>
-    internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights weights)
-    {
-        long batch = hidden.shape[0], seq = hidden.shape[1];
-        Tensor context;
-        using (var scope = NewDisposeScope())
-        {
-            Tensor input = hidden.to(weights.Qkv.DType);
-            Tensor heads = weights.Qkv.Forward(input).view(batch, seq, 3, _heads, _headSize).permute(2, 0, 3, 1, 4); // [3, B, heads, S, d]
-            Tensor q = heads[0], k = heads[1], v = heads[2];
-            Tensor? scoresMask = mask;
-            if (distance_embedding is not null)
-            {
-                Tensor relative = RelativeScores(q, k, seq); // [B, heads, S, S]
-                scoresMask = mask is null ? relative : relative.add_(mask);
-            }
+    /// <summary>The output projection <c>A → H</c>.</summary>
+    internal Linear Dense => dense;
 
-            context = nn.functional.scaled_dot_product_attention(q, k, v, scoresMask, 0.0, false) // [B, heads, S, d]
-                .MoveToOuterDisposeScope();
-        }
+    /// <summary>The LayerNorm after the residual addition.</summary>
+    internal LayerNorm OutputLayerNorm => LayerNorm;
 
-        Tensor projected;
-        using (context)
-        using (Tensor transposed = context.transpose(1, 2))
-        using (Tensor merged = transposed.reshape(batch, seq, _heads * _headSize))
-        using (Tensor output = weights.Dense.Forward(merged))
-        {
-            projected = hidden.add(output); // in a lower precision, type promotion keeps the residual sum in hidden's dtype
-        }
+    /// <summary>Number of attention heads.</summary>
+    internal int Heads => _heads;
 
-        using (projected)
-        {
-            return LayerNorm.forward(projected);
-        }
-    }
+    /// <summary>Size of one head.</summary>
+    internal int HeadSize => _headSize;
+
+    /// <summary>Whether the scores get relative-position terms (<c>relative_key</c>, <c>relative_key_query</c>).</summary>
+    internal bool HasRelativePositions => distance_embedding is not null;
 
     /// <summary>Runs attention.</summary>
     /// <param name="hidden">Hidden states <c>[B, S, H]</c>.</param>
@@ -174,59 +129,11 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         return (output, probs);
     }
 
-    /// <inheritdoc />
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        nn.Module result = base._to(device, dtype, non_blocking);
-        Retie();
-        return result;
-    }
-
-    /// <inheritdoc />
-    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
-    {
-        nn.Module result = base._to(deviceType, deviceIndex, non_blocking);
-        Retie();
-        return result;
-    }
-
-    /// <inheritdoc />
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
-    {
-        nn.Module result = base._to(dtype, non_blocking);
-        Retie();
-        return result;
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _fused?.Dispose();
-            _fused = null;
-        }
-
-        base.Dispose(disposing);
-    }
-
-    /// <summary>Conversion gave the projections new, separate tensors: make them rows of one fused tensor again.</summary>
-    private void Retie()
-    {
-        if (_fused is { } old && old.IsTiedTo(query, key, value))
-        {
-            return;
-        }
-
-        _fused?.Dispose();
-        _fused = FusedProjection.Tie(query, key, value);
-    }
-
     private Tensor SplitHeads(Tensor x, long batch, long seq) =>
         x.view(batch, seq, _heads, _headSize).transpose(1, 2);
 
-    /// <summary>Relative-position scores <c>[B, heads, S, S]</c> from the distance embedding.</summary>
-    private Tensor RelativeScores(Tensor q, Tensor k, long seq)
+    /// <summary>Relative-position scores <c>[B, heads, S, S]</c> from the distance embedding (HuggingFace adds them after the mask, unscaled).</summary>
+    internal Tensor RelativeScores(Tensor q, Tensor k, long seq)
     {
         Tensor left = arange(seq, dtype: ScalarType.Int64, device: q.device).view(-1, 1);
         Tensor right = arange(seq, dtype: ScalarType.Int64, device: q.device).view(1, -1);

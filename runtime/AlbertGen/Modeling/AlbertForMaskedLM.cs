@@ -45,10 +45,12 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
     /// <see cref="AlbertInputs.Labels"/> <c>[B, S]</c> is given.</summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, logits <c>[B, S, V]</c>, optional hidden states and attentions.</returns>
-    public override MaskedLMOutput forward(AlbertInputs inputs)
+    public override MaskedLMOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override MaskedLMOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor logits = predictions.forward(body.LastHiddenState, WordEmbeddingWeight);
         Tensor? loss = inputs.Labels is { } labels
             ? Losses.CrossEntropy(logits.view(-1, Config.VocabSize), labels.view(-1))

@@ -45,7 +45,9 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
     /// <param name="inputs">Per-token inputs <c>[B, C, S]</c> (embeddings <c>[B, C, S, E]</c>); head mask as usual.</param>
     /// <returns>Loss, logits <c>[B, C]</c>, optional hidden states and attentions (over the flattened <c>B·C</c> batch).</returns>
     /// <exception cref="InputShapeException">An input does not have the choice dimension.</exception>
-    public override MultipleChoiceOutput forward(AlbertInputs inputs)
+    public override MultipleChoiceOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override MultipleChoiceOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         using var scope = NewDisposeScope();
@@ -72,7 +74,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
             OutputAttentions = inputs.OutputAttentions,
         };
 
-        AlbertModelOutput body = albert.forward(flat);
+        AlbertModelOutput body = albert.Forward(flat, execution);
         Tensor dropped = nn.functional.dropout(body.PoolerOutput!, Config.ClassifierDropoutProb, training);
         Tensor logits = classifier.forward(dropped).view(-1, choices); // [B, C]
         Tensor? loss = inputs.Labels is { } labels ? Losses.CrossEntropy(logits, labels.view(-1)) : null;

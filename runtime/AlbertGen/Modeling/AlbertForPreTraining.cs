@@ -48,10 +48,12 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
     /// <see cref="AlbertInputs.SentenceOrderLabel"/> <c>[B]</c> are both given.</summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, prediction logits <c>[B, S, V]</c>, SOP logits <c>[B, 2]</c>, optional hidden states and attentions.</returns>
-    public override AlbertForPreTrainingOutput forward(AlbertInputs inputs)
+    public override AlbertForPreTrainingOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override AlbertForPreTrainingOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor predictionLogits = predictions.forward(body.LastHiddenState, WordEmbeddingWeight);
         Tensor sopLogits = sop_classifier.forward(body.PoolerOutput!);
         Tensor? loss = null;

@@ -56,10 +56,12 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
     /// </summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, start and end logits <c>[B, S]</c>, optional hidden states and attentions.</returns>
-    public override QuestionAnsweringOutput forward(AlbertInputs inputs)
+    public override QuestionAnsweringOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override QuestionAnsweringOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor logits = qa_outputs.forward(body.LastHiddenState); // [B, S, 2]
         Tensor start = logits.select(-1, 0).contiguous();
         Tensor end = logits.select(-1, 1).contiguous();

@@ -69,10 +69,12 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
     /// <param name="inputs">The inputs; labels <c>[B]</c> int64 (single-label), <c>[B]</c> or <c>[B, n]</c> float (regression),
     /// <c>[B, n]</c> float (multi-label).</param>
     /// <returns>Loss, logits <c>[B, num_labels]</c>, optional hidden states and attentions.</returns>
-    public override SequenceClassifierOutput forward(AlbertInputs inputs)
+    public override SequenceClassifierOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override SequenceClassifierOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor dropped = nn.functional.dropout(body.PoolerOutput!, Config.ClassifierDropoutProb, training);
         Tensor logits = classifier.forward(dropped);
         Tensor? loss = null;

@@ -47,10 +47,12 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
     /// </summary>
     /// <param name="inputs">The inputs.</param>
     /// <returns>Loss, logits <c>[B, S, num_labels]</c>, optional hidden states and attentions.</returns>
-    public override TokenClassifierOutput forward(AlbertInputs inputs)
+    public override TokenClassifierOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override TokenClassifierOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         using var scope = NewDisposeScope();
-        AlbertModelOutput body = albert.forward(inputs);
+        AlbertModelOutput body = albert.Forward(inputs, execution);
         Tensor dropped = nn.functional.dropout(body.LastHiddenState, Config.ClassifierDropoutProb, training);
         Tensor logits = classifier.forward(dropped);
         Tensor? loss = null;

@@ -35,11 +35,6 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     /// <summary>Runs the layer on <paramref name="hidden"/> <c>[B, S, H]</c>.</summary>
     public override (Tensor Output, Tensor? Probs) forward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
     {
-        if (!training && !is_grad_enabled())
-        {
-            return InferenceForward(hidden, mask, headMask, outputAttentions);
-        }
-
         using var scope = NewDisposeScope();
         (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
         ScalarType? productDType = training ? TrainingMatMulDType : null;
@@ -50,59 +45,18 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         return (output, probs);
     }
 
-    /// <summary>Whether <see cref="PreparedForward"/> can run this layer.</summary>
-    internal bool SupportsPreparedForward => attention.SupportsPreparedForward && ffn.bias is not null && ffn_output.bias is not null;
+    /// <summary>The attention block.</summary>
+    internal AlbertAttention Attention => attention;
 
-    /// <summary>This layer's four products prepared for inference in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
-    internal PreparedLayerWeights PrepareWeights(ScalarType dtype, bool pack)
-    {
-        (PreparedLinear qkv, PreparedLinear dense) = attention.PrepareWeights(dtype, pack);
-        return new PreparedLayerWeights(
-            qkv, dense, PreparedLinear.Create(ffn.weight!, ffn.bias!, dtype, pack), PreparedLinear.Create(ffn_output.weight!, ffn_output.bias!, dtype, pack));
-    }
+    /// <summary>The feed-forward projection <c>H → I</c>.</summary>
+    internal Linear Ffn => ffn;
 
-    /// <summary>
-    /// Inference with the products, the attention kernel and the activation in the dtype of <paramref name="weights"/>;
-    /// residual additions and LayerNorms stay in the dtype of <paramref name="hidden"/>.
-    /// </summary>
-    internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights weights)
-    {
-        using Tensor attended = attention.PreparedForward(hidden, mask, weights);
-        Tensor projected;
-        using (Tensor input = attended.to(weights.Ffn.DType))
-        using (Tensor inner = weights.Ffn.Forward(input, _activation)) // [B, S, I]
-        using (Tensor output = weights.FfnOutput.Forward(inner))
-        {
-            projected = attended.add(output); // in a lower precision, type promotion keeps the residual sum in attended's dtype
-        }
+    /// <summary>The feed-forward output projection <c>I → H</c>.</summary>
+    internal Linear FfnOutput => ffn_output;
 
-        using (projected)
-        {
-            return full_layer_layer_norm.forward(projected);
-        }
-    }
+    /// <summary>The LayerNorm after the feed-forward residual addition.</summary>
+    internal LayerNorm OutputLayerNorm => full_layer_layer_norm;
 
-    /// <summary>
-    /// Inference (eval mode, no gradients): the same arithmetic, with the activation applied in place and each intermediate
-    /// released as soon as it has been used, so that at most one <c>[B, S, I]</c> tensor is alive.
-    /// </summary>
-    private (Tensor Output, Tensor? Probs) InferenceForward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
-    {
-        (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
-        using (attended)
-        {
-            Tensor projected;
-            using (Tensor inner = ffn.forward(attended)) // [B, S, I]
-            {
-                Activations.ApplyInPlace(_activation, inner);
-                projected = ffn_output.forward(inner);
-            }
-
-            using (projected)
-            {
-                projected.add_(attended);
-                return (full_layer_layer_norm.forward(projected), probs);
-            }
-        }
-    }
+    /// <summary>The feed-forward activation (<c>hidden_act</c>).</summary>
+    internal AlbertActivation Activation => _activation;
 }

@@ -54,22 +54,6 @@ internal sealed class AlbertLayerGroup : nn.Module<Tensor, Tensor?, IReadOnlyLis
         return current.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Whether every layer of the group can run <see cref="PreparedForward"/>.</summary>
-    internal bool SupportsPreparedForward => albert_layers.All(layer => layer.SupportsPreparedForward);
-
-    /// <summary>The group's layers' products prepared for inference in <paramref name="dtype"/>, packed for oneDNN when asked.</summary>
-    internal PreparedLayerWeights[] PrepareWeights(ScalarType dtype, bool pack) => albert_layers.Select(layer => layer.PrepareWeights(dtype, pack)).ToArray();
-
-    /// <summary>Inference with prepared products (see <see cref="AlbertLayer.PreparedForward"/>).</summary>
-    internal Tensor PreparedForward(Tensor hidden, Tensor? mask, PreparedLayerWeights[] weights)
-    {
-        Tensor current = hidden.alias();
-        for (int j = 0; j < albert_layers.Count; j++)
-        {
-            using Tensor previous = current;
-            current = albert_layers[j].PreparedForward(previous, mask, weights[j]);
-        }
-
-        return current;
-    }
+    /// <summary>The group's inner layers, in order.</summary>
+    internal IReadOnlyList<AlbertLayer> Layers => [.. albert_layers];
 }

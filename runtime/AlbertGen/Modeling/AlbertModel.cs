@@ -1,4 +1,3 @@
-using AlbertGen.Memory;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -70,17 +69,12 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     /// <param name="inputs">Ids or embeddings <c>[B, S]</c>, optional mask, token types, positions and head mask.</param>
     /// <returns>Last hidden state, pooled output and, when asked, all hidden states and attentions.</returns>
     /// <exception cref="AlbertInputException">An input is missing, mis-shaped or out of range.</exception>
-    public override AlbertModelOutput forward(AlbertInputs inputs)
+    public override AlbertModelOutput forward(AlbertInputs inputs) => Forward(inputs, null);
+
+    internal override AlbertModelOutput Forward(AlbertInputs inputs, IEncoderExecution? execution)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         (long batch, long seq) = AlbertInputValidator.Validate(Config, inputs);
-        AlbertModelOutput output = Encode(inputs, batch, seq);
-        NativeHeapTrimming.AfterForward(); // the pass's intermediates are free now
-        return output;
-    }
-
-    private AlbertModelOutput Encode(AlbertInputs inputs, long batch, long seq)
-    {
         using var scope = NewDisposeScope();
         Device device = Device;
         ScalarType dtype = DType;
@@ -108,7 +102,9 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
 
         List<Tensor>? hiddenStates = inputs.OutputHiddenStates ? new List<Tensor>() : null;
         List<Tensor>? attentions = inputs.OutputAttentions ? new List<Tensor>() : null;
-        Tensor last = encoder.forward(embedded, mask, headMask, hiddenStates, attentions);
+        Tensor last = execution is not null && headMask is null && attentions is null
+            ? execution.Run(encoder, embedded, mask, hiddenStates)
+            : encoder.forward(embedded, mask, headMask, hiddenStates, attentions);
         Tensor? pooled = null;
         if (pooler is not null)
         {

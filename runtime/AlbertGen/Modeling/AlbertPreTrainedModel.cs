@@ -21,11 +21,19 @@ namespace AlbertGen.Modeling;
 /// Thread safety: once loaded and in eval mode, one model may run <c>forward</c> from many threads at once. A forward
 /// call only reads the parameters and keeps no state between calls; TorchSharp's dispose scopes and libtorch's grad and
 /// inference modes are per thread (enter <c>torch.inference_mode()</c> on the thread that calls <c>forward</c>), so each
-/// call frees its own intermediates and hands its output to its caller. On the CPU (float32, or with bfloat16
-/// <see cref="MatMulDType"/>), concurrent results are bitwise identical to serial ones (tested from 8 threads). Not safe while other threads run <c>forward</c>:
+/// call frees its own intermediates and hands its output to its caller. Not safe while other threads run <c>forward</c>:
 /// <see cref="LoadWeights"/>, <c>to(device)</c>/<c>to(dtype)</c> and <c>train()</c>/<c>eval()</c>; training (backward,
-/// optimizer steps) on a model shared between threads is not supported. The library never changes
-/// process-wide state: <c>torch.set_num_threads</c>, the culture, environment variables and the console are left alone.
+/// optimizer steps) on a model shared between threads is not supported.
+/// </para>
+/// <para>
+/// The model is the plain description of ALBERT, one <c>forward</c> per module as in HuggingFace's
+/// <c>modeling_albert.py</c>, and holds nothing derived for speed. For fast inference compile it:
+/// <c>model.CompileForInference()</c> (namespace <c>AlbertGen.Inference</c>) gives an immutable session with fused,
+/// converted and prepacked weights and product kernels chosen for the CPU.
+/// </para>
+/// <para>
+/// No process-wide state is changed by the library: <c>torch.set_num_threads</c>, the environment, the C allocator, the
+/// culture and the console are left alone unless the application calls <see cref="AlbertRuntime.ConfigureForInference"/>.
 /// </para>
 /// </remarks>
 public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, TOutput>
@@ -53,42 +61,15 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     public ScalarType DType => WordEmbeddingWeight.dtype;
 
     /// <summary>
-    /// Runs inference with the transformer layers' matrix products (query/key/value, attention, attention output,
-    /// feed-forward) and the activation in this dtype, while the parameters, embeddings, residual additions, LayerNorms and
-    /// the task head stay in <see cref="DType"/>; null (default) computes everything in <see cref="DType"/>.
-    /// </summary>
-    /// <remarks>
-    /// <para>
-    /// <c>ScalarType.BFloat16</c> on a CPU with AVX512-BF16 runs albert-base about 1.8 times as fast as float32 at 8×128 tokens
-    /// and keeps predictions much closer to float32 than converting the whole model (<see cref="LoadOptions.DType"/>):
-    /// what bfloat16's 8-bit mantissa hurts most is the residual stream summed over the layers and the vocabulary logits,
-    /// and those stay in float32. Outputs have the model's dtype.
-    /// </para>
-    /// <para>
-    /// Applies to inference only (eval mode, gradients off); with gradients on, or attention maps or a head mask asked for,
-    /// the pass runs in <see cref="DType"/>. The low-precision copies of the matrices are
-    /// made by the first pass and kept until a parameter changes (replaced, or changed in place: libtorch's version counter
-    /// tells), so they never go stale; parameters made under <c>inference_mode</c> have no version counter and get new
-    /// copies every pass. Set it before running the model from several threads.
-    /// </para>
-    /// </remarks>
-    /// <exception cref="ArgumentException">The value is not a floating-point dtype.</exception>
-    public ScalarType? MatMulDType
-    {
-        get => Encoder.MatMulDType;
-        set => Encoder.MatMulDType = MixedPrecision.CheckProductDType(value, nameof(MatMulDType));
-    }
-
-    /// <summary>
     /// Runs training passes (train mode) with the transformer layers' matrix products (query/key/value, attention output,
     /// feed-forward) in this dtype and everything else in <see cref="DType"/>: "mixed precision", with the parameters as
     /// float32 master weights, float32 gradients and optimiser state, and the activations, LayerNorms, attention softmax and
     /// loss in float32. Null (default) trains in <see cref="DType"/>.
     /// </summary>
     /// <remarks>
-    /// <c>ScalarType.BFloat16</c> (ALBERT was pretrained in bfloat16 on TPUs) makes an AdamW update of albert-base about
-    /// 1.75 times as fast on a CPU with AVX512-BF16; small models gain less (10–14 % at hidden size 128). Evaluation and
-    /// inference are unaffected (see <see cref="MatMulDType"/> for those).
+    /// <c>ScalarType.BFloat16</c> (ALBERT was pretrained in bfloat16 on TPUs) is faster on a CPU with native bfloat16
+    /// (AVX512-BF16 or AMX); <c>benchmarks/README.md</c> has the measurements. Evaluation and inference are unaffected
+    /// (for bfloat16 inference products see <c>AlbertGen.Inference.InferenceOptions.MatMulDType</c>).
     /// </remarks>
     /// <exception cref="ArgumentException">The value is not a floating-point dtype.</exception>
     public ScalarType? TrainingMatMulDType
@@ -99,6 +80,67 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
 
     /// <summary>The encoder (shared-layer transformer) of the body.</summary>
     internal abstract AlbertTransformer Encoder { get; }
+
+    /// <summary>
+    /// Counts the library's weight-changing calls on this model (<see cref="LoadWeights"/>, TorchSharp's <c>load</c> and
+    /// <c>load_state_dict</c>, <c>to(…)</c>, <c>train()</c>/<c>eval()</c>): an inference session compiled at one generation
+    /// refuses to run at another. Changes made in place through libtorch (optimizer steps, <c>mul_</c>) are seen through
+    /// the parameters' version counters instead.
+    /// </summary>
+    internal long WeightsGeneration => Interlocked.Read(ref _weightsGeneration);
+
+    private long _weightsGeneration;
+
+    /// <summary>Records that the weights (or the mode) may have changed: sessions compiled before are out of date.</summary>
+    internal void MarkWeightsChanged() => Interlocked.Increment(ref _weightsGeneration);
+
+    /// <summary>
+    /// <see cref="nn.Module{T, TResult}.forward(T)"/> with the encoder's layer steps run by <paramref name="execution"/>
+    /// (an inference session) when it is given, by the encoder itself otherwise.
+    /// </summary>
+    internal abstract TOutput Forward(AlbertInputs inputs, IEncoderExecution? execution);
+
+    /// <inheritdoc />
+    public override void train(bool on = true)
+    {
+        MarkWeightsChanged();
+        base.train(on);
+    }
+
+    /// <inheritdoc />
+    public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null)
+    {
+        MarkWeightsChanged();
+        try
+        {
+            return base.load_state_dict(source, strict, skip);
+        }
+        finally
+        {
+            MarkWeightsChanged();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        MarkWeightsChanged();
+        return base._to(device, dtype, non_blocking);
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    {
+        MarkWeightsChanged();
+        return base._to(deviceType, deviceIndex, non_blocking);
+    }
+
+    /// <inheritdoc />
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        MarkWeightsChanged();
+        return base._to(dtype, non_blocking);
+    }
 
     /// <summary><c>"albert."</c> for heads (whose body lives under <c>albert</c>), <c>""</c> for the bare <see cref="AlbertModel"/>.</summary>
     internal abstract string BodyPrefix { get; }
@@ -121,11 +163,6 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     {
         ArgumentNullException.ThrowIfNull(fileOrDirectory);
         options ??= new LoadOptions();
-        if (options.MatMulDType is { } matMulDType)
-        {
-            MatMulDType = matMulDType;
-        }
-
         if (options.DType is { } dtype && dtype != DType)
         {
             this.to(dtype);
@@ -136,7 +173,16 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
             this.to(device);
         }
 
-        return CheckpointLoader.Load(this, BodyPrefix, fileOrDirectory, options);
+        // The loader may write through raw pointers, which libtorch's version counters do not see.
+        MarkWeightsChanged();
+        try
+        {
+            return CheckpointLoader.Load(this, BodyPrefix, fileOrDirectory, options);
+        }
+        finally
+        {
+            MarkWeightsChanged();
+        }
     }
 
     /// <summary>

@@ -14,8 +14,6 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     private readonly int _layers;
     private readonly int _groups;
     private readonly int _innerLayers;
-    private readonly bool _packWeights;
-    private readonly VersionedCache<(ScalarType DType, bool Pack), PreparedLayers> _prepared = new();
 
     public AlbertTransformer(AlbertConfig config) : base("AlbertTransformer")
     {
@@ -29,15 +27,8 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
         _layers = config.NumHiddenLayers;
         _groups = config.NumHiddenGroups;
         _innerLayers = config.InnerGroupNum;
-        _packWeights = config.HiddenSize >= PackingMinimumHiddenSize;
         RegisterComponents();
     }
-
-    /// <summary>
-    /// When set (and different from the parameters' dtype), inference runs the layers' matrix products in this dtype
-    /// (see <see cref="AlbertPreTrainedModel{TOutput}.MatMulDType"/>).
-    /// </summary>
-    internal ScalarType? MatMulDType { get; set; }
 
     /// <summary>
     /// When set, training passes run the layers' matrix products in this dtype with float32 master weights
@@ -56,15 +47,11 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
         }
     }
 
-    /// <summary>How many times inference passes have prepared the layers' weights (they keep them while the parameters are unchanged).</summary>
-    internal int Preparations { get; private set; }
+    /// <summary>The layer groups; layer step i runs group <see cref="GroupOfStep"/>.</summary>
+    internal IReadOnlyList<AlbertLayerGroup> Groups => [.. albert_layer_groups];
 
-    /// <summary>
-    /// Smallest hidden size whose passes pack the layers' weights for oneDNN (<see cref="OneDnnLinear"/>). Measured:
-    /// albert-base (768) 1.6–2× faster per pass from 1×16 tokens up; the 128-wide default model 24 % slower and the
-    /// 32-wide fixtures 65 % slower (packing and oneDNN's per-call overhead outweigh products that small).
-    /// </summary>
-    internal const int PackingMinimumHiddenSize = 512;
+    /// <summary>Number of layer steps (<c>num_hidden_layers</c>).</summary>
+    internal int LayerSteps => _layers;
 
     /// <summary>Group used by layer step <paramref name="step"/>: HuggingFace's <c>int(i / (L / groups))</c>.</summary>
     internal static int GroupOfStep(int step, int layers, int groups) => (int)(step / ((double)layers / groups));
@@ -78,11 +65,6 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// <returns>The last hidden state <c>[B, S, H]</c>.</returns>
     public override Tensor forward(Tensor embeddings, Tensor? mask, Tensor? headMask, List<Tensor>? hiddenStates, List<Tensor>? attentions)
     {
-        if (headMask is null && attentions is null && !training && !is_grad_enabled() && PreparedDType(embeddings) is { } dtype)
-        {
-            return PreparedForward(embeddings, mask, hiddenStates, dtype);
-        }
-
         int layersPerGroup = _layers / _groups;
         var headMasks = new Tensor?[_innerLayers];
         return RunSteps(embeddings, hiddenStates, attentions, (group, hidden) =>
@@ -99,9 +81,10 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
     /// <summary>
     /// The input mapping, then every layer step through <paramref name="step"/> (which gets the step's group and hidden
-    /// states), keeping the hidden states when asked and freeing each step's input otherwise.
+    /// states), keeping the hidden states when asked and freeing each step's input otherwise. <see cref="forward"/> steps
+    /// through the layer groups' own forward; an inference session steps through its compiled layers.
     /// </summary>
-    private Tensor RunSteps(Tensor embeddings, List<Tensor>? hiddenStates, List<Tensor>? attentions, Func<int, Tensor, Tensor> step)
+    internal Tensor RunSteps(Tensor embeddings, List<Tensor>? hiddenStates, List<Tensor>? attentions, Func<int, Tensor, Tensor> step)
     {
         using var scope = NewDisposeScope();
         int firstHidden = hiddenStates?.Count ?? 0, firstAttention = attentions?.Count ?? 0;
@@ -129,79 +112,5 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
         ScopeHelpers.MoveToOuter(hiddenStates, firstHidden); // the last one is `hidden`
         return hidden;
-    }
-
-    /// <summary>
-    /// The dtype of the products of a prepared inference pass: <see cref="MatMulDType"/> when it differs from the model's,
-    /// otherwise the model's; null when a layer cannot run prepared (Q/K/V not fused, or no FFN biases), and the general
-    /// path runs.
-    /// </summary>
-    private ScalarType? PreparedDType(Tensor embeddings)
-    {
-        if (!albert_layer_groups.All(g => g.SupportsPreparedForward))
-        {
-            return null;
-        }
-
-        if (MatMulDType is { } low && low != embeddings.dtype)
-        {
-            return low;
-        }
-
-        return embeddings.dtype;
-    }
-
-    /// <summary>
-    /// Inference with each distinct layer's products prepared once (<see cref="PreparedLayerWeights"/>) and kept while the
-    /// layers' parameters are unchanged (<see cref="VersionedCache{TKey, TValue}"/>); the residual stream, LayerNorms and the
-    /// input mapping stay in the model's dtype.
-    /// </summary>
-    private Tensor PreparedForward(Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates, ScalarType dtype)
-    {
-        Tensor[] sources = albert_layer_groups.parameters().ToArray<Tensor>();
-        using var lease = _prepared.Acquire((dtype, _packWeights), sources,
-            () =>
-            {
-                Preparations++; // under the cache's lock
-                return new PreparedLayers(albert_layer_groups.Select(g => g.PrepareWeights(dtype, _packWeights)).ToArray());
-            });
-        PreparedLayerWeights[][] weights = lease.Value.Groups;
-        using Tensor? productMask = mask?.to(dtype);
-        return RunSteps(embeddings, hiddenStates, null, (group, hidden) => albert_layer_groups[group].PreparedForward(hidden, productMask, weights[group]));
-    }
-
-    /// <summary>
-    /// Sets training mode; entering it gives up the kept inference preparation, which training's updates make stale at every
-    /// step and which would otherwise hold a second copy of the layers (800 MB for albert-xxlarge) until the next evaluation.
-    /// </summary>
-    public override void train(bool on = true)
-    {
-        base.train(on);
-        if (on)
-        {
-            _prepared.Clear();
-        }
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _prepared.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    /// <summary>The prepared weights of every group's layers, released together.</summary>
-    private sealed record PreparedLayers(PreparedLayerWeights[][] Groups) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (PreparedLayerWeights layer in Groups.SelectMany(group => group))
-            {
-                layer.Dispose();
-            }
-        }
     }
 }

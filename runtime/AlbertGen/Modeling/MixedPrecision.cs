@@ -9,10 +9,6 @@ namespace AlbertGen.Modeling;
 /// and the result cast back, so activations, LayerNorms, softmax, the loss, gradients and optimiser state stay in the
 /// model's dtype. Autograd differentiates through the casts, so each weight's gradient arrives in its own dtype.
 /// </summary>
-/// <remarks>
-/// Measured here (2 cores with AVX512-BF16), one AdamW update of an albert-base-shaped model on 4 × 128 tokens: 3.54–3.60 s
-/// in float32, 2.04–2.07 s with bfloat16 products (1.75×); the 128-wide default model gains 10–14 %.
-/// </remarks>
 internal static class MixedPrecision
 {
     /// <summary><paramref name="module"/> applied to <paramref name="input"/>, with the product in <paramref name="dtype"/> when it is set and differs.</summary>

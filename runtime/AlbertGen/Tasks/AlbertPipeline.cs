@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using AlbertGen.Tokenization;
 using TorchSharp;
@@ -6,16 +7,15 @@ using static TorchSharp.torch;
 namespace AlbertGen.Tasks;
 
 /// <summary>
-/// What every task pipeline shares: a model in eval mode, its tokenizer, the length limit, batching, and the forward pass
-/// under <c>torch.inference_mode()</c> with every tensor disposed before results are returned.
+/// What every task pipeline shares: a model in eval mode compiled for inference (<see cref="Session"/>), its tokenizer, the
+/// length limit, batching, and the forward pass with every tensor disposed before results are returned.
 /// </summary>
 /// <typeparam name="TModel">The model class (a generated typed model may derive from it).</typeparam>
 /// <typeparam name="TOutput">The model's output record.</typeparam>
 /// <remarks>
-/// <para><b>Thread safety.</b> A pipeline may be used from several threads at once. Its own state is immutable, the
-/// tokenizer is thread-safe, and the model's forward pass is serialised per model instance (also across pipelines sharing
-/// one model), because TorchSharp does not document concurrent <c>forward</c> calls on one module as safe. Do not train or
-/// move the model while a pipeline uses it.</para>
+/// <para><b>Thread safety.</b> A pipeline may be used from several threads at once: the tokenizer is thread-safe and the
+/// inference session runs from many threads at once without locks. When the model's weights change (reloaded, trained,
+/// edited), the next call compiles a new session; do not change the model while other threads run the pipeline.</para>
 /// <para><b>Ownership.</b> A pipeline made by <c>FromPretrained</c> owns its model and disposes it; one built from a model
 /// instance disposes it only when asked to (<c>ownsModel</c>).</para>
 /// </remarks>
@@ -24,6 +24,8 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     where TOutput : AlbertOutput
 {
     private readonly bool _ownsModel;
+    private readonly Lock _recompiling = new();
+    private InferenceSession<TOutput> _session;
     private bool _disposed;
 
     /// <summary>Checks the pieces fit together and puts the model in eval mode.</summary>
@@ -61,6 +63,37 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
         MaxLength = Options.MaxLength ?? modelMax;
         _ownsModel = ownsModel;
         model.eval();
+        _session = model.CompileForInference(Options.Inference);
+    }
+
+    /// <summary>
+    /// The inference session the pipeline runs (its kernels, products' dtype and warnings); replaced by a new one when the
+    /// model's weights change.
+    /// </summary>
+    public InferenceSession<TOutput> Session
+    {
+        get
+        {
+            InferenceSession<TOutput> session = Volatile.Read(ref _session);
+            if (session.IsCurrent)
+            {
+                return session;
+            }
+
+            lock (_recompiling)
+            {
+                session = _session;
+                if (!session.IsCurrent)
+                {
+                    InferenceSession<TOutput> stale = session;
+                    session = Model.CompileForInference(Options.Inference);
+                    Volatile.Write(ref _session, session);
+                    stale.Dispose(); // runs still in progress keep it alive until they end
+                }
+
+                return session;
+            }
+        }
     }
 
     /// <summary>The model (in eval mode).</summary>
@@ -75,7 +108,7 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     /// <summary>Longest input in tokens, special tokens included (see <see cref="PipelineOptions.MaxLength"/>).</summary>
     public int MaxLength { get; }
 
-    /// <summary>Disposes the model when the pipeline owns it.</summary>
+    /// <summary>Disposes the inference session, and the model when the pipeline owns it.</summary>
     public void Dispose()
     {
         Dispose(true);
@@ -92,9 +125,13 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
         }
 
         _disposed = true;
-        if (disposing && _ownsModel)
+        if (disposing)
         {
-            Model.Dispose();
+            _session.Dispose();
+            if (_ownsModel)
+            {
+                Model.Dispose();
+            }
         }
     }
 
@@ -167,6 +204,7 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
         ThrowIfDisposed();
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
+        InferenceSession<TOutput> session = Session;
         using AlbertInputTensors tensors = AlbertInputTensors.Create(rows, Model.Device);
         AlbertInputs inputs = shape?.Invoke(tensors) ?? new AlbertInputs
         {
@@ -175,13 +213,7 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
             TokenTypeIds = tensors.TokenTypeIds,
         };
 
-        TOutput output;
-        lock (ModelGate.For(Model))
-        {
-            output = Model.forward(inputs);
-        }
-
-        using (output)
+        using (TOutput output = session.Run(inputs))
         {
             return read(output, tensors);
         }

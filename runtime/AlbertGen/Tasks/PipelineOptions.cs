@@ -33,4 +33,10 @@ public sealed record PipelineOptions
 
     /// <summary>How <c>FromPretrained</c> loads the weights (device, dtype, strictness); null = defaults.</summary>
     public LoadOptions? LoadOptions { get; init; }
+
+    /// <summary>
+    /// How the pipeline compiles its model for inference (bfloat16 products, a forced kernel, CPU features); null = defaults
+    /// (see <see cref="Inference.InferenceOptions"/>).
+    /// </summary>
+    public Inference.InferenceOptions? Inference { get; init; }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using AlbertGen.Checkpoints;
+using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using AlbertGen.Soak;
 using AlbertGen.Tokenization;
@@ -54,25 +54,46 @@ public sealed class ConcurrencyTests
 
     private static int[] Bits(Tensor t) => MemoryMarshal.Cast<float, int>(t.contiguous().data<float>().ToArray().AsSpan()).ToArray();
 
-    private static int[] Logits(AlbertForMaskedLM model, AlbertEncoding encoding, bool inferenceMode)
+    private static int[] Logits(AlbertForMaskedLM model, AlbertEncoding encoding, bool inferenceMode, InferenceSession<MaskedLMOutput>? session = null)
     {
         using var scope = NewDisposeScope();
         using IDisposable guard = inferenceMode ? inference_mode() : no_grad();
         using AlbertInputTensors inputs = encoding.ToTensors();
-        using MaskedLMOutput output = model.forward(new AlbertInputs
-        {
-            InputIds = inputs.InputIds, AttentionMask = inputs.AttentionMask, TokenTypeIds = inputs.TokenTypeIds,
-        });
+        var modelInputs = new AlbertInputs { InputIds = inputs.InputIds, AttentionMask = inputs.AttentionMask, TokenTypeIds = inputs.TokenTypeIds };
+        using MaskedLMOutput output = session is null ? model.forward(modelInputs) : session.Run(modelInputs);
         return Bits(output.Logits);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // bfloat16 matrix products: each pass makes its own low-precision copies of the weights
-    public void A_model_used_from_eight_threads_gives_the_serial_results_bit_for_bit(bool bfloat16MatMuls)
+    [Fact]
+    public void An_inference_session_used_from_eight_threads_gives_the_serial_results_bit_for_bit()
     {
-        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(
-            SharedFolder.Model("tiny"), new LoadOptions { MatMulDType = bfloat16MatMuls ? ScalarType.BFloat16 : null });
+        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
+        ScalarType? products = CpuFeatures.Current.HasNativeBFloat16 ? ScalarType.BFloat16 : null; // bfloat16 where the CPU has it
+        using InferenceSession<MaskedLMOutput> session = model.CompileForInference(new InferenceOptions { MatMulDType = products });
+        AlbertTokenizer tokenizer = NewTokenizer();
+        var options = new AlbertEncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = model.Config.MaxPositionEmbeddings };
+        AlbertEncoding[] encodings = Texts(16).Select(t => tokenizer.Encode(t, options)).ToArray();
+        int[][] serial = encodings.Select(e => Logits(model, e, inferenceMode: false, session)).ToArray();
+        var mismatches = new System.Collections.Concurrent.ConcurrentBag<string>();
+        OnThreads(t =>
+        {
+            for (int k = 0; k < 3 * encodings.Length; k++)
+            {
+                int i = (k + t * 5) % encodings.Length;
+                if (!Logits(model, encodings[i], inferenceMode: false, session).AsSpan().SequenceEqual(serial[i]))
+                {
+                    mismatches.Add($"thread {t}, input {i}");
+                }
+            }
+        });
+
+        Assert.Empty(mismatches);
+    }
+
+    [Fact]
+    public void A_model_used_from_eight_threads_gives_the_serial_results_bit_for_bit()
+    {
+        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
         AlbertTokenizer tokenizer = NewTokenizer();
         var options = new AlbertEncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = model.Config.MaxPositionEmbeddings };
         AlbertEncoding[] encodings = Texts(16).Select(t => tokenizer.Encode(t, options)).ToArray();
@@ -99,10 +120,11 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
-    public void A_model_with_packed_weights_used_from_eight_threads_gives_the_serial_results_bit_for_bit()
+    public void A_session_on_an_albert_base_sized_model_used_from_eight_threads_gives_the_serial_results_bit_for_bit()
     {
-        // albert-base-shaped: every pass packs the layers' weights for oneDNN (OneDnnLinear) and runs on them.
+        // albert-base-shaped: the session's products run on the kernels chosen for this CPU (oneDNN prepacked where it can).
         using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Anchor);
+        using InferenceSession<MaskedLMOutput> session = model.CompileForInference();
         Tensor[] batches = Enumerable.Range(0, 2).Select(i =>
         {
             using var generator = new TorchSharp.torch.Generator((ulong)(100 + i));
@@ -111,8 +133,7 @@ public sealed class ConcurrencyTests
         int[] Run(Tensor ids)
         {
             using var scope = NewDisposeScope();
-            using var inference = inference_mode();
-            using MaskedLMOutput output = model.forward(new AlbertInputs { InputIds = ids });
+            using MaskedLMOutput output = session.Run(new AlbertInputs { InputIds = ids });
             return Bits(output.Logits);
         }
 

@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using AlbertGen.Memory;
@@ -98,12 +99,14 @@ public sealed partial class NativeHeapTrimmingTests
     }
 
     [Fact]
-    public void Forward_passes_trim_the_heap()
+    public void Inference_runs_trim_the_heap_once_trimming_is_enabled()
     {
         using AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Model("tiny"));
+        using InferenceSession<AlbertModelOutput> session = model.CompileForInference();
         using var heap = new FragmentedHeap();
-        using (inference_mode())
-        using (AlbertModelOutput output = model.forward(new AlbertInputs { InputIds = tensor(new long[,] { { 2, 10, 11, 3 } }) }))
+        bool wasEnabled = NativeHeapTrimming.Enabled;
+        NativeHeapTrimming.Enabled = true; // what AlbertRuntime.ConfigureForInference turns on
+        try
         {
             // The budget may make this pass skip its trim (another thread trimmed a moment ago, and the wait grows with
             // what that trim released); the next pass that is allowed one trims. Within 10 s one runs.
@@ -111,8 +114,12 @@ public sealed partial class NativeHeapTrimmingTests
             while (heap.FreedResidentFraction() >= 0.5 && clock.Elapsed < TimeSpan.FromSeconds(10))
             {
                 Thread.Sleep(20);
-                using AlbertModelOutput again = model.forward(new AlbertInputs { InputIds = tensor(new long[,] { { 2, 10, 3 } }) });
+                using AlbertModelOutput again = session.Run(new AlbertInputs { InputIds = tensor(new long[,] { { 2, 10, 3 } }) });
             }
+        }
+        finally
+        {
+            NativeHeapTrimming.Enabled = wasEnabled;
         }
 
         Assert.True(heap.FreedResidentFraction() < 0.5, $"{heap.FreedResidentFraction():P0} of the freed pages are still resident");

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using AlbertGen.Tokenization;
 using static TorchSharp.torch;
@@ -41,8 +42,31 @@ public sealed class ProcessStateTests
             Assert.Equal(3, (int)output.Logits.dim());
         }
 
+        using (AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny")))
+        using (InferenceSession<MaskedLMOutput> session = model.CompileForInference())
+        using (AlbertInputTensors inputs = tokenizer.EncodeBatch(["a [MASK] b", "c"], new AlbertEncodeOptions { Padding = PaddingStrategy.Longest }).ToTensors())
+        using (MaskedLMOutput output = session.Run(new AlbertInputs { InputIds = inputs.InputIds, AttentionMask = inputs.AttentionMask }))
+        {
+            Assert.Equal(3, (int)output.Logits.dim());
+        }
+
         _ = tokenizer.Decode(tokenizer.EncodeToIds("Hello, world."));
 
         Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public void The_library_sets_no_OpenMP_variable_by_itself()
+    {
+        // The process's initial environment (before any managed code ran) tells whether the variable was inherited.
+        bool inherited = File.ReadAllText("/proc/self/environ").Split('\0').Any(v => v.StartsWith("GOMP_SPINCOUNT=", StringComparison.Ordinal));
+        using (AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Model("tiny")))
+        using (InferenceSession<AlbertModelOutput> session = model.CompileForInference())
+        using (AlbertModelOutput output = session.Run(new AlbertInputs { InputIds = tensor(new long[,] { { 2, 10, 3 } }) }))
+        {
+            Assert.Equal(2, (int)output.PoolerOutput!.dim());
+        }
+
+        Assert.Equal(inherited, Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null);
     }
 }

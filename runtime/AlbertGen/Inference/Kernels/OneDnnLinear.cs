@@ -2,7 +2,9 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace AlbertGen.Modeling;
+using AlbertGen.Modeling;
+
+namespace AlbertGen.Inference.Kernels;
 
 /// <summary>
 /// Float32 and bfloat16 linear layers on oneDNN (which libtorch bundles) with weights laid out once for oneDNN
@@ -11,19 +13,17 @@ namespace AlbertGen.Modeling;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: ALBERT-base's four products timed alone on the AMD CPUs here, prepacked oneDNN against MKL: 16 rows 1.06 vs
-/// 2.19 ms per layer (2×), 128 rows 8.2 vs 10.2 ms, 1024 rows 67.7 vs 76.0 ms. Packing the four weights takes 4–15 ms; the
-/// encoder packs each distinct layer once (ALBERT's layer steps share their layers) and keeps the packing between passes.
-/// Bfloat16 gains too: albert-base with bfloat16 products went from 1.57× to 1.70× ONNX Runtime's float32 throughput at
-/// 8×128 tokens.
+/// Why: libtorch's default paths lay the weights out again at every call; a session packs each distinct layer's weights
+/// once (ALBERT's layer steps share their layers). <c>benchmarks/README.md</c> has the measurements.
 /// </para>
 /// <para>
 /// How: TorchSharp wraps neither oneDNN's linear nor its weight packing, but libtorch exports both through its stable C
 /// interfaces: <c>aoti_torch_cpu__linear_pointwise</c> (the kernel behind <c>torch.ops.mkldnn._linear_pointwise</c>,
 /// with a fused activation) and <c>aoti_torch_call_dispatcher</c>, through which <c>mkldnn::_reorder_linear_weight</c>
-/// packs. Both take and return <c>at::Tensor*</c> handles, which is also what TorchSharp's tensor handles are. Every
-/// function returns null when oneDNN cannot do the work (entry point missing, call failed), and callers then run
-/// libtorch's ordinary <c>linear</c>, so results never depend on it; the two agree to float32 rounding.
+/// packs. Both take and return <c>at::Tensor*</c> handles, which is also what TorchSharp's tensor handles are. The entry
+/// points are looked up once (<see cref="IsAvailable"/>); a call that fails returns null and changes nothing for other
+/// calls. Callers decide from the CPU's features (<see cref="CpuFeatures"/>) whether to call at all: libtorch prints its
+/// own error to stderr when a call fails, so a path the CPU cannot run is never tried.
 /// </para>
 /// </remarks>
 internal static unsafe partial class OneDnnLinear
@@ -33,10 +33,14 @@ internal static unsafe partial class OneDnnLinear
     private static readonly byte[] Tanh = "tanh\0"u8.ToArray();
     private static readonly byte[] ReorderOperator = "mkldnn::_reorder_linear_weight\0"u8.ToArray();
     private static readonly byte[] DefaultOverload = "\0"u8.ToArray();
-    private static volatile bool _unavailable = !OperatingSystem.IsLinux();
+    private static readonly Lazy<bool> EntryPoints = new(() =>
+        OperatingSystem.IsLinux() && NativeExports.Has("libtorch_cpu", "aoti_torch_cpu__linear_pointwise", "aoti_torch_call_dispatcher"));
 
-    /// <summary>Whether oneDNN can take <paramref name="weight"/>: float32 or bfloat16 on the CPU, and the entry points load.</summary>
-    internal static bool IsUsable(Tensor weight) => !_unavailable && weight.dtype is ScalarType.Float32 or ScalarType.BFloat16 && weight.device_type == DeviceType.CPU;
+    /// <summary>Whether libtorch exports the entry points (looked up once).</summary>
+    internal static bool IsAvailable => EntryPoints.Value;
+
+    /// <summary>Whether oneDNN can take <paramref name="weight"/>: float32 or bfloat16 on the CPU, and the entry points exist.</summary>
+    internal static bool IsUsable(Tensor weight) => IsAvailable && weight.dtype is ScalarType.Float32 or ScalarType.BFloat16 && weight.device_type == DeviceType.CPU;
 
     /// <summary>Whether <see cref="Forward"/> can fuse <paramref name="activation"/> into the product.</summary>
     internal static bool CanFuse(AlbertActivation activation) => activation is AlbertActivation.Gelu or AlbertActivation.GeluNew or AlbertActivation.GeluFast;
@@ -65,13 +69,12 @@ internal static unsafe partial class OneDnnLinear
                 }
             }
 
-            // A failed call may not have taken the handle it was given; rather than leak one per pass, stop packing.
-            _unavailable = true;
+            // A failed call may keep the handle it was given (one reference to the weight); packing happens once per
+            // session, and only where the CPU's features say it works.
             return null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            _unavailable = true;
             return null;
         }
     }
@@ -104,7 +107,6 @@ internal static unsafe partial class OneDnnLinear
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            _unavailable = true;
             return null;
         }
     }

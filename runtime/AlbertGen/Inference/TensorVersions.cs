@@ -1,22 +1,31 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace AlbertGen.Modeling;
+namespace AlbertGen.Inference;
 
 /// <summary>
 /// Reads libtorch's per-tensor version counter, which every in-place operation on a tensor (or a view of it) increments:
 /// <c>copy_</c> from a checkpoint loader, an optimiser's update, <c>mul_</c> by a user. Comparing versions tells whether
-/// something derived from a tensor (<see cref="VersionedCache{TKey, TValue}"/>) is still current.
+/// something derived from a tensor (an <see cref="InferenceSession{TOutput}"/>'s converted or packed weights) is still current.
 /// </summary>
 /// <remarks>
 /// TorchSharp does not wrap <c>Tensor._version</c>, but libtorch exports <c>at::TensorBase::_version()</c>, and a
 /// TorchSharp tensor handle is an <c>at::Tensor*</c>, which is what that member function takes as <c>this</c>. It throws a
 /// C++ exception for inference tensors (made under <c>inference_mode</c>, which track no version), and a C++ exception
-/// must never cross P/Invoke, so <c>at::native::is_inference</c> (which cannot throw) is asked first.
+/// must never cross P/Invoke, so <c>at::native::is_inference</c> (which cannot throw) is asked first. Both are C++ (mangled)
+/// symbols, so they are looked up once (<see cref="IsAvailable"/>); where they are missing, sessions keep nothing derived
+/// from the weights (they fail closed: never stale, slower).
 /// </remarks>
 internal static partial class TensorVersions
 {
-    private static volatile bool _unavailable = !OperatingSystem.IsLinux();
+    private const string IsInferenceSymbol = "_ZN2at6native12is_inferenceERKNS_6TensorE";
+    private const string VersionSymbol = "_ZNK2at10TensorBase8_versionEv";
+
+    private static readonly Lazy<bool> EntryPoints = new(() =>
+        OperatingSystem.IsLinux() && NativeExports.Has("libtorch_cpu", IsInferenceSymbol, VersionSymbol));
+
+    /// <summary>Whether libtorch exports both entry points (looked up once).</summary>
+    public static bool IsAvailable => EntryPoints.Value;
 
     /// <summary>
     /// The version of <paramref name="tensor"/>, or null when it has none to read: an inference tensor, a disposed tensor, or
@@ -24,27 +33,19 @@ internal static partial class TensorVersions
     /// </summary>
     public static long? Of(Tensor tensor)
     {
-        if (_unavailable || tensor.IsInvalid)
+        if (!IsAvailable || tensor.IsInvalid)
         {
             return null;
         }
 
-        try
-        {
-            IntPtr handle = tensor.Handle;
-            return IsInference(handle) ? null : Version(handle);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            _unavailable = true;
-            return null;
-        }
+        IntPtr handle = tensor.Handle;
+        return IsInference(handle) ? null : Version(handle);
     }
 
-    [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at6native12is_inferenceERKNS_6TensorE")]
+    [LibraryImport("libtorch_cpu", EntryPoint = IsInferenceSymbol)]
     [return: MarshalAs(UnmanagedType.U1)]
     private static partial bool IsInference(IntPtr tensor);
 
-    [LibraryImport("libtorch_cpu", EntryPoint = "_ZNK2at10TensorBase8_versionEv")]
+    [LibraryImport("libtorch_cpu", EntryPoint = VersionSymbol)]
     private static partial long Version(IntPtr tensor);
 }

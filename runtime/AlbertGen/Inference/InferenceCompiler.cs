@@ -1,0 +1,134 @@
+using AlbertGen.Inference.Kernels;
+using AlbertGen.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Inference;
+
+/// <summary>Compiles models for inference (<see cref="CompileForInference{TOutput}"/>).</summary>
+public static class InferenceCompiler
+{
+    /// <summary>
+    /// Compiles <paramref name="model"/> for inference: chooses each product's kernel from the CPU's features and the
+    /// product's shape (or <see cref="InferenceOptions.Kernel"/>), and makes what the kernels need (fused Q/K/V, converted
+    /// or prepacked weights). The model is not changed.
+    /// </summary>
+    /// <typeparam name="TOutput">The model's output record.</typeparam>
+    /// <param name="model">A model in eval mode.</param>
+    /// <param name="options">Products' dtype, forced kernel, CPU features; null for <see cref="InferenceOptions.Default"/>.</param>
+    /// <returns>The session; dispose it before the model.</returns>
+    /// <exception cref="InvalidOperationException">The model is in training mode.</exception>
+    /// <exception cref="ArgumentException"><see cref="InferenceOptions.MatMulDType"/> is not a floating-point dtype.</exception>
+    /// <exception cref="NotSupportedException">A forced kernel cannot run here (the message says why).</exception>
+    public static InferenceSession<TOutput> CompileForInference<TOutput>(this AlbertPreTrainedModel<TOutput> model, InferenceOptions? options = null)
+        where TOutput : AlbertOutput
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= InferenceOptions.Default;
+        MixedPrecision.CheckProductDType(options.MatMulDType, nameof(InferenceOptions.MatMulDType));
+        if (model.training)
+        {
+            throw new InvalidOperationException(
+                $"The {model.HuggingFaceClassName} is in training mode; call eval() before compiling it for inference (dropout would otherwise stay active in its embeddings and head).");
+        }
+
+        CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
+        AlbertTransformer encoder = model.Encoder;
+        AlbertLayer[][] layers = encoder.Groups.Select(g => g.Layers.ToArray()).ToArray();
+        WeightWatch watch = WeightWatch.Start(() => model.WeightsGeneration, layers.SelectMany(g => g).SelectMany(ProductModules));
+        var warnings = new List<string>();
+        ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, warnings);
+        DeviceType device = model.Device.type;
+
+        var compiled = new List<CompiledLayer[]>();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (AlbertLayer[] group in layers)
+            {
+                compiled.Add(group.Select(layer => CompiledLayer.Compile(layer, dtype, watch.TracksInPlaceChanges,
+                    (outputs, inputs) => ProductKernels.Choose(cpu, dtype, outputs, inputs, device, options.Kernel))).ToArray());
+            }
+        }
+        catch
+        {
+            foreach (CompiledLayer layer in compiled.SelectMany(g => g))
+            {
+                layer.Dispose();
+            }
+
+            throw;
+        }
+
+        return new InferenceSession<TOutput>(model, new CompiledEncoder([.. compiled], dtype), watch, cpu, dtype, warnings);
+    }
+
+    /// <summary>
+    /// The kernels a session compiled from a model with <paramref name="config"/> in <paramref name="modelDType"/> on the CPU
+    /// would choose, without loading any weights (what <c>albertgen info</c> prints). A session may still fall back to
+    /// libtorch for a product whose packing fails; <see cref="InferenceSession{TOutput}.Products"/> tells what it runs.
+    /// </summary>
+    /// <param name="config">The model's configuration.</param>
+    /// <param name="modelDType">The model's parameter dtype.</param>
+    /// <param name="options">As for <see cref="CompileForInference{TOutput}"/>.</param>
+    /// <returns>The products' dtype, every product's kernel, and the warnings a session would give.</returns>
+    /// <exception cref="NotSupportedException">A forced kernel cannot run here.</exception>
+    public static InferencePlan Plan(AlbertConfig config, ScalarType modelDType, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        options ??= InferenceOptions.Default;
+        MixedPrecision.CheckProductDType(options.MatMulDType, nameof(InferenceOptions.MatMulDType));
+        CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
+        var warnings = new List<string>();
+        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, warnings);
+        long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
+        (string Product, long Outputs, long Inputs)[] shapes =
+            [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
+        var products = new List<ProductKernelChoice>();
+        for (int g = 0; g < config.NumHiddenGroups; g++)
+        {
+            for (int l = 0; l < config.InnerGroupNum; l++)
+            {
+                foreach ((string product, long outputs, long inputs) in shapes)
+                {
+                    ProductKernel kind = TensorVersions.IsAvailable
+                        ? ProductKernels.Choose(cpu, dtype, outputs, inputs, DeviceType.CPU, options.Kernel)
+                        : ProductKernel.Libtorch;
+                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype)));
+                }
+            }
+        }
+
+        return new InferencePlan(cpu, dtype, products, warnings);
+    }
+
+    /// <summary>The products' dtype: the requested one, unless the CPU cannot run it natively or the session may not derive weights.</summary>
+    private static ScalarType ProductsDType(ScalarType model, ScalarType? requested, DeviceType device, CpuFeatures cpu, bool mayDerive, List<string> warnings)
+    {
+        ScalarType dtype = requested ?? model;
+        bool cpuLacksBFloat16 = device == DeviceType.CPU && !cpu.HasNativeBFloat16;
+        if (dtype == ScalarType.BFloat16 && cpuLacksBFloat16)
+        {
+            if (model == ScalarType.BFloat16)
+            {
+                warnings.Add($"The model's parameters are bfloat16 but this CPU has no native bfloat16 (it has: {cpu}); libtorch emulates it, several times slower than float32: load the model in float32.");
+            }
+            else
+            {
+                warnings.Add($"bfloat16 products need a CPU with native bfloat16 (AVX512-BF16, AMX-BF16 or AVX-NE-CONVERT); this one has {cpu}: running {ProductKernels.DTypeName(model)} products instead.");
+                dtype = model;
+            }
+        }
+
+        if (dtype != model && !mayDerive)
+        {
+            warnings.Add($"libtorch's version counters cannot be read here, so the session keeps no converted weights: running {ProductKernels.DTypeName(model)} products instead of {ProductKernels.DTypeName(dtype)}.");
+            dtype = model;
+        }
+
+        return dtype;
+    }
+
+    private static IEnumerable<TorchSharp.Modules.Linear> ProductModules(AlbertLayer layer) =>
+        [layer.Attention.Query, layer.Attention.Key, layer.Attention.Value, layer.Attention.Dense, layer.Ffn, layer.FfnOutput];
+}

@@ -1,0 +1,35 @@
+using static TorchSharp.torch;
+
+namespace AlbertGen.Inference;
+
+/// <summary>How <see cref="InferenceCompiler.CompileForInference{TOutput}"/> compiles a model.</summary>
+public sealed record InferenceOptions
+{
+    /// <summary>The default options: products in the model's dtype, kernels chosen for <see cref="CpuFeatures.Current"/>.</summary>
+    public static InferenceOptions Default { get; } = new();
+
+    /// <summary>
+    /// The dtype of the transformer layers' matrix products (query/key/value, attention, attention output, feed-forward)
+    /// and the activation; parameters, embeddings, residual additions, LayerNorms and task heads stay in the model's dtype,
+    /// and outputs have it. Null (default): the model's dtype.
+    /// </summary>
+    /// <remarks>
+    /// <c>ScalarType.BFloat16</c> runs those products in bfloat16 where the CPU computes bfloat16 natively
+    /// (<see cref="CpuFeatures.HasNativeBFloat16"/>). On a CPU without it, libtorch would emulate bfloat16, several times
+    /// slower than float32; the session then runs float32 products instead and says so in
+    /// <see cref="InferenceSession{TOutput}.Warnings"/> (the command line prints that warning as one line).
+    /// </remarks>
+    public ScalarType? MatMulDType { get; init; }
+
+    /// <summary>
+    /// Runs every product on this kernel instead of choosing per product from the CPU and the product's shape; null
+    /// (default) chooses. Compiling fails with <see cref="NotSupportedException"/> when the kernel cannot run here.
+    /// </summary>
+    public ProductKernel? Kernel { get; init; }
+
+    /// <summary>
+    /// The CPU features to choose kernels for; null (default) is <see cref="CpuFeatures.Current"/>. A restricted set
+    /// (<see cref="CpuFeatures.Restrict"/>) makes the session choose as a smaller CPU would.
+    /// </summary>
+    public CpuFeatures? Cpu { get; init; }
+}

@@ -1,0 +1,37 @@
+using AlbertGen.Inference;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Tests.Inference;
+
+/// <summary>The session configurations a test runs on, and whether this CPU can run each (the reason when not).</summary>
+public static class KernelPaths
+{
+    /// <summary>Float32 on both kernels and bfloat16 products on the automatic choice.</summary>
+    public static TheoryData<string> All() => new() { "fp32-libtorch", "fp32-onednn", "bf16-auto" };
+
+    /// <summary>The options of <paramref name="path"/>, or null with the reason when this CPU cannot run it natively.</summary>
+    public static (InferenceOptions? Options, string? Skip) Options(string path) => path switch
+    {
+        "fp32-libtorch" => (new InferenceOptions { Kernel = ProductKernel.Libtorch }, null),
+        "fp32-onednn" => OneDnnRuns(ScalarType.Float32)
+            ? (new InferenceOptions { Kernel = ProductKernel.OneDnnPacked }, null)
+            : (null, "libtorch here does not export oneDNN's linear entry points"),
+        "bf16-auto" => CpuFeatures.Current.HasNativeBFloat16
+            ? (new InferenceOptions { MatMulDType = ScalarType.BFloat16 }, null)
+            : (null, $"this CPU has no native bfloat16 (it has: {CpuFeatures.Current})"),
+        _ => throw new ArgumentOutOfRangeException(nameof(path), path, "unknown kernel path"),
+    };
+
+    private static bool OneDnnRuns(ScalarType dtype)
+    {
+        try
+        {
+            _ = AlbertGen.Inference.Kernels.ProductKernels.Choose(CpuFeatures.Current, dtype, 8, 8, TorchSharp.DeviceType.CPU, ProductKernel.OneDnnPacked);
+            return true;
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
+    }
+}

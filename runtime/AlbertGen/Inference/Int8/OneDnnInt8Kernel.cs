@@ -1,3 +1,4 @@
+using AlbertGen.Inference.Kernels;
 using AlbertGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace AlbertGen.Inference.Int8;
 /// from its own range, GELU fused into the product; input and output stay float32. Immutable; safe to call from many
 /// threads at once.
 /// </summary>
-internal sealed class OneDnnInt8Kernel : IDisposable
+internal sealed class OneDnnInt8Kernel : IProductKernel
 {
     /// <summary>
     /// The relative error (max |int8 − float32| / max |float32|) above which the check made at creation rejects the
@@ -39,7 +40,10 @@ internal sealed class OneDnnInt8Kernel : IDisposable
     }
 
     /// <summary>Short name shown by sessions and <c>albertgen info</c>: <c>onednn-int8</c>, or <c>onednn-int8-u7</c> with 7-bit activations.</summary>
-    public string Name => ActivationLevels == 255 ? "onednn-int8" : "onednn-int8-u7";
+    public string Name => KernelName(ActivationLevels);
+
+    /// <summary>The name of the kernel with <paramref name="activationLevels"/> activation levels.</summary>
+    public static string KernelName(int activationLevels) => activationLevels == 255 ? "onednn-int8" : "onednn-int8-u7";
 
     /// <summary>The dtype of the input and output (the products run in int8 inside).</summary>
     public ScalarType DType => ScalarType.Float32;
@@ -122,7 +126,7 @@ internal sealed class OneDnnInt8Kernel : IDisposable
             }
             else
             {
-                result = OneDnnInt8Linear.Forward(quantized, _packed, _weight, _weightZeroPoints, _bias, _fusedGelu, _tanhGelu)
+                result = OneDnnInt8Linear.Forward(quantized.Values, quantized.Scale, quantized.ZeroPoint, _packed, _weight, _weightZeroPoints, _bias, _fusedGelu, _tanhGelu)
                     ?? throw new InvalidOperationException($"oneDNN's int8 linear ({Name}) failed on an input of shape [{string.Join(", ", input.shape)}]; compile the session without int8.");
                 activated = _fusedGelu;
             }

@@ -68,13 +68,13 @@ internal static unsafe partial class OneDnnInt8Linear
     }
 
     /// <summary>
-    /// <c>activation(input · weightᵀ + bias)</c> in float32 from a uint8 <paramref name="input"/> (<c>[M, K]</c>, contiguous,
-    /// standing for <c>(input − zeroPoint) · scale</c>) and a weight from <see cref="Pack"/>; null when the call failed.
+    /// <c>activation(x · weightᵀ + bias)</c> in float32 from uint8 <paramref name="values"/> <c>[M, K]</c> standing for
+    /// <c>x = (values − zeroPoint) · scale</c> (one-element float64 and int64 tensors) and a weight from <see cref="Pack"/>;
+    /// null when the call failed.
     /// </summary>
-    public static Tensor? Forward(QuantizedActivation input, Tensor packedWeight, Int8Weight weight, Tensor weightZeroPoints, Tensor? bias, bool gelu, bool tanhGelu)
+    public static Tensor? Forward(Tensor values, Tensor scale, Tensor zeroPoint, Tensor packedWeight, Int8Weight weight, Tensor weightZeroPoints, Tensor? bias, bool gelu, bool tanhGelu)
     {
-        Tensor values = input.Values;
-        if (_unavailable || values.dtype != ScalarType.Byte || weight.Scales.dtype != ScalarType.Float32
+        if (_unavailable || values.dtype != ScalarType.Byte || values.dim() != 2 || scale.numel() != 1 || zeroPoint.numel() != 1 || weight.Scales.dtype != ScalarType.Float32
             || bias is { dtype: not ScalarType.Float32 } || values.shape[^1] != weight.Values.shape[1])
         {
             return null;
@@ -89,7 +89,7 @@ internal static unsafe partial class OneDnnInt8Linear
             fixed (byte* postOpPointer = postOp)
             fixed (byte* algorithmPointer = algorithm)
             {
-                int status = QLinearPointwise(values.Handle, input.Scale.Handle, input.ZeroPoint.Handle, packedWeight.Handle,
+                int status = QLinearPointwise(values.Handle, scale.Handle, zeroPoint.Handle, packedWeight.Handle,
                     weight.Scales.Handle, weightZeroPoints.Handle, bias is null ? null : &biasHandle,
                     1.0, 0, &outputDType, postOpPointer, null, 0, algorithmPointer, &result);
                 return status == 0 && result != IntPtr.Zero ? Tensor.UnsafeCreateTensor(result) : null;

@@ -62,6 +62,11 @@ internal sealed class BenchmarkRun
             Bf16();
         }
 
+        if (Has("int8"))
+        {
+            Int8Section.Run(_settings, AnchorConfig, InputSeed);
+        }
+
         if (Has("accuracy"))
         {
             Accuracy();

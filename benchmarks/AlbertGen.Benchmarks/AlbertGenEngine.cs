@@ -10,10 +10,12 @@ internal sealed class AlbertGenEngine : IEngine
 {
     private readonly AlbertModel _model;
     private readonly InferenceSession<AlbertModelOutput> _session;
+    private readonly bool _ownsModel;
 
-    private AlbertGenEngine(AlbertModel model, string name, InferenceOptions? inference = null)
+    private AlbertGenEngine(AlbertModel model, string name, InferenceOptions? inference = null, bool ownsModel = true)
     {
         _model = model;
+        _ownsModel = ownsModel;
         _session = model.CompileForInference(inference);
         Name = name;
     }
@@ -35,10 +37,10 @@ internal sealed class AlbertGenEngine : IEngine
         new(AlbertModel.FromPretrained(directory, options), name, inference);
 
     /// <summary>Wraps an existing model (random initialisation, for shapes that have no checkpoint).</summary>
-    public static AlbertGenEngine Wrap(AlbertModel model, string name)
+    public static AlbertGenEngine Wrap(AlbertModel model, string name, bool ownsModel = true)
     {
         model.eval();
-        return new AlbertGenEngine(model, name);
+        return new AlbertGenEngine(model, name, ownsModel: ownsModel);
     }
 
     public IPreparedRun Prepare(BatchInputs inputs) => new Prepared(_session, inputs);
@@ -46,7 +48,10 @@ internal sealed class AlbertGenEngine : IEngine
     public void Dispose()
     {
         _session.Dispose();
-        _model.Dispose();
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
     }
 
     private sealed class Prepared : IPreparedRun

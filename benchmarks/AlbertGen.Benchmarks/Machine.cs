@@ -30,19 +30,6 @@ internal static class Machine
         }
     }
 
-    /// <summary>Whether the CPU reports AVX512-BF16.</summary>
-    public static bool HasAvx512Bf16()
-    {
-        try
-        {
-            return File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Contains(" avx512_bf16", StringComparison.Ordinal));
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>A <c>/proc/self/status</c> field in KiB (<c>VmHWM</c> = peak resident set, <c>VmRSS</c> = current).</summary>
     public static long StatusKib(string field)
     {

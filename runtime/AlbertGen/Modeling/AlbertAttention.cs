@@ -25,15 +25,15 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     private readonly double _attentionDropout;
     private readonly double _hiddenDropout;
 
-    public AlbertAttention(AlbertConfig config) : base("AlbertAttention")
+    public AlbertAttention(AlbertConfig config, bool random) : base("AlbertAttention")
     {
         _heads = config.NumAttentionHeads;
         _headSize = config.AttentionHeadSize;
         int allHeads = _heads * _headSize;
-        query = ModuleFactory.Linear(config.HiddenSize, allHeads);
-        key = ModuleFactory.Linear(config.HiddenSize, allHeads);
-        value = ModuleFactory.Linear(config.HiddenSize, allHeads);
-        dense = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize);
+        query = ModuleFactory.Linear(config.HiddenSize, allHeads, random);
+        key = ModuleFactory.Linear(config.HiddenSize, allHeads, random);
+        value = ModuleFactory.Linear(config.HiddenSize, allHeads, random);
+        dense = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize, random);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _positionType = config.PositionEmbeddingType;
         _maxPositions = config.MaxPositionEmbeddings;

@@ -14,13 +14,21 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForMaskedLM(AlbertConfig config) : base("AlbertForMaskedLM", config)
+    public AlbertForMaskedLM(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        predictions = new AlbertMLMHead(config);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForMaskedLM(AlbertConfig config, bool random) : base("AlbertForMaskedLM", config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
+        predictions = new AlbertMLMHead(config, random);
         register_module("albert", albert);
         register_module("predictions", predictions);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForMaskedLM FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForMaskedLM(config), options);
+        FromPretrained(directory, config => new AlbertForMaskedLM(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForMaskedLM";

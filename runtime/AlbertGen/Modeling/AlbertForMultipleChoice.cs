@@ -14,13 +14,21 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForMultipleChoice(AlbertConfig config) : base("AlbertForMultipleChoice", config)
+    public AlbertForMultipleChoice(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, 1);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForMultipleChoice(AlbertConfig config, bool random) : base("AlbertForMultipleChoice", config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
+        classifier = ModuleFactory.Linear(config.HiddenSize, 1, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForMultipleChoice FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForMultipleChoice(config), options);
+        FromPretrained(directory, config => new AlbertForMultipleChoice(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForMultipleChoice";

@@ -15,15 +15,23 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
-    public AlbertForPreTraining(AlbertConfig config) : base("AlbertForPreTraining", config)
+    public AlbertForPreTraining(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        predictions = new AlbertMLMHead(config);
-        sop_classifier = new AlbertSOPHead(config);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForPreTraining(AlbertConfig config, bool random) : base("AlbertForPreTraining", config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
+        predictions = new AlbertMLMHead(config, random);
+        sop_classifier = new AlbertSOPHead(config, random);
         register_module("albert", albert);
         register_module("predictions", predictions);
         register_module("sop_classifier", sop_classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -33,7 +41,7 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForPreTraining FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForPreTraining(config), options);
+        FromPretrained(directory, config => new AlbertForPreTraining(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForPreTraining";

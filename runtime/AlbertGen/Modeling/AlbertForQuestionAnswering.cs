@@ -15,7 +15,12 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration; <c>num_labels</c> must be 2 (start and end).</param>
     /// <exception cref="ArgumentException"><c>num_labels</c> is not 2.</exception>
-    public AlbertForQuestionAnswering(AlbertConfig config) : base("AlbertForQuestionAnswering", config)
+    public AlbertForQuestionAnswering(AlbertConfig config) : this(config, random: true)
+    {
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForQuestionAnswering(AlbertConfig config, bool random) : base("AlbertForQuestionAnswering", config)
     {
         if (config.NumLabels != 2)
         {
@@ -24,11 +29,14 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
                 nameof(config));
         }
 
-        albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        qa_outputs = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
+        albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
+        qa_outputs = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("qa_outputs", qa_outputs);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -38,7 +46,7 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForQuestionAnswering FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForQuestionAnswering(config), options);
+        FromPretrained(directory, config => new AlbertForQuestionAnswering(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForQuestionAnswering";

@@ -14,13 +14,21 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>, <c>problem_type</c>).</param>
-    public AlbertForSequenceClassification(AlbertConfig config) : base("AlbertForSequenceClassification", config)
+    public AlbertForSequenceClassification(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: true, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForSequenceClassification(AlbertConfig config, bool random) : base("AlbertForSequenceClassification", config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForSequenceClassification FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForSequenceClassification(config), options);
+        FromPretrained(directory, config => new AlbertForSequenceClassification(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForSequenceClassification";

@@ -14,13 +14,21 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>).</param>
-    public AlbertForTokenClassification(AlbertConfig config) : base("AlbertForTokenClassification", config)
+    public AlbertForTokenClassification(AlbertConfig config) : this(config, random: true)
     {
-        albert = new AlbertModel(config, addPoolingLayer: false, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
+    }
+
+    /// <summary>Creates the model; with <paramref name="random"/> false its layers are left uninitialised (weights about to be loaded).</summary>
+    internal AlbertForTokenClassification(AlbertConfig config, bool random) : base("AlbertForTokenClassification", config)
+    {
+        albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
-        InitializeWeights();
+        if (random)
+        {
+            InitializeWeights();
+        }
     }
 
     /// <summary>Loads a model from a HuggingFace directory (<c>config.json</c> + weights), in eval mode.</summary>
@@ -30,7 +38,7 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertForTokenClassification FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertForTokenClassification(config), options);
+        FromPretrained(directory, config => new AlbertForTokenClassification(config, random: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertForTokenClassification";

@@ -15,12 +15,12 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     private readonly LayerNorm full_layer_layer_norm;
     private readonly AlbertActivation _activation;
 
-    public AlbertLayer(AlbertConfig config) : base("AlbertLayer")
+    public AlbertLayer(AlbertConfig config, bool random) : base("AlbertLayer")
     {
         full_layer_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        attention = new AlbertAttention(config);
-        ffn = ModuleFactory.Linear(config.HiddenSize, config.IntermediateSize);
-        ffn_output = ModuleFactory.Linear(config.IntermediateSize, config.HiddenSize);
+        attention = new AlbertAttention(config, random);
+        ffn = ModuleFactory.Linear(config.HiddenSize, config.IntermediateSize, random);
+        ffn_output = ModuleFactory.Linear(config.IntermediateSize, config.HiddenSize, random);
         _activation = config.HiddenAct;
         RegisterComponents();
     }

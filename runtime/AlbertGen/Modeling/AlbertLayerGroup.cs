@@ -8,12 +8,12 @@ internal sealed class AlbertLayerGroup : nn.Module<Tensor, Tensor?, IReadOnlyLis
 {
     private readonly ModuleList<AlbertLayer> albert_layers;
 
-    public AlbertLayerGroup(AlbertConfig config) : base("AlbertLayerGroup")
+    public AlbertLayerGroup(AlbertConfig config, bool random) : base("AlbertLayerGroup")
     {
         albert_layers = new ModuleList<AlbertLayer>();
         for (int j = 0; j < config.InnerGroupNum; j++)
         {
-            albert_layers.Add(new AlbertLayer(config));
+            albert_layers.Add(new AlbertLayer(config, random));
         }
 
         RegisterComponents();

@@ -17,11 +17,11 @@ internal sealed class AlbertMLMHead : nn.Module<Tensor, Tensor, Tensor>
     private readonly Linear dense;
     private readonly AlbertActivation _activation;
 
-    public AlbertMLMHead(AlbertConfig config) : base("AlbertMLMHead")
+    public AlbertMLMHead(AlbertConfig config, bool random) : base("AlbertMLMHead")
     {
         LayerNorm = nn.LayerNorm(config.EmbeddingSize, config.LayerNormEps);
         bias = new Parameter(zeros(config.VocabSize));
-        dense = ModuleFactory.Linear(config.HiddenSize, config.EmbeddingSize);
+        dense = ModuleFactory.Linear(config.HiddenSize, config.EmbeddingSize, random);
         _activation = config.HiddenAct;
         RegisterComponents();
     }

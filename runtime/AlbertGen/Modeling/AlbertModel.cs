@@ -22,23 +22,27 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
     /// <param name="addPoolingLayer">Whether to create the pooler (HuggingFace's token classification and QA heads do not).</param>
-    public AlbertModel(AlbertConfig config, bool addPoolingLayer) : this(config, addPoolingLayer, initialize: true)
+    public AlbertModel(AlbertConfig config, bool addPoolingLayer) : this(config, addPoolingLayer, random: true, initialize: true)
     {
     }
 
-    internal AlbertModel(AlbertConfig config, bool addPoolingLayer, bool initialize) : base("AlbertModel", config)
+    /// <param name="config">The configuration.</param>
+    /// <param name="addPoolingLayer">Whether to create the pooler.</param>
+    /// <param name="random">False when the weights are about to be loaded: the layers are left uninitialised.</param>
+    /// <param name="initialize">Whether to apply HuggingFace's initialisation here (a head applies it to the whole model instead).</param>
+    internal AlbertModel(AlbertConfig config, bool addPoolingLayer, bool random, bool initialize) : base("AlbertModel", config)
     {
         embeddings = new AlbertEmbeddings(config);
-        encoder = new AlbertTransformer(config);
+        encoder = new AlbertTransformer(config, random);
         register_module("embeddings", embeddings);
         register_module("encoder", encoder);
         if (addPoolingLayer)
         {
-            pooler = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize);
+            pooler = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize, random);
             register_module("pooler", pooler);
         }
 
-        if (initialize)
+        if (random && initialize)
         {
             InitializeWeights();
         }
@@ -51,7 +55,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
     /// <exception cref="AlbertConfigException">The config is invalid.</exception>
     /// <exception cref="Checkpoints.CheckpointException">The weights do not fit the model.</exception>
     public static AlbertModel FromPretrained(string directory, Checkpoints.LoadOptions? options = null) =>
-        FromPretrained(directory, config => new AlbertModel(config), options);
+        FromPretrained(directory, config => new AlbertModel(config, addPoolingLayer: true, random: false, initialize: false), options);
 
     /// <inheritdoc />
     public override string HuggingFaceClassName => "AlbertModel";

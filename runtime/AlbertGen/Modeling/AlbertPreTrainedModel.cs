@@ -110,6 +110,7 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// <inheritdoc />
     public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null)
     {
+        ArgumentNullException.ThrowIfNull(source);
         MarkWeightsChanged();
         try
         {
@@ -250,8 +251,9 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     private static TModel Load<TModel>(string directory, Func<TModel> create, LoadOptions? options)
         where TModel : AlbertPreTrainedModel<TOutput>
     {
-        // The checkpoint overwrites the random initialisation: build without it, then initialise only what was not loaded.
-        TModel model = ModuleFactory.WithoutInitialization(create);
+        // The built-in heads' factories build without random initialisation (the checkpoint overwrites it); what was not
+        // loaded gets HuggingFace's initialisation below either way.
+        TModel model = create();
 
         try
         {
@@ -276,13 +278,7 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// HuggingFace's initialisation: Linear and Embedding weights normal(0, <c>initializer_range</c>), biases zero, the
     /// padding row of the word embeddings zero, LayerNorm weight 1 and bias 0.
     /// </summary>
-    private protected void InitializeWeights()
-    {
-        if (!ModuleFactory.SkipsInitialization)
-        {
-            InitializeSelected(_ => true);
-        }
-    }
+    private protected void InitializeWeights() => InitializeSelected(_ => true);
 
     /// <summary>HuggingFace's initialisation of the parameters whose names <paramref name="include"/> accepts.</summary>
     private void InitializeSelected(Func<string, bool> include)

@@ -9,9 +9,9 @@ internal sealed class AlbertSOPHead : nn.Module<Tensor, Tensor>
     private readonly Linear classifier;
     private readonly double _dropout;
 
-    public AlbertSOPHead(AlbertConfig config) : base("AlbertSOPHead")
+    public AlbertSOPHead(AlbertConfig config, bool random) : base("AlbertSOPHead")
     {
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels);
+        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
         _dropout = config.ClassifierDropoutProb;
         RegisterComponents();
     }

@@ -15,13 +15,13 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     private readonly int _groups;
     private readonly int _innerLayers;
 
-    public AlbertTransformer(AlbertConfig config) : base("AlbertTransformer")
+    public AlbertTransformer(AlbertConfig config, bool random) : base("AlbertTransformer")
     {
-        embedding_hidden_mapping_in = ModuleFactory.Linear(config.EmbeddingSize, config.HiddenSize);
+        embedding_hidden_mapping_in = ModuleFactory.Linear(config.EmbeddingSize, config.HiddenSize, random);
         albert_layer_groups = new ModuleList<AlbertLayerGroup>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
         {
-            albert_layer_groups.Add(new AlbertLayerGroup(config));
+            albert_layer_groups.Add(new AlbertLayerGroup(config, random));
         }
 
         _layers = config.NumHiddenLayers;

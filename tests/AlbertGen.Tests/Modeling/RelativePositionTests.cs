@@ -102,7 +102,7 @@ public sealed class RelativePositionTests(ITestOutputHelper log)
     {
         AlbertConfig config = TinyModels.Config(positions: type);
         manual_seed(7);
-        using var attention = new AlbertAttention(config);
+        using var attention = new AlbertAttention(config, random: true);
         attention.eval();
         using (no_grad())
         {

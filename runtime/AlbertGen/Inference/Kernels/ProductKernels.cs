@@ -62,11 +62,12 @@ internal static class ProductKernels
     }
 
     /// <summary>
-    /// Makes the kernel <paramref name="kind"/> for <paramref name="cpu"/>; a packing that fails falls back to float32 oneDNN
+    /// Makes the kernel <paramref name="kind"/> for <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>); a packing that fails falls back to float32 oneDNN
     /// (for int8) or libtorch for this product only.
     /// </summary>
-    public static IProductKernel Create(ProductKernel kind, ProductWeights weights, ScalarType dtype, AlbertActivation? activation, CpuFeatures cpu)
+    public static IProductKernel Create(ProductKernel kind, ProductWeights weights, ScalarType dtype, AlbertActivation? activation, CpuFeatures? cpu = null)
     {
+        cpu ??= CpuFeatures.Current;
         if (kind == ProductKernel.OneDnnInt8)
         {
             if (OneDnnInt8Kernel.TryCreate(weights.Weight, weights.Bias, activation, Int8Granularity.PerChannel, Int8Support.ActivationLevels(cpu)) is { } int8)

@@ -66,6 +66,11 @@ internal sealed class BenchmarkRun
             Fp32();
         }
 
+        if (Has("int8"))
+        {
+            Int8Section.Run(_settings, AnchorConfig, InputSeed);
+        }
+
         if (Has("bf16") || Has("accuracy"))
         {
             if (nativeBf16)

@@ -5,7 +5,7 @@ internal sealed record BenchmarkSettings(
     bool Quick, int Warmup, int Runs, int RunsLarge, int LoadProcesses, int RssProcesses, int GemmRuns, int XxlargeRuns, IReadOnlySet<string> Sections)
 {
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly string[] AllSections = ["gemm", "fp32", "bf16", "accuracy", "xxlarge", "load", "rss"];
+    public static readonly string[] AllSections = ["gemm", "fp32", "bf16", "int8", "accuracy", "xxlarge", "load", "rss"];
 
     /// <summary>Parses the command line; null when it is not understood.</summary>
     public static BenchmarkSettings? Parse(string[] args)

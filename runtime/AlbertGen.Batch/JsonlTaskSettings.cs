@@ -31,16 +31,24 @@ public abstract record JsonlTaskSettings
     /// <summary>Whether the transformer's matrix products run in bfloat16.</summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Whether the transformer's matrix products run in int8 (dynamic quantisation; see <see cref="InferenceOptions.Int8"/>).</summary>
+    public bool Int8 { get; init; }
+
     /// <summary>Which tokenizer the model folder's files load as (<c>--tokenizer</c>; default: as HuggingFace's <c>AutoTokenizer</c>).</summary>
     public Tokenization.TokenizerKind Tokenizer { get; init; }
 
     /// <summary>The pipeline options these settings describe.</summary>
-    public PipelineOptions ToPipelineOptions() => PipelineOptionsFor(BatchSize, Truncation, Bf16, Tokenizer);
+    public PipelineOptions ToPipelineOptions() => PipelineOptionsFor(BatchSize, Truncation, Bf16, Int8, Tokenizer);
 
-    /// <summary>Pipeline options from the command line's <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and <c>--tokenizer</c>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="batchSize"/> is less than 1.</exception>
-    public static PipelineOptions PipelineOptionsFor(int batchSize, bool truncation, bool bf16, Tokenization.TokenizerKind tokenizer)
+    /// <summary>Pipeline options from the command line's <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c>, <c>--int8</c> and <c>--tokenizer</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="batchSize"/> is less than 1, or both <paramref name="bf16"/> and <paramref name="int8"/> are set.</exception>
+    public static PipelineOptions PipelineOptionsFor(int batchSize, bool truncation, bool bf16, bool int8, Tokenization.TokenizerKind tokenizer)
     {
+        if (bf16 && int8)
+        {
+            throw new ArgumentException("--bf16 and --int8 exclude each other; choose one.");
+        }
+
         if (batchSize < 1)
         {
             throw new ArgumentException($"--batch-size must be at least 1, not {batchSize}.");
@@ -50,7 +58,9 @@ public abstract record JsonlTaskSettings
         {
             BatchSize = batchSize,
             Truncation = truncation,
-            Inference = bf16 ? new InferenceOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 } : null,
+            Inference = bf16 ? new InferenceOptions { MatMulDType = TorchSharp.torch.ScalarType.BFloat16 }
+                : int8 ? new InferenceOptions { Int8 = true }
+                : null,
             Tokenizer = tokenizer,
         };
     }

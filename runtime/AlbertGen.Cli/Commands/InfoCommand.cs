@@ -32,7 +32,8 @@ internal static class InfoCommand
 /// <summary>What <c>albertgen info</c> reports, from <c>config.json</c> and the checkpoint headers.</summary>
 internal sealed record ModelInfo(
     string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes,
-    IReadOnlyList<(string File, CheckpointFormat Format)> WeightFiles, bool HasTokenizer, InferencePlan Float32, InferencePlan BFloat16)
+    IReadOnlyList<(string File, CheckpointFormat Format)> WeightFiles, bool HasTokenizer,
+    InferencePlan Float32, InferencePlan BFloat16, InferencePlan? Int8, string? Int8Refusal)
 {
     public static ModelInfo Read(string directory)
     {
@@ -63,7 +64,23 @@ internal sealed record ModelInfo(
         return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], files,
             File.Exists(Path.Combine(directory, "spiece.model")) || File.Exists(Path.Combine(directory, "tokenizer.json")),
             InferenceCompiler.Plan(config, ScalarType.Float32),
-            InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { MatMulDType = ScalarType.BFloat16 }));
+            InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { MatMulDType = ScalarType.BFloat16 }),
+            Int8Plan(config, out string? refusal), refusal);
+    }
+
+    /// <summary>The int8 plan, or null with the one-line reason when int8 products cannot run here.</summary>
+    private static InferencePlan? Int8Plan(AlbertConfig config, out string? refusal)
+    {
+        try
+        {
+            refusal = null;
+            return InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Int8 = true });
+        }
+        catch (NotSupportedException e)
+        {
+            refusal = e.Message;
+            return null;
+        }
     }
 
     public string ToText()
@@ -83,7 +100,8 @@ internal sealed record ModelInfo(
             $"tokenizer    {(!HasTokenizer ? "none (neither tokenizer.json nor spiece.model)" : File.Exists(Path.Combine(Directory, "tokenizer.json")) ? "tokenizer.json (fast)" : "spiece.model (slow)")}",
             $"cpu          {Float32.Cpu} (from {Float32.Cpu.Source})",
             $"kernels      {KernelLine(Float32)}",
-            $"  --bf16     {KernelLine(BFloat16)}");
+            $"  --bf16     {KernelLine(BFloat16)}",
+            $"  --int8     {(Int8 is null ? Int8Refusal : KernelLine(Int8))}");
     }
 
     /// <summary>The kernel of each product of the first layer (every layer has the same shapes), and any warning.</summary>
@@ -159,7 +177,7 @@ internal sealed record ModelInfo(
 
             writer.WriteEndArray();
             writer.WritePropertyName("kernels");
-            JsonSerializer.Serialize(writer, new { float32 = KernelJson(Float32), bf16 = KernelJson(BFloat16) });
+            JsonSerializer.Serialize(writer, new { float32 = KernelJson(Float32), bf16 = KernelJson(BFloat16), int8 = Int8 is null ? (object)new { refused = Int8Refusal } : KernelJson(Int8) });
             writer.WriteEndObject();
         }
 

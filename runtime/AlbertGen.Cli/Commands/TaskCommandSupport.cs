@@ -34,6 +34,11 @@ internal sealed class TaskCommandSupport
         Description = "Run the transformer's matrix products in bfloat16 (about 1.8 times as fast on CPUs with AVX512-BF16; outputs stay float32).",
     };
 
+    public Option<bool> Int8 { get; } = new("--int8")
+    {
+        Description = "Run the transformer's matrix products in int8 with dynamic quantisation (faster on CPUs with VNNI; outputs stay float32, predictions may differ slightly).",
+    };
+
     /// <summary>Adds the shared options (and the text argument when the command takes one).</summary>
     public void AddTo(Command command, bool textArgument = true)
     {
@@ -53,11 +58,22 @@ internal sealed class TaskCommandSupport
         command.Options.Add(BatchSize);
         command.Options.Add(NoTruncation);
         command.Options.Add(Bf16);
+        command.Options.Add(Int8);
         Model.AddTo(command, tokenizer: true);
     }
 
-    public PipelineOptions PipelineOptions(ParseResult parse) =>
-        JsonlTaskSettings.PipelineOptionsFor(BatchSizeOf(parse), !parse.GetValue(NoTruncation), parse.GetValue(Bf16), Model.TokenizerKind(parse));
+    public PipelineOptions PipelineOptions(ParseResult parse)
+    {
+        (bool bf16, bool int8) = ProductPrecision(parse);
+        return JsonlTaskSettings.PipelineOptionsFor(BatchSizeOf(parse), !parse.GetValue(NoTruncation), bf16, int8, Model.TokenizerKind(parse));
+    }
+
+    /// <summary><c>--bf16</c> and <c>--int8</c>; a usage error when both are given.</summary>
+    private (bool Bf16, bool Int8) ProductPrecision(ParseResult parse)
+    {
+        (bool bf16, bool int8) = (parse.GetValue(Bf16), parse.GetValue(Int8));
+        return bf16 && int8 ? throw new UsageException("--bf16 and --int8 exclude each other; choose one.") : (bf16, int8);
+    }
 
     /// <summary><c>--batch-size</c>; a usage error when it is less than 1.</summary>
     private int BatchSizeOf(ParseResult parse)
@@ -66,15 +82,17 @@ internal sealed class TaskCommandSupport
         return batch >= 1 ? batch : throw new UsageException($"--batch-size must be at least 1, not {batch}.");
     }
 
-    /// <summary>A task's settings with <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and <c>--tokenizer</c> applied (checked as <see cref="PipelineOptions"/> checks them).</summary>
+    /// <summary>A task's settings with <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c>, <c>--int8</c> and <c>--tokenizer</c> applied (checked as <see cref="PipelineOptions"/> checks them).</summary>
     public T Settings<T>(ParseResult parse, T settings)
         where T : JsonlTaskSettings
     {
+        (bool bf16, bool int8) = ProductPrecision(parse);
         T applied = settings with
         {
             BatchSize = BatchSizeOf(parse),
             Truncation = !parse.GetValue(NoTruncation),
-            Bf16 = parse.GetValue(Bf16),
+            Bf16 = bf16,
+            Int8 = int8,
             Tokenizer = Model.TokenizerKind(parse),
         };
         applied.ToPipelineOptions();

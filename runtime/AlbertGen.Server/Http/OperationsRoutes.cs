@@ -43,7 +43,12 @@ internal static class OperationsRoutes
         {
             model_id = options.EffectiveModelId,
             model_sha = (string?)null,
-            model_dtype = options.Inference?.MatMulDType is { } matmul ? $"float32 (matrix products in {matmul.ToString().ToLowerInvariant()})" : "float32",
+            model_dtype = options.Inference switch
+            {
+                { MatMulDType: { } matmul } => $"float32 (matrix products in {matmul.ToString().ToLowerInvariant()})",
+                { Int8: true } => "float32 (matrix products in int8 where the CPU has VNNI)",
+                _ => "float32",
+            },
             model_type = modelType,
             architectures = model.Config.Architectures,
             embedding_dimensions = model.Dimensions,

@@ -57,17 +57,17 @@ internal sealed class CompiledLayer : IDisposable
     /// Compiles <paramref name="layer"/>. With <paramref name="derive"/> false nothing is made from the weights (no fused or
     /// converted copies, no packing): every product reads the model's parameters as they are.
     /// </summary>
-    public static CompiledLayer Compile(AlbertLayer layer, ScalarType dtype, bool derive, Func<long, long, ProductKernel> choose)
+    public static CompiledLayer Compile(AlbertLayer layer, ScalarType dtype, bool derive, Func<string, long, long, ProductKernel> choose, CpuFeatures cpu)
     {
         AlbertAttention a = layer.Attention;
         var made = new List<IProductKernel>();
         try
         {
-            IProductKernel Make(Linear module, AlbertActivation? activation = null) => Add(MakeKernel(Borrow(module), module, activation));
+            IProductKernel Make(string product, Linear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
 
-            IProductKernel MakeKernel(ProductWeights weights, Linear module, AlbertActivation? activation) =>
+            IProductKernel MakeKernel(string product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
                 derive
-                    ? ProductKernels.Create(choose(module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation)
+                    ? ProductKernels.Create(choose(product, module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation, cpu)
                     : new LibTorchKernel(weights, dtype, activation);
 
             IProductKernel Add(IProductKernel kernel)
@@ -88,14 +88,14 @@ internal sealed class CompiledLayer : IDisposable
                         Owned: true);
                 }
 
-                qkv = [Add(ProductKernels.Create(choose(fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null))];
+                qkv = [Add(ProductKernels.Create(choose("attention.qkv", fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu))];
             }
             else
             {
-                qkv = [Make(a.Query), Make(a.Key), Make(a.Value)];
+                qkv = [Make("attention.query", a.Query), Make("attention.key", a.Key), Make("attention.value", a.Value)];
             }
 
-            return new CompiledLayer(layer, qkv, Make(a.Dense), Make(layer.Ffn, layer.Activation), Make(layer.FfnOutput));
+            return new CompiledLayer(layer, qkv, Make("attention.dense", a.Dense), Make("ffn", layer.Ffn, layer.Activation), Make("ffn_output", layer.FfnOutput));
         }
         catch
         {

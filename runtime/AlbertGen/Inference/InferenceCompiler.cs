@@ -1,3 +1,4 @@
+using AlbertGen.Inference.Int8;
 using AlbertGen.Inference.Kernels;
 using AlbertGen.Modeling;
 using TorchSharp;
@@ -39,6 +40,7 @@ public static class InferenceCompiler
         var warnings = new List<string>();
         ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, warnings);
         DeviceType device = model.Device.type;
+        Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges, warnings);
 
         var compiled = new List<CompiledLayer[]>();
         try
@@ -47,7 +49,7 @@ public static class InferenceCompiler
             foreach (AlbertLayer[] group in layers)
             {
                 compiled.Add(group.Select(layer => CompiledLayer.Compile(layer, dtype, watch.TracksInPlaceChanges,
-                    (outputs, inputs) => ProductKernels.Choose(cpu, dtype, outputs, inputs, device, options.Kernel))).ToArray());
+                    (product, outputs, inputs) => ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8), cpu)).ToArray());
             }
         }
         catch
@@ -81,6 +83,7 @@ public static class InferenceCompiler
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         var warnings = new List<string>();
         ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, warnings);
+        Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable, warnings);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (string Product, long Outputs, long Inputs)[] shapes =
             [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
@@ -92,9 +95,9 @@ public static class InferenceCompiler
                 foreach ((string product, long outputs, long inputs) in shapes)
                 {
                     ProductKernel kind = TensorVersions.IsAvailable
-                        ? ProductKernels.Choose(cpu, dtype, outputs, inputs, DeviceType.CPU, options.Kernel)
+                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, DeviceType.CPU, options.Kernel, options.Int8)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype)));
+                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu))));
                 }
             }
         }

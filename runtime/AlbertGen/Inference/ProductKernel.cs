@@ -11,4 +11,11 @@ public enum ProductKernel
     /// on CPUs with AVX2 and FMA, bfloat16 on CPUs with native bfloat16 (<see cref="CpuFeatures.HasNativeBFloat16"/>); Linux only.
     /// </summary>
     OneDnnPacked,
+
+    /// <summary>
+    /// int8 products on oneDNN (<see cref="InferenceOptions.Int8"/>): weights int8 per output channel and laid out once per
+    /// session, activations quantised to 8 bits at every call from their own range (7 bits on CPUs without VNNI), float32
+    /// in and out; needs AVX2 and a float32 model; Linux x86-64 only.
+    /// </summary>
+    OneDnnInt8,
 }

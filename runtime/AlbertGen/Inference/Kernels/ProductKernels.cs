@@ -1,3 +1,4 @@
+using AlbertGen.Inference.Int8;
 using AlbertGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,10 +18,26 @@ internal static class ProductKernels
     /// </summary>
     internal const long PackingMinimumSide = 512;
 
-    /// <summary>The kernel for a product <c>[outputs, inputs]</c> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
-    /// <exception cref="NotSupportedException">A forced kernel cannot run this product on this CPU.</exception>
-    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, long outputs, long inputs, DeviceType device, ProductKernel? forced)
+    /// <summary>
+    /// The kernel for <paramref name="product"/> <c>[outputs, inputs]</c> in <paramref name="dtype"/> on <paramref name="device"/>;
+    /// with <paramref name="int8"/>, int8 where <see cref="Int8Support.Chooses"/> says it gains.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
+    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, string product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
     {
+        if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
+        {
+            if (Int8Support.WhyNot(cpu, dtype, device) is { } why)
+            {
+                throw new NotSupportedException($"int8 products cannot run here: {why}.");
+            }
+
+            if (forced is not null || Int8Support.Chooses(cpu, product, outputs, inputs))
+            {
+                return ProductKernel.OneDnnInt8;
+            }
+        }
+
         bool oneDnnRuns = device == DeviceType.CPU && OneDnnLinear.IsAvailable && dtype switch
         {
             ScalarType.Float32 => true,
@@ -44,9 +61,24 @@ internal static class ProductKernels
         return oneDnnRuns && worthPacking && fastOnThisCpu ? ProductKernel.OneDnnPacked : ProductKernel.Libtorch;
     }
 
-    /// <summary>Makes the kernel <paramref name="kind"/>; a packing that fails falls back to libtorch for this product only.</summary>
-    public static IProductKernel Create(ProductKernel kind, ProductWeights weights, ScalarType dtype, AlbertActivation? activation)
+    /// <summary>
+    /// Makes the kernel <paramref name="kind"/> for <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>); a packing that fails falls back to float32 oneDNN
+    /// (for int8) or libtorch for this product only.
+    /// </summary>
+    public static IProductKernel Create(ProductKernel kind, ProductWeights weights, ScalarType dtype, AlbertActivation? activation, CpuFeatures? cpu = null)
     {
+        cpu ??= CpuFeatures.Current;
+        if (kind == ProductKernel.OneDnnInt8)
+        {
+            if (OneDnnInt8Kernel.TryCreate(weights.Weight, weights.Bias, activation, Int8Granularity.PerChannel, Int8Support.ActivationLevels(cpu)) is { } int8)
+            {
+                weights.DisposeIfOwned(); // the kernel keeps its own quantised copy
+                return int8;
+            }
+
+            kind = cpu.HasAvx2Fma ? ProductKernel.OneDnnPacked : ProductKernel.Libtorch;
+        }
+
         if (kind == ProductKernel.OneDnnPacked && OneDnnPackedKernel.TryCreate(weights, dtype, activation) is { } packed)
         {
             return packed;
@@ -56,9 +88,10 @@ internal static class ProductKernels
     }
 
     /// <summary>The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has (<see cref="IProductKernel.Name"/>).</summary>
-    public static string Name(ProductKernel kind, ScalarType dtype) => kind switch
+    public static string Name(ProductKernel kind, ScalarType dtype, int activationLevels = 255) => kind switch
     {
         ProductKernel.OneDnnPacked => "onednn-packed-" + DTypeName(dtype),
+        ProductKernel.OneDnnInt8 => OneDnnInt8Kernel.KernelName(activationLevels),
         _ => "libtorch-" + DTypeName(dtype),
     };
 

@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Inference.Int8;
+
+/// <summary>
+/// Int8 linear layers on oneDNN (which libtorch bundles): the weight int8 per channel and laid out for oneDNN once, the
+/// activations quantised to uint8 at every call from their own range (dynamic quantisation, as ONNX Runtime's
+/// <c>DynamicQuantizeMatMul</c> does), int32 accumulation, bias and an optional GELU applied by oneDNN on the float32
+/// result. oneDNN picks its int8 code from the CPU: AMX, AVX512-VNNI, AVX-VNNI or AVX2.
+/// </summary>
+/// <remarks>
+/// TorchSharp wraps none of this; libtorch exports it for AOTInductor's x86 quantisation through its stable C
+/// interfaces: the dispatcher (<c>aoti_torch_call_dispatcher</c>) for <c>onednn::qlinear_prepack</c>, and
+/// <c>aoti_torch_cpu__qlinear_pointwise_tensor</c> for the product. Both report a failure by returning non-zero after
+/// printing the C++ exception to stderr, so every precondition libtorch checks is checked here first, and nothing is
+/// called that could fail; a missing entry point disables the kernel.
+/// </remarks>
+internal static unsafe partial class OneDnnInt8Linear
+{
+    private const int Float32Code = 6; // c10::ScalarType::Float
+    private static readonly byte[] PrepackOperator = "onednn::qlinear_prepack\0"u8.ToArray();
+    private static readonly byte[] DefaultOverload = "\0"u8.ToArray();
+    private static readonly byte[] None = "none\0"u8.ToArray();
+    private static readonly byte[] Gelu = "gelu\0"u8.ToArray();
+    private static readonly byte[] Tanh = "tanh\0"u8.ToArray();
+    private static volatile bool _unavailable = !OperatingSystem.IsLinux() || !RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64);
+
+    /// <summary>Whether the entry points have not (yet) been found missing.</summary>
+    public static bool IsAvailable => !_unavailable;
+
+    /// <summary>
+    /// The int8 <paramref name="weight"/> laid out for oneDNN (an opaque oneDNN tensor), or null when oneDNN's int8 kernels
+    /// are not available.
+    /// </summary>
+    public static Tensor? Pack(Int8Weight weight)
+    {
+        if (_unavailable || weight.Values.dtype != ScalarType.Int8 || weight.Values.dim() != 2 || !weight.Values.is_contiguous())
+        {
+            return null;
+        }
+
+        try
+        {
+            // The dispatcher takes ownership of the handles on its stack, so it gets a handle of its own to the values.
+            using Tensor alias = weight.Values.alias();
+            ulong* stack = stackalloc ulong[2];
+            stack[0] = (ulong)alias.DecoupleFromNativeHandle();
+            stack[1] = 0; // x_shape: None
+            fixed (byte* name = PrepackOperator)
+            fixed (byte* overload = DefaultOverload)
+            {
+                if (CallDispatcher(name, overload, stack) == 0 && stack[0] != 0)
+                {
+                    return Tensor.UnsafeCreateTensor((IntPtr)stack[0]);
+                }
+            }
+
+            _unavailable = true;
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _unavailable = true;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>activation(x · weightᵀ + bias)</c> in float32 from uint8 <paramref name="values"/> <c>[M, K]</c> standing for
+    /// <c>x = (values − zeroPoint) · scale</c> (one-element float64 and int64 tensors) and a weight from <see cref="Pack"/>;
+    /// null when the call failed.
+    /// </summary>
+    public static Tensor? Forward(Tensor values, Tensor scale, Tensor zeroPoint, Tensor packedWeight, Int8Weight weight, Tensor weightZeroPoints, Tensor? bias, bool gelu, bool tanhGelu)
+    {
+        if (_unavailable || values.dtype != ScalarType.Byte || values.dim() != 2 || scale.numel() != 1 || zeroPoint.numel() != 1 || weight.Scales.dtype != ScalarType.Float32
+            || bias is { dtype: not ScalarType.Float32 } || values.shape[^1] != weight.Values.shape[1])
+        {
+            return null;
+        }
+
+        try
+        {
+            IntPtr biasHandle = bias?.Handle ?? IntPtr.Zero, result = IntPtr.Zero;
+            int outputDType = Float32Code;
+            byte[] postOp = gelu ? Gelu : None;
+            byte[] algorithm = gelu && tanhGelu ? Tanh : None;
+            fixed (byte* postOpPointer = postOp)
+            fixed (byte* algorithmPointer = algorithm)
+            {
+                int status = QLinearPointwise(values.Handle, scale.Handle, zeroPoint.Handle, packedWeight.Handle,
+                    weight.Scales.Handle, weightZeroPoints.Handle, bias is null ? null : &biasHandle,
+                    1.0, 0, &outputDType, postOpPointer, null, 0, algorithmPointer, &result);
+                return status == 0 && result != IntPtr.Zero ? Tensor.UnsafeCreateTensor(result) : null;
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _unavailable = true;
+            return null;
+        }
+    }
+
+    [LibraryImport("libtorch_cpu", EntryPoint = "aoti_torch_cpu__qlinear_pointwise_tensor")]
+    private static partial int QLinearPointwise(
+        IntPtr input, IntPtr inputScale, IntPtr inputZeroPoint, IntPtr weight, IntPtr weightScales, IntPtr weightZeroPoints,
+        IntPtr* bias, double outputScale, long outputZeroPoint, int* outputDType, byte* postOp, double** postOpArguments,
+        long postOpArgumentCount, byte* postOpAlgorithm, IntPtr* result);
+
+    [LibraryImport("libtorch_cpu", EntryPoint = "aoti_torch_call_dispatcher")]
+    private static partial int CallDispatcher(byte* operatorName, byte* overloadName, ulong* stack);
+}

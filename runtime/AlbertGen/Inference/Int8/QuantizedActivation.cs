@@ -1,0 +1,60 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlbertGen.Inference.Int8;
+
+/// <summary>
+/// Float32 activations <c>[M, K]</c> quantised to unsigned 8-bit integers from their own range at this call (dynamic,
+/// per tensor, asymmetric, 0 exactly representable): <c>x ≈ (values − zeroPoint) · scale</c>.
+/// </summary>
+internal sealed class QuantizedActivation : IDisposable
+{
+    private QuantizedActivation(Tensor values, Tensor scale, Tensor zeroPoint)
+    {
+        Values = values;
+        Scale = scale;
+        ZeroPoint = zeroPoint;
+    }
+
+    /// <summary>The uint8 values, <c>[M, K]</c>.</summary>
+    public Tensor Values { get; }
+
+    /// <summary>The scale, a one-element float64 tensor.</summary>
+    public Tensor Scale { get; }
+
+    /// <summary>The zero point, a one-element int64 tensor.</summary>
+    public Tensor ZeroPoint { get; }
+
+    /// <summary>
+    /// Quantises <paramref name="rows"/> (float32 <c>[M, K]</c>, contiguous, CPU) with one scale for the whole tensor to
+    /// <c>0 … maxLevel</c>; null when the input holds a NaN or an infinity.
+    /// </summary>
+    public static QuantizedActivation? Quantize(Tensor rows, int maxLevel)
+    {
+        (Tensor minimum, Tensor maximum) = rows.aminmax();
+        double low, high;
+        using (minimum)
+        using (maximum)
+        {
+            low = Math.Min(minimum.item<float>(), 0);
+            high = Math.Max(maximum.item<float>(), 0);
+        }
+
+        if (!double.IsFinite(low) || !double.IsFinite(high))
+        {
+            return null;
+        }
+
+        double scale = high > low ? (high - low) / maxLevel : 1.0;
+        long zeroPoint = Math.Clamp((long)Math.Round(-low / scale), 0, maxLevel);
+        using Tensor quantized = quantize_per_tensor(rows, scale, zeroPoint, ScalarType.QUInt8);
+        return new QuantizedActivation(quantized.int_repr(), tensor(scale, ScalarType.Float64), tensor(zeroPoint, ScalarType.Int64));
+    }
+
+    public void Dispose()
+    {
+        Values.Dispose();
+        Scale.Dispose();
+        ZeroPoint.Dispose();
+    }
+}

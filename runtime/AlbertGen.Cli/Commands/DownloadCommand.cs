@@ -14,7 +14,7 @@ internal static class DownloadCommand
         var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default: $HF_ENDPOINT or https://huggingface.co); any server with the /{repo}/resolve/{revision}/{file} layout." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "HuggingFace cache folder (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)." };
         var offline = new Option<bool>("--offline") { Description = "Do not use the network: only check that the model is in the cache." };
-        var command = new Command("download", "Download config.json, spiece.model and the weights of a hub model into the HuggingFace cache.")
+        var command = new Command("download", "Download config.json, the tokenizer (spiece.model and/or tokenizer.json) and the weights of a hub model into the HuggingFace cache.")
         {
             repo, revision, endpoint, cacheDir, offline,
         };

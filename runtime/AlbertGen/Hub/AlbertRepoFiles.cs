@@ -8,6 +8,11 @@ internal static class AlbertRepoFiles
     public const string Config = "config.json";
     public const string SentencePiece = "spiece.model";
     public const string TokenizerJson = "tokenizer.json";
+    public const string TokenizerConfig = "tokenizer_config.json";
+    public const string SpecialTokensMap = "special_tokens_map.json";
+
+    /// <summary>The tokenizer files a download fetches when the repository has them (it must have spiece.model or tokenizer.json).</summary>
+    public static IReadOnlyList<string> TokenizerFiles { get; } = [SentencePiece, TokenizerJson, TokenizerConfig, SpecialTokensMap];
     public const string Weights = "model.safetensors";
     public const string WeightsIndex = "model.safetensors.index.json";
 
@@ -60,18 +65,21 @@ internal static class AlbertRepoFiles
     }
 
     /// <summary>
-    /// The files a usable checkpoint folder lacks: <c>config.json</c>, <c>spiece.model</c>, and the weights (the first
-    /// present of <see cref="WeightFiles"/>; an index with every shard it lists). Empty when the folder is complete.
+    /// The files a usable checkpoint folder lacks: <c>config.json</c>, a tokenizer (<c>spiece.model</c> or
+    /// <c>tokenizer.json</c>), and the weights (the first present of <see cref="WeightFiles"/>; an index with every shard it
+    /// lists). Empty when the folder is complete.
     /// </summary>
     public static IReadOnlyList<string> FindMissing(string folder)
     {
         var missing = new List<string>();
-        foreach (string name in new[] { Config, SentencePiece })
+        if (!IsReadableFile(Path.Combine(folder, Config)))
         {
-            if (!IsReadableFile(Path.Combine(folder, name)))
-            {
-                missing.Add(name);
-            }
+            missing.Add(Config);
+        }
+
+        if (!IsReadableFile(Path.Combine(folder, SentencePiece)) && !IsReadableFile(Path.Combine(folder, TokenizerJson)))
+        {
+            missing.Add($"a tokenizer ({SentencePiece} or {TokenizerJson})");
         }
 
         string? weights = WeightFiles.FirstOrDefault(name => IsReadableFile(Path.Combine(folder, name)));

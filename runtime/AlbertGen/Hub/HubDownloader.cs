@@ -110,14 +110,26 @@ public sealed class HubDownloader : IDisposable
             await fetcher.FetchAsync(file, snapshot, optional, cancellationToken).ConfigureAwait(false);
 
         Link(Config, config);
-        Link(SentencePiece, (await Fetch(SentencePiece, optional: false))!);
-        if (await Fetch(TokenizerJson, optional: true) is { } tokenizer)
+
+        // A repository may have the slow tokenizer (spiece.model), the fast one (tokenizer.json) or both; it needs one.
+        bool hasTokenizer = false;
+        foreach (string file in TokenizerFiles)
         {
-            Link(TokenizerJson, tokenizer);
+            if (await Fetch(file, optional: true) is { } fetched)
+            {
+                Link(file, fetched);
+                hasTokenizer |= file is SentencePiece or TokenizerJson;
+            }
+            else
+            {
+                writer.MarkMissing(snapshot, file);
+            }
         }
-        else
+
+        if (!hasTokenizer)
         {
-            writer.MarkMissing(snapshot, TokenizerJson);
+            throw new HubException(
+                HubErrorKind.NotFound, $"{repo} at {revision} has neither {SentencePiece} nor {TokenizerJson}: there is no tokenizer to download.");
         }
 
         await FetchWeightsAsync(Fetch, Link, writer, snapshot, repo, revision, http.Endpoint.Authority).ConfigureAwait(false);

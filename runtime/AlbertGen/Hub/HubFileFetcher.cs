@@ -49,8 +49,17 @@ internal sealed class HubFileFetcher(
         var state = new DownloadState(remote.Size);
         for (bool startedOver = false; ; startedOver = true)
         {
-            await RetryAsync(file, attempt => DownloadAttemptAsync(file, remote.DownloadUrl, incomplete, state, attempt, cancellationToken), cancellationToken)
-                .ConfigureAwait(false);
+            try
+            {
+                await RetryAsync(file, attempt => DownloadAttemptAsync(file, remote.DownloadUrl, incomplete, state, attempt, cancellationToken), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (HubException notFound) when (optional && notFound.StatusCode == HttpStatusCode.NotFound)
+            {
+                // A server that does not answer HEAD says only now that the repository has no such file.
+                Report(file, DownloadStage.NotPresent, 0, null);
+                return null;
+            }
 
             long length = new FileInfo(incomplete).Length;
             Report(file, DownloadStage.Verifying, length, state.Size);

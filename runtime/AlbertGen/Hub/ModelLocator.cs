@@ -33,7 +33,7 @@ public static class ModelLocator
         {
             throw new HubException(
                 HubErrorKind.InvalidRepoId,
-                $"'{model}' is a file; pass the directory that holds config.json, spiece.model and the weights, or a hub repo id.");
+                $"'{model}' is a file; pass the directory that holds config.json, the tokenizer (spiece.model or tokenizer.json) and the weights, or a hub repo id.");
         }
 
         if (!HubRepoId.TryParse(model, out var repo, out string? problem))

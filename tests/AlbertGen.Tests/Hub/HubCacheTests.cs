@@ -169,7 +169,7 @@ public sealed class HubCacheTests : IDisposable
 
         var error = Assert.Throws<HubException>(() => new HubCache(cache.Root).ResolveSnapshot(BaseV2));
 
-        Assert.Contains("lacks spiece.model, weights (model.safetensors, model.safetensors.index.json, pytorch_model.bin, ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks a tokenizer (spiece.model or tokenizer.json), weights (model.safetensors, model.safetensors.index.json, pytorch_model.bin, ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class HubCacheTests : IDisposable
 
         var error = Assert.Throws<HubException>(() => new HubCache(cache.Root).ResolveSnapshot(BaseV2));
 
-        Assert.Contains("lacks spiece.model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks a tokenizer (spiece.model or tokenizer.json)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

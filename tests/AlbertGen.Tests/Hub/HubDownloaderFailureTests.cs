@@ -12,14 +12,43 @@ public sealed class HubDownloaderFailureTests
     {
         await using var context = new HubTestContext();
         string served = context.WriteRepo();
-        File.Delete(Path.Combine(served, "spiece.model"));
+        File.Delete(Path.Combine(served, "config.json"));
 
         var error = await Assert.ThrowsAsync<HubException>(() => context.DownloadAsync());
 
         Assert.Equal(HubErrorKind.NotFound, error.Kind);
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
-        Assert.Contains("spiece.model was not found in albert/tiny-albert at revision main", error.Message, StringComparison.Ordinal);
+        Assert.Contains("config.json was not found in albert/tiny-albert at revision main", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(context.RepoFolder, "refs", "main")));
+    }
+
+    [Fact]
+    public async Task A_repository_with_neither_tokenizer_file_is_refused_naming_both()
+    {
+        await using var context = new HubTestContext();
+        string served = context.WriteRepo();
+        File.Delete(Path.Combine(served, "spiece.model"));
+        File.Delete(Path.Combine(served, "tokenizer.json"));
+
+        var error = await Assert.ThrowsAsync<HubException>(() => context.DownloadAsync());
+
+        Assert.Equal(HubErrorKind.NotFound, error.Kind);
+        Assert.Contains("has neither spiece.model nor tokenizer.json", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(context.RepoFolder, "refs", "main")));
+    }
+
+    [Fact]
+    public async Task A_repository_with_only_the_fast_tokenizer_downloads_complete()
+    {
+        await using var context = new HubTestContext();
+        string served = context.WriteRepo();
+        File.Delete(Path.Combine(served, "spiece.model"));
+
+        HubSnapshot snapshot = await context.DownloadAsync();
+
+        Assert.Contains("tokenizer.json", snapshot.Files);
+        Assert.DoesNotContain("spiece.model", snapshot.Files);
+        Assert.Equal(snapshot.Directory, new HubCache(context.CacheDir).ResolveSnapshot(HubRepoId.Parse(HubTestContext.Repo)).Directory);
     }
 
     [Fact]

@@ -88,7 +88,9 @@ public sealed class HubDownloaderTests
         await context.DownloadAsync();
 
         var heads = context.Server.Requests.Where(r => r.Method == "HEAD").ToList();
-        Assert.Equal(4, heads.Count); // The LFS file's HEAD stops at the redirect to the CDN's origin.
+        // config, spiece.model, tokenizer.json, the absent tokenizer_config.json and special_tokens_map.json, the weights
+        // (the LFS file's HEAD stops at the redirect to the CDN's origin).
+        Assert.Equal(6, heads.Count);
         Assert.Contains("/resolve/main/config.json", heads[0].Path, StringComparison.Ordinal);
         Assert.All(heads.Skip(1), r => Assert.Contains($"/resolve/{context.Server.Commit}/", r.Path, StringComparison.Ordinal));
     }

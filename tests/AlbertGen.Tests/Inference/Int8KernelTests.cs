@@ -107,6 +107,23 @@ public sealed class Int8KernelTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Quantised_activations_are_the_bytes_libtorch_quantises()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(29);
+        Tensor rows = randn(5, 48).mul_(3);
+        using QuantizedActivation quantized = QuantizedActivation.Quantize(rows, 255)!;
+        Assert.Equal(ScalarType.Byte, quantized.Values.dtype);
+        Assert.Equal(new long[] { 5, 48 }, quantized.Values.shape);
+
+        // What libtorch's own quantisation gives with the same scale and zero point, read through its copying int_repr.
+        Tensor expected = quantize_per_tensor(rows, quantized.Scale.item<double>(), quantized.ZeroPoint.item<long>(), ScalarType.QUInt8).int_repr();
+        Assert.True(quantized.Values.eq(expected).all().item<bool>());
+        Tensor dequantized = quantized.Values.to(ScalarType.Float32).sub(quantized.ZeroPoint.item<long>()).mul(quantized.Scale.item<double>());
+        Assert.True(dequantized.sub(rows).abs().max().item<float>() <= quantized.Scale.item<double>() / 2 + 1e-6);
+    }
+
+    [Fact]
     public void Wrong_inputs_are_refused_with_the_shape_expected()
     {
         using var scope = NewDisposeScope();

@@ -9,14 +9,17 @@ namespace AlbertGen.Inference.Int8;
 /// </summary>
 internal sealed class QuantizedActivation : IDisposable
 {
-    private QuantizedActivation(Tensor values, Tensor scale, Tensor zeroPoint)
+    private readonly Tensor? _owner;
+
+    private QuantizedActivation(Tensor values, Tensor? owner, Tensor scale, Tensor zeroPoint)
     {
         Values = values;
+        _owner = owner;
         Scale = scale;
         ZeroPoint = zeroPoint;
     }
 
-    /// <summary>The uint8 values, <c>[M, K]</c>.</summary>
+    /// <summary>The uint8 values, <c>[M, K]</c> (a view of the quantised tensor's memory where libtorch allows it).</summary>
     public Tensor Values { get; }
 
     /// <summary>The scale, a one-element float64 tensor.</summary>
@@ -47,13 +50,23 @@ internal sealed class QuantizedActivation : IDisposable
 
         double scale = high > low ? (high - low) / maxLevel : 1.0;
         long zeroPoint = Math.Clamp((long)Math.Round(-low / scale), 0, maxLevel);
-        using Tensor quantized = quantize_per_tensor(rows, scale, zeroPoint, ScalarType.QUInt8);
-        return new QuantizedActivation(quantized.int_repr(), tensor(scale, ScalarType.Float64), tensor(zeroPoint, ScalarType.Int64));
+        Tensor quantized = quantize_per_tensor(rows, scale, zeroPoint, ScalarType.QUInt8);
+        Tensor scaleTensor = tensor(scale, ScalarType.Float64), zeroPointTensor = tensor(zeroPoint, ScalarType.Int64);
+        if (OneDnnInt8Linear.ViewAsBytes(quantized) is { } view)
+        {
+            return new QuantizedActivation(view, quantized, scaleTensor, zeroPointTensor);
+        }
+
+        using (quantized)
+        {
+            return new QuantizedActivation(quantized.int_repr(), null, scaleTensor, zeroPointTensor);
+        }
     }
 
     public void Dispose()
     {
-        Values.Dispose();
+        Values.Dispose(); // a view of _owner's memory, when there is one: disposed first
+        _owner?.Dispose();
         Scale.Dispose();
         ZeroPoint.Dispose();
     }

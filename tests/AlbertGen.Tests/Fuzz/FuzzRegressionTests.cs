@@ -74,4 +74,27 @@ public sealed class FuzzRegressionTests
             Assert.Equal(encoding.InputIds, tokenizer.EncodeToIds(text));
         }
     }
+
+    [Theory]
+    [InlineData("regression-invalid-utf8-model")]
+    [InlineData("regression-invalid-utf8-post-processor")]
+    public void Tokenizer_json_with_invalid_utf8_is_invalid_data_naming_the_byte_not_an_InvalidOperationException(string input)
+    {
+        // Found by AFL++ (tokenizer-json target, 18 inputs, one cause): System.Text.Json checks a string's UTF-8 only when
+        // it is read, and threw InvalidOperationException from wherever the reader read it.
+        byte[] bytes = Corpus("tokenizer-json", input);
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => AlbertTokenizer.FromStream(new MemoryStream(bytes), sourceName: "tokenizer.json"));
+
+        Assert.Contains("'tokenizer.json' is not valid UTF-8 (byte ", error.Message);
+    }
+
+    [Fact]
+    public void Tokenizer_json_with_half_a_surrogate_pair_escaped_is_invalid_data_naming_the_field()
+    {
+        string json = """{"model":{"type":"Unigram","unk_id":1,"vocab":[["<pad>",0],["\ud800",0],["[CLS]",0]]}}""";
+        InvalidDataException error = Assert.Throws<InvalidDataException>(
+            () => AlbertTokenizer.FromStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), sourceName: "tokenizer.json"));
+
+        Assert.Contains("model.vocab[1][0] is not valid Unicode text", error.Message);
+    }
 }

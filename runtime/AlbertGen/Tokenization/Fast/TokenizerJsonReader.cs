@@ -15,6 +15,8 @@ internal static class TokenizerJsonReader
 {
     private const int MaxDepth = 64;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Reads the file's bytes.</summary>
@@ -23,6 +25,17 @@ internal static class TokenizerJsonReader
     /// <exception cref="InvalidDataException">The file is not a usable Unigram tokenizer; the message says where and why.</exception>
     public static FastTokenizerPipeline Read(byte[] json, string source)
     {
+        // System.Text.Json checks the UTF-8 of string contents only when a string is read; checking it first makes a
+        // stray byte a clear error with its position instead of an exception from deep inside the reader.
+        try
+        {
+            _ = StrictUtf8.GetCharCount(json);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"'{source}' is not valid UTF-8 (byte {e.Index + 1} of {json.Length}).", e);
+        }
+
         JsonDocument document;
         try
         {
@@ -257,9 +270,9 @@ internal static class TokenizerJsonReader
                 if (node.Optional("special_tokens") is { } map)
                 {
                     map.ExpectKind(JsonValueKind.Object, "an object");
-                    foreach (JsonProperty property in map.Element.EnumerateObject())
+                    foreach (string name in map.PropertyNames())
                     {
-                        Node special = map.Child(property.Name);
+                        Node special = map.Child(name);
                         int[] ids = [.. special.Required("ids").Items().Select(i => i.Int())];
                         if (ids.FirstOrDefault(id => (uint)id >= (uint)vocabularySize, -1) is int bad and not -1)
                         {
@@ -272,7 +285,7 @@ internal static class TokenizerJsonReader
                             throw special.Error($"has {ids.Length} ids but {strings.Length} tokens");
                         }
 
-                        specials[property.Name] = (ids, strings);
+                        specials[name] = (ids, strings);
                     }
                 }
 
@@ -436,7 +449,16 @@ internal static class TokenizerJsonReader
         public string String()
         {
             ExpectKind(JsonValueKind.String, "a string");
-            return Element.GetString()!;
+            return Decoded(Element.GetString);
+        }
+
+        public IEnumerable<string> PropertyNames()
+        {
+            ExpectKind(JsonValueKind.Object, "an object");
+            foreach (JsonProperty property in Element.EnumerateObject())
+            {
+                yield return Decoded(() => property.Name);
+            }
         }
 
         public int Int()
@@ -472,11 +494,27 @@ internal static class TokenizerJsonReader
         private string Describe() => Element.ValueKind switch
         {
             JsonValueKind.Undefined => "missing",
-            JsonValueKind.String => $"the string \"{Truncate(Element.GetString()!)}\"",
+            JsonValueKind.String => $"the string {Truncate(Element.GetRawText())}",
             JsonValueKind.Object => "an object",
             JsonValueKind.Array => "an array",
             _ => Truncate(Element.GetRawText()),
         };
+
+        /// <summary>
+        /// A string or name as text. The bytes are valid UTF-8 (checked on reading), but an escape can still stand for
+        /// half a surrogate pair (<c>"\ud800"</c>), which has no UTF-16 string.
+        /// </summary>
+        private string Decoded(Func<string?> read)
+        {
+            try
+            {
+                return read()!;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Error($"is not valid Unicode text ({FirstLine(e.Message)})");
+            }
+        }
 
         private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
     }

@@ -97,4 +97,15 @@ public sealed class FuzzRegressionTests
 
         Assert.Contains("model.vocab[1][0] is not valid Unicode text", error.Message);
     }
+
+    [Fact]
+    public void Tokenizer_json_whose_template_leaves_out_the_text_is_invalid_data_not_an_encoding_of_null_tokens()
+    {
+        // Found by AFL++: post_processor.single was [CLS] [SEP] with no Sequence A; encodings held the text's length of
+        // id 0 with null tokens, and decoding them threw NullReferenceException.
+        InvalidDataException error = Assert.Throws<InvalidDataException>(
+            () => AlbertTokenizer.FromStream(new MemoryStream(Corpus("tokenizer-json", "regression-null-token")), sourceName: "tokenizer.json"));
+
+        Assert.Contains("post_processor.single holds Sequence A 0 times", error.Message);
+    }
 }

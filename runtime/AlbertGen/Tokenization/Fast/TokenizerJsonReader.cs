@@ -345,6 +345,16 @@ internal static class TokenizerJsonReader
             }
         }
 
+        // Truncation budgets and the encodings' layout count each text exactly once, as HF's do.
+        foreach ((int which, string name) in allowSecond ? new[] { (0, "A"), (1, "B") } : [(0, "A")])
+        {
+            int count = items.Count(i => i.Sequence == which);
+            if (count != 1)
+            {
+                throw node.Error($"holds Sequence {name} {count} times; a template places each text exactly once");
+            }
+        }
+
         return [.. items];
     }
 

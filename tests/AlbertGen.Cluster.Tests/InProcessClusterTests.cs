@@ -1,7 +1,9 @@
 using AlbertGen.Batch;
 using AlbertGen.Cluster.Hosting;
 using AlbertGen.Cluster.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace AlbertGen.Cluster.Tests;
@@ -15,7 +17,7 @@ public sealed class InProcessClusterTests
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(ClusterNames.Storage);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(ClusterNames.Storage, (services, _) => ActivatorUtilities.CreateInstance<ProcessWideGrainStorage>(services));
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);

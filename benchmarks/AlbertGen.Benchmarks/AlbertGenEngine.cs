@@ -36,7 +36,7 @@ internal sealed class AlbertGenEngine : IEngine
     public static AlbertGenEngine Load(string directory, LoadOptions options, InferenceOptions? inference, string name) =>
         new(AlbertModel.FromPretrained(directory, options), name, inference);
 
-    /// <summary>Wraps an existing model (random initialisation, for shapes that have no checkpoint).</summary>
+    /// <summary>Compiles a session for a model already built (loaded, or randomly initialised for shapes that have no checkpoint).</summary>
     public static AlbertGenEngine Wrap(AlbertModel model, string name, bool ownsModel = true)
     {
         model.eval();

@@ -72,5 +72,5 @@ internal static class Timing
     }
 
     /// <summary>Blocks so that a block lasts at least ~100 ms: tiny shapes run several calls per turn.</summary>
-    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(100 / Math.Max(estimatedMs, 1)), 1, 10);
+    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(100 / Math.Max(estimatedMs, 0.05)), 1, 1000);
 }

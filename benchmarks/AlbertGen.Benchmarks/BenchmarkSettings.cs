@@ -53,8 +53,8 @@ internal sealed record BenchmarkSettings(
         }
 
         return quick
-            ? new BenchmarkSettings(true, Warmup: 2, Runs: 10, RunsLarge: 5, MaxRuns: 4000, LoadProcesses: 5, RssProcesses: 3, GemmRuns: 10, LimitTrials: 3, XxlargeRuns: 3, sections)
-            : new BenchmarkSettings(false, Warmup: 3, Runs: 20, RunsLarge: 10, MaxRuns: 8000, LoadProcesses: 10, RssProcesses: 5, GemmRuns: 20, LimitTrials: 5, XxlargeRuns: 10, sections);
+            ? new BenchmarkSettings(true, Warmup: 2, Runs: 10, RunsLarge: 5, MaxRuns: 4000, LoadProcesses: 5, RssProcesses: 3, GemmRuns: 10, LimitTrials: 15, XxlargeRuns: 3, sections)
+            : new BenchmarkSettings(false, Warmup: 3, Runs: 20, RunsLarge: 10, MaxRuns: 8000, LoadProcesses: 10, RssProcesses: 5, GemmRuns: 20, LimitTrials: 30, XxlargeRuns: 10, sections);
     }
 
     /// <summary>The usage line.</summary>

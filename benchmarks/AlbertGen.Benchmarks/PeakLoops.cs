@@ -10,7 +10,9 @@ namespace AlbertGen.Benchmarks;
 /// registers, and memory read bandwidth from a buffer far larger than the L3. They are written with intrinsics because the
 /// measure must be of the instructions the kernels use (<c>vfmadd</c>, <c>vpmaddubsw</c>+<c>vpmaddwd</c>,
 /// <c>vpdpbusd</c>) and not of what a compiler makes of a scalar loop. Each loop returns a value derived from every
-/// accumulator so that the JIT cannot drop it.
+/// accumulator so that the JIT cannot drop it, and is compiled fully optimised at once (<c>AggressiveOptimization</c>):
+/// tiered compilation would first run it as tier-0 code patched into an on-stack-replacement variant, whose vector locals
+/// live on the stack (the FMA loop measured a third of its speed that way).
 /// </summary>
 internal static unsafe class PeakLoops
 {
@@ -36,7 +38,7 @@ internal static unsafe class PeakLoops
     public static bool VnniSupported => AvxVnni.IsSupported;
 
     /// <summary><paramref name="iterations"/> rounds of 12 independent 256-bit FMAs.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Fma256(long iterations)
     {
         if (!Fma.IsSupported)
@@ -67,7 +69,7 @@ internal static unsafe class PeakLoops
     }
 
     /// <summary><paramref name="iterations"/> rounds of 12 independent 512-bit FMAs.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Fma512(long iterations)
     {
         if (!Fma512Supported)
@@ -102,7 +104,7 @@ internal static unsafe class PeakLoops
     /// ones → s32, <c>vpaddd</c> into the accumulator), each round loading one activation vector from an L1-resident table
     /// as a microkernel would; the 8 weight vectors stay in registers.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static int Int8Avx2(long iterations)
     {
         if (!Avx2.IsSupported)
@@ -140,7 +142,7 @@ internal static unsafe class PeakLoops
     }
 
     /// <summary>As <see cref="Int8Avx2"/>, with one <c>vpdpbusd</c> (AVX-VNNI) per product instead of three instructions.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static int Int8Vnni(long iterations)
     {
         if (!VnniSupported)
@@ -180,7 +182,7 @@ internal static unsafe class PeakLoops
     /// Reads <paramref name="bytes"/> bytes from <paramref name="buffer"/> (64-byte aligned, a multiple of 128) once, four
     /// independent 256-bit sums so that the loads, not the adds, bound the loop.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Read(byte* buffer, long bytes)
     {
         Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;

@@ -24,7 +24,7 @@ internal static class Timing
                 a();
             }
 
-            Thread.Sleep(SwitchPauseMs);
+            Pause();
         }
 
         var samples = actions.Select(_ => new List<double>(count)).ToArray();
@@ -40,11 +40,37 @@ internal static class Timing
                     samples[k].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
 
-                Thread.Sleep(SwitchPauseMs);
+                Pause();
             }
         }
 
         return samples;
+    }
+
+    /// <summary>Milliseconds spent in switch pauses, and the process's CPU milliseconds during them, since the last <see cref="TakePauseCpu"/>.</summary>
+    private static double _pauseMs, _pauseCpuMs;
+
+    /// <summary>
+    /// The process's CPU use during the switch pauses since the last call, in % of one core, and resets it. Nothing of the
+    /// benchmark runs then, so a figure well above a few % means an engine left threads spinning between calls, taking a core
+    /// from whatever runs next (the other engine, or an application).
+    /// </summary>
+    public static double TakePauseCpu()
+    {
+        double percent = _pauseMs > 0 ? 100 * _pauseCpuMs / _pauseMs : double.NaN;
+        _pauseMs = _pauseCpuMs = 0;
+        return percent;
+    }
+
+    private static void Pause()
+    {
+        using var self = Process.GetCurrentProcess();
+        TimeSpan cpu = self.TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(SwitchPauseMs);
+        _pauseMs += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        self.Refresh();
+        _pauseCpuMs += (self.TotalProcessorTime - cpu).TotalMilliseconds;
     }
 
     /// <summary>The median of the samples.</summary>

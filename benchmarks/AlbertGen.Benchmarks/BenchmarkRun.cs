@@ -32,7 +32,7 @@ internal sealed class BenchmarkRun
     private double? _loadRatio;
     private double? _rssRatio;
     private readonly Dictionary<string, double> _sectionSeconds = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, double> _pauseCpu = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _pauseCpu = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, float[]> _fp32Hidden = new Dictionary<string, float[]>();
 
     public BenchmarkRun(BenchmarkSettings settings) => _settings = settings;
@@ -121,7 +121,7 @@ internal sealed class BenchmarkRun
         }
 
         Console.WriteLine($"- load average (1 min) at end: {Machine.LoadAverage()}; total {total.Elapsed.TotalSeconds:0} s ({string.Join(", ", _sectionSeconds.Select(t => $"{t.Key} {t.Value:0} s"))})");
-        Console.WriteLine($"- CPU used by this process during the 200 ms pauses between engines (threads left spinning), % of one core: {string.Join(", ", _pauseCpu.Select(p => $"{p.Key} {p.Value:0.0} %"))}");
+        Console.WriteLine($"- CPU used by this process during the 200 ms pauses between engines (threads left spinning), % of one core: {string.Join("; ", _pauseCpu.Select(p => $"{p.Key}: {p.Value}"))}");
         Console.WriteLine();
         double worstOrtDiff = Math.Max(_fp32?.WorstOrtDiff ?? 0, _smallFp32?.WorstOrtDiff ?? 0);
         if (worstOrtDiff > Fp32Section.OrtTolerance)
@@ -197,10 +197,10 @@ internal sealed class BenchmarkRun
         Timing.TakePauseCpu();
         T result = run();
         _sectionSeconds[section] = watch.Elapsed.TotalSeconds;
-        double pauseCpu = Timing.TakePauseCpu();
-        if (!double.IsNaN(pauseCpu))
+        IReadOnlyDictionary<string, double> pauseCpu = Timing.TakePauseCpu();
+        if (pauseCpu.Count > 0)
         {
-            _pauseCpu[section] = pauseCpu;
+            _pauseCpu[section] = string.Join(" / ", pauseCpu.Select(p => $"after {p.Key} {p.Value:0.0} %"));
         }
 
         return result;

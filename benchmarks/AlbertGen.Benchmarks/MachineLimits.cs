@@ -51,30 +51,28 @@ internal sealed class MachineLimits
     {
         Console.WriteLine("| limit | 1 thread | " + threads + " threads | what |");
         Console.WriteLine("| --- | ---: | ---: | --- |");
-        Fma256 = Both(threads, trials, n => PeakLoops.Fma256(n), 10_000_000, PeakLoops.Fma256FlopsPerIteration);
-        Print("fp32 FMA, Vector256", Fma256, "GFLOP/s", "12 independent `vfmadd` ymm per iteration");
-        if (PeakLoops.Fma512Supported)
+        (double, double) Loop(string name, string? whyNot, Func<long, float> loop, long iterations, double opsPerIteration, string unit, string what)
         {
-            Fma512 = Both(threads, trials, n => PeakLoops.Fma512(n), 5_000_000, PeakLoops.Fma512FlopsPerIteration);
-            Print("fp32 FMA, Vector512", Fma512, "GFLOP/s", "12 independent `vfmadd` zmm per iteration");
-        }
-        else
-        {
-            Console.WriteLine("| fp32 FMA, Vector512 | – | – | not run: the JIT reports no AVX-512 (Vector512 not accelerated) |");
+            if (whyNot is not null)
+            {
+                Console.WriteLine($"| {name} | – | – | not run: {whyNot} |");
+                return (double.NaN, double.NaN);
+            }
+
+            (double, double) rates = Both(threads, trials, loop, iterations, opsPerIteration);
+            Print(name, rates, unit, what);
+            return rates;
         }
 
-        Int8Avx2 = Both(threads, trials, n => PeakLoops.Int8Avx2(n), 4_000_000, PeakLoops.Int8OpsPerIteration);
-        Print("int8, AVX2 `vpmaddubsw`+`vpmaddwd`+`vpaddd`", Int8Avx2, "GOP/s", "8 independent u8×s8 products of 32 pairs per iteration, one load");
-        if (PeakLoops.VnniSupported)
-        {
-            Int8Vnni = Both(threads, trials, n => PeakLoops.Int8Vnni(n), 5_000_000, PeakLoops.Int8OpsPerIteration);
-            Print("int8, AVX-VNNI `vpdpbusd` ymm", Int8Vnni, "GOP/s", "8 independent `vpdpbusd` per iteration, one load");
-        }
-        else
-        {
-            Console.WriteLine("| int8, AVX-VNNI `vpdpbusd` | – | – | not run: the JIT reports no AVX-VNNI (.NET 10 exposes `vpdpbusd` only as `AvxVnni`, the VEX form; AVX512-VNNI alone does not enable it) |");
-        }
-
+        Fma256 = Loop("fp32 FMA, Vector256", null, n => PeakLoops.Fma256(n), 10_000_000, PeakLoops.Fma256FlopsPerIteration,
+            "GFLOP/s", "12 independent `vfmadd` ymm per iteration");
+        Fma512 = Loop("fp32 FMA, Vector512", PeakLoops.Fma512Supported ? null : "the JIT reports no AVX-512 (Vector512 not accelerated)",
+            n => PeakLoops.Fma512(n), 5_000_000, PeakLoops.Fma512FlopsPerIteration, "GFLOP/s", "12 independent `vfmadd` zmm per iteration");
+        Int8Avx2 = Loop("int8, AVX2 `vpmaddubsw`+`vpmaddwd`+`vpaddd`", null, n => PeakLoops.Int8Avx2(n), 4_000_000, PeakLoops.Int8OpsPerIteration,
+            "GOP/s", "8 independent u8×s8 products of 32 pairs per iteration, one load");
+        Int8Vnni = Loop("int8, AVX-VNNI `vpdpbusd` ymm",
+            PeakLoops.VnniSupported ? null : "the JIT reports no AVX-VNNI (.NET 10 exposes `vpdpbusd` only as `AvxVnni`, the VEX form; AVX512-VNNI alone does not enable it)",
+            n => PeakLoops.Int8Vnni(n), 5_000_000, PeakLoops.Int8OpsPerIteration, "GOP/s", "8 independent `vpdpbusd` per iteration, one load");
         Bandwidth = MeasureBandwidth(threads, trials);
         Print($"memory read bandwidth ({BandwidthBytes >> 20} MiB buffer)", Bandwidth, "GB/s", "256-bit loads, the buffer split between the threads");
     }
@@ -85,9 +83,6 @@ internal sealed class MachineLimits
     /// <summary>Best rate of <paramref name="trials"/> runs on one thread, then on <paramref name="threads"/> threads at once.</summary>
     private static (double, double) Both(int threads, int trials, Func<long, float> loop, long iterations, double opsPerIteration) =>
         (Best(1, trials, loop, iterations, opsPerIteration), Best(threads, trials, loop, iterations, opsPerIteration));
-
-    private static (double, double) Both(int threads, int trials, Func<long, int> loop, long iterations, double opsPerIteration) =>
-        Both(threads, trials, n => (float)loop(n), iterations, opsPerIteration);
 
     /// <summary>Giga-operations per second of <paramref name="threads"/> threads each running the loop, best of the trials.</summary>
     private static double Best(int threads, int trials, Func<long, float> loop, long iterations, double opsPerIteration)

@@ -24,7 +24,7 @@ internal static class Timing
                 a();
             }
 
-            Pause();
+            Pause(a);
         }
 
         var samples = actions.Select(_ => new List<double>(count)).ToArray();
@@ -40,37 +40,50 @@ internal static class Timing
                     samples[k].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
 
-                Pause();
+                Pause(actions[k]);
             }
         }
 
         return samples;
     }
 
-    /// <summary>Milliseconds spent in switch pauses, and the process's CPU milliseconds during them, since the last <see cref="TakePauseCpu"/>.</summary>
-    private static double _pauseMs, _pauseCpuMs;
+    /// <summary>Per engine: milliseconds of the switch pauses after its turns, and the process's CPU milliseconds during them.</summary>
+    private static readonly Dictionary<string, (double PauseMs, double CpuMs)> PauseCpu = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The process's CPU use during the switch pauses since the last call, in % of one core, and resets it. Nothing of the
-    /// benchmark runs then, so a figure well above a few % means an engine left threads spinning between calls, taking a core
-    /// from whatever runs next (the other engine, or an application).
+    /// The process's CPU use during the switch pauses since the last call, in % of one core, per engine whose turn the pause
+    /// followed, and resets it. Nothing of the benchmark runs then, so a figure well above a few % means that engine left
+    /// threads spinning after its calls, taking a core from whatever runs next (the other engine, or an application).
     /// </summary>
-    public static double TakePauseCpu()
+    public static IReadOnlyDictionary<string, double> TakePauseCpu()
     {
-        double percent = _pauseMs > 0 ? 100 * _pauseCpuMs / _pauseMs : double.NaN;
-        _pauseMs = _pauseCpuMs = 0;
+        var percent = PauseCpu.ToDictionary(p => p.Key, p => 100 * p.Value.CpuMs / p.Value.PauseMs, StringComparer.Ordinal);
+        PauseCpu.Clear();
         return percent;
     }
 
-    private static void Pause()
+    private static void Pause(Action after)
     {
         using var self = Process.GetCurrentProcess();
         TimeSpan cpu = self.TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         Thread.Sleep(SwitchPauseMs);
-        _pauseMs += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        double pause = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         self.Refresh();
-        _pauseCpuMs += (self.TotalProcessorTime - cpu).TotalMilliseconds;
+        string engine = EngineOf(after);
+        (double pauseMs, double cpuMs) = PauseCpu.GetValueOrDefault(engine);
+        PauseCpu[engine] = (pauseMs + pause, cpuMs + (self.TotalProcessorTime - cpu).TotalMilliseconds);
+    }
+
+    /// <summary>Which engine an action runs, from the type that declares it (a prepared run is nested in its engine).</summary>
+    private static string EngineOf(Action action)
+    {
+        Type? type = action.Target?.GetType() ?? action.Method.DeclaringType;
+        Type? outer = type?.DeclaringType ?? type;
+        return outer == typeof(AlbertGenEngine) ? "AlbertGen"
+            : outer == typeof(OrtEngine) ? "ONNX Runtime"
+            : outer == typeof(PeakProduct) ? "torch.mm"
+            : "other";
     }
 
     /// <summary>The median of the samples.</summary>

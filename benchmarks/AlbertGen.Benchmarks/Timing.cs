@@ -110,6 +110,9 @@ internal static class Timing
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    /// <summary>Blocks so that a block lasts at least ~100 ms: tiny shapes run several calls per turn.</summary>
-    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(100 / Math.Max(estimatedMs, 0.05)), 1, 1000);
+    /// <summary>
+    /// Blocks so that a block lasts at least ~250 ms: tiny shapes run several calls per turn. (100 ms made the 200 ms pauses
+    /// two thirds of a small-anchor section: the small anchor's passes take 0.5–60 ms.)
+    /// </summary>
+    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(250 / Math.Max(estimatedMs, 0.05)), 1, 1000);
 }

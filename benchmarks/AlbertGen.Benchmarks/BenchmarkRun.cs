@@ -218,15 +218,15 @@ internal sealed class BenchmarkRun
         Console.WriteLine();
         _limits.MeasureManaged(Program.Threads, _settings.LimitTrials);
         _limits.TorchMmFp32 = MachineLimits.TorchMm(ScalarType.Float32, _settings.GemmRuns);
-        Console.WriteLine($"| torch.mm 2048³ float32 | – | {_limits.TorchMmFp32:0.0} GFLOP/s | libtorch's matrix-multiply peak, median of {_settings.GemmRuns} |");
+        Console.WriteLine($"| torch.mm 2048³ float32 | – | – | {_limits.TorchMmFp32:0.0} GFLOP/s | libtorch's matrix-multiply peak, median of {_settings.GemmRuns} |");
         if (nativeBf16)
         {
             _limits.TorchMmBf16 = MachineLimits.TorchMm(ScalarType.BFloat16, _settings.GemmRuns);
-            Console.WriteLine($"| torch.mm 2048³ bfloat16 | – | {_limits.TorchMmBf16:0.0} GFLOP/s | median of {_settings.GemmRuns} |");
+            Console.WriteLine($"| torch.mm 2048³ bfloat16 | – | – | {_limits.TorchMmBf16:0.0} GFLOP/s | median of {_settings.GemmRuns} |");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"fp32 peak used below: {_limits.Fp32Peak:0} GFLOP/s (widest managed FMA loop, {Program.Threads} threads); int8 peak: {_limits.Int8Peak:0} GOP/s; memory read bandwidth: {_limits.Bandwidth.AllThreads:0.0} GB/s; load {Machine.LoadAverage()}");
+        Console.WriteLine($"fp32 peak used below: {_limits.Fp32Peak:0} GFLOP/s (widest managed FMA loop, per core × {Program.Threads} threads); int8 peak: {_limits.Int8Peak:0} GOP/s; memory read bandwidth: {_limits.Bandwidth.Limit:0.0} GB/s; load {Machine.LoadAverage()}");
         Console.WriteLine();
     }
 

@@ -56,7 +56,7 @@ internal static class Fp32Section
             double flops = Flops.AlbertModel(anchor.Config, b, s);
             ratios[batch.Label] = am / om;
             string traffic = b * s <= 16
-                ? $"{bytesPerPass / (am * 1e6):0.0} ({Numbers.Percent(bytesPerPass / (am * 1e6), limits.Bandwidth.AllThreads)})"
+                ? $"{bytesPerPass / (am * 1e6):0.0} ({Numbers.Percent(bytesPerPass / (am * 1e6), limits.Bandwidth.Limit)})"
                 : "–";
             Console.WriteLine($"| {batch.Label} | {runs} | {am:0.00} | {om:0.00} | {am / om:0.00} | {Numbers.Gflops(flops, am):0.0} | {Numbers.Percent(Numbers.Gflops(flops, am), peak)} of {peak:0} "
                 + $"| {Numbers.Percent(Numbers.Gflops(flops, am), limits.Fp32Peak)} | {Numbers.Gflops(flops, om):0.0} | {traffic} | {diff} | {Machine.LoadAverage()} |");

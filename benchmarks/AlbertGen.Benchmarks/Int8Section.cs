@@ -109,7 +109,7 @@ internal static class Int8Section
                     }
 
                     double ops = Numbers.Gflops(Flops.AlbertModel(anchor.Config, b, s), am);
-                    string traffic = b * s <= 16 ? $"{bytesPerPass / (am * 1e6):0.0} ({Numbers.Percent(bytesPerPass / (am * 1e6), limits.Bandwidth.AllThreads)})" : "–";
+                    string traffic = b * s <= 16 ? $"{bytesPerPass / (am * 1e6):0.0} ({Numbers.Percent(bytesPerPass / (am * 1e6), limits.Bandwidth.Limit)})" : "–";
                     cells = $"{am:0.00} | {qm:0.00} | {fm:0.00} | {am / qm:0.00} | {fm / am:0.00} | {fm / qm:0.00} | {ops:0.0} ({Numbers.Percent(ops, limits.Int8Peak)}) | {traffic} | {Numbers.MaxAbsDiff(ah!, qh):0.000}";
                 }
                 else

@@ -21,47 +21,62 @@ internal sealed class MachineLimits
     /// <summary>torch.mm 2048³ bfloat16, GFLOP/s (CPUs with native bfloat16 only).</summary>
     public double TorchMmBf16 { get; set; } = double.NaN;
 
-    /// <summary>Managed 256-bit FMA loop, GFLOP/s: one thread, and all the run's threads at once.</summary>
-    public (double OneThread, double AllThreads) Fma256 { get; private set; } = (double.NaN, double.NaN);
+    /// <summary>
+    /// Managed 256-bit FMA loop, GFLOP/s: per core (per CPU-second of the thread that ran it) times the run's threads, the
+    /// limit the percentages use; and what the run's threads got at once by the wall clock.
+    /// </summary>
+    public (double Limit, double WallClock) Fma256 { get; private set; } = (double.NaN, double.NaN);
 
     /// <summary>Managed 512-bit FMA loop, GFLOP/s (where the JIT has AVX-512).</summary>
-    public (double OneThread, double AllThreads) Fma512 { get; private set; } = (double.NaN, double.NaN);
+    public (double Limit, double WallClock) Fma512 { get; private set; } = (double.NaN, double.NaN);
 
     /// <summary>Managed int8 loop on AVX2 (<c>vpmaddubsw</c>+<c>vpmaddwd</c>), GOP/s.</summary>
-    public (double OneThread, double AllThreads) Int8Avx2 { get; private set; } = (double.NaN, double.NaN);
+    public (double Limit, double WallClock) Int8Avx2 { get; private set; } = (double.NaN, double.NaN);
 
     /// <summary>Managed int8 loop on AVX-VNNI (<c>vpdpbusd</c>), GOP/s (where the JIT has AVX-VNNI).</summary>
-    public (double OneThread, double AllThreads) Int8Vnni { get; private set; } = (double.NaN, double.NaN);
+    public (double Limit, double WallClock) Int8Vnni { get; private set; } = (double.NaN, double.NaN);
 
-    /// <summary>Memory read bandwidth, GB/s (10⁹ bytes).</summary>
-    public (double OneThread, double AllThreads) Bandwidth { get; private set; } = (double.NaN, double.NaN);
+    /// <summary>
+    /// Memory read bandwidth, GB/s (10⁹ bytes): the limit, the larger of the run's threads reading at once by the wall clock
+    /// and one thread per CPU-second (bandwidth is shared, so it is not multiplied by the threads); and that one thread's rate.
+    /// </summary>
+    public (double Limit, double OneThread, double WallClock) Bandwidth { get; private set; } = (double.NaN, double.NaN, double.NaN);
 
     /// <summary>The float32 arithmetic limit of the run's threads: the widest managed FMA loop the JIT runs.</summary>
-    public double Fp32Peak => double.IsNaN(Fma512.AllThreads) ? Fma256.AllThreads : Math.Max(Fma512.AllThreads, Fma256.AllThreads);
+    public double Fp32Peak => double.IsNaN(Fma512.Limit) ? Fma256.Limit : Math.Max(Fma512.Limit, Fma256.Limit);
 
     /// <summary>The int8 arithmetic limit: VNNI where the JIT has it, else the AVX2 sequence.</summary>
-    public double Int8Peak => double.IsNaN(Int8Vnni.AllThreads) ? Int8Avx2.AllThreads : Int8Vnni.AllThreads;
+    public double Int8Peak => double.IsNaN(Int8Vnni.Limit) ? Int8Avx2.Limit : Int8Vnni.Limit;
 
     /// <summary>
     /// Measures the managed loops and the bandwidth and prints them as a table. Each is the best of <paramref name="trials"/>
-    /// short runs (≈ 20 ms): on a shared machine a short run is more likely to have the cores to itself than a long one,
-    /// and the best run is the one closest to what the CPU can do.
+    /// short runs (≈ 20 ms). The arithmetic limits are per core, from each thread's own CPU time, times the threads: on a
+    /// shared machine the wall clock measures how much of the cores the run got, while a thread's CPU time measures what a
+    /// core does while it runs the loop.
     /// </summary>
     public void MeasureManaged(int threads, int trials)
     {
-        Console.WriteLine("| limit | 1 thread | " + threads + " threads | what |");
-        Console.WriteLine("| --- | ---: | ---: | --- |");
+        Console.WriteLine($"| limit | per core (per thread CPU-second) | × {threads} threads: the limit used | {threads} threads at once, wall clock (what this run got) | what |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | --- |");
         (double, double) Loop(string name, string? whyNot, Func<long, float> loop, long iterations, double opsPerIteration, string unit, string what)
         {
             if (whyNot is not null)
             {
-                Console.WriteLine($"| {name} | – | – | not run: {whyNot} |");
+                Console.WriteLine($"| {name} | – | – | – | not run: {whyNot} |");
                 return (double.NaN, double.NaN);
             }
 
-            (double, double) rates = Both(threads, trials, loop, iterations, opsPerIteration);
-            Print(name, rates, unit, what);
-            return rates;
+            loop(iterations / 100); // compile and warm up
+            double perCore = 0, wall = 0;
+            for (int t = 0; t < trials; t++)
+            {
+                (double seconds, double cpuSeconds) = OnThreads(threads, _ => loop(iterations));
+                perCore = Math.Max(perCore, iterations * opsPerIteration / cpuSeconds / 1e9);
+                wall = Math.Max(wall, threads * iterations * opsPerIteration / seconds / 1e9);
+            }
+
+            Console.WriteLine($"| {name} | {perCore:0.0} {unit} | {threads * perCore:0.0} {unit} | {wall:0.0} {unit} | {what} |");
+            return (threads * perCore, wall);
         }
 
         Fma256 = Loop("fp32 FMA, Vector256", null, n => PeakLoops.Fma256(n), 10_000_000, PeakLoops.Fma256FlopsPerIteration,
@@ -74,51 +89,29 @@ internal sealed class MachineLimits
             PeakLoops.VnniSupported ? null : "the JIT reports no AVX-VNNI (.NET 10 exposes `vpdpbusd` only as `AvxVnni`, the VEX form; AVX512-VNNI alone does not enable it)",
             n => PeakLoops.Int8Vnni(n), 5_000_000, PeakLoops.Int8OpsPerIteration, "GOP/s", "8 independent `vpdpbusd` per iteration, one load");
         Bandwidth = MeasureBandwidth(threads, trials);
-        Print($"memory read bandwidth ({BandwidthBytes >> 20} MiB buffer)", Bandwidth, "GB/s", "256-bit loads, the buffer split between the threads");
+        Console.WriteLine($"| memory read bandwidth ({BandwidthBytes >> 20} MiB buffer) | {Bandwidth.OneThread:0.0} GB/s (one thread) | – | {Bandwidth.WallClock:0.0} GB/s (the limit used is the larger of the two: {Bandwidth.Limit:0.0} GB/s) | 256-bit loads, the buffer split between the threads; shared, so not multiplied |");
     }
 
-    private static void Print(string name, (double One, double All) value, string unit, string what) =>
-        Console.WriteLine($"| {name} | {value.One:0.0} {unit} | {value.All:0.0} {unit} | {what} |");
-
-    /// <summary>Best rate of <paramref name="trials"/> runs on one thread, then on <paramref name="threads"/> threads at once.</summary>
-    private static (double, double) Both(int threads, int trials, Func<long, float> loop, long iterations, double opsPerIteration) =>
-        (Best(1, trials, loop, iterations, opsPerIteration), Best(threads, trials, loop, iterations, opsPerIteration));
-
-    /// <summary>Giga-operations per second of <paramref name="threads"/> threads each running the loop, best of the trials.</summary>
-    private static double Best(int threads, int trials, Func<long, float> loop, long iterations, double opsPerIteration)
-    {
-        loop(iterations / 100); // compile and warm up
-        double best = 0;
-        for (int t = 0; t < trials; t++)
-        {
-            double seconds = OnThreads(threads, _ => loop(iterations));
-            best = Math.Max(best, threads * iterations * opsPerIteration / seconds / 1e9);
-        }
-
-        return best;
-    }
-
-    private static unsafe (double, double) MeasureBandwidth(int threads, int trials)
+    private static unsafe (double Limit, double OneThread, double WallClock) MeasureBandwidth(int threads, int trials)
     {
         byte* buffer = (byte*)NativeMemory.AlignedAlloc((nuint)BandwidthBytes, 64);
         try
         {
             NativeMemory.Clear(buffer, (nuint)BandwidthBytes); // fault every page in before timing
-            double Rate(int n)
+            long share = BandwidthBytes / threads / 128 * 128;
+            PeakLoops.Read(buffer, share); // compile and warm the TLB
+            double oneThread = 0, all = 0;
+            for (int t = 0; t < trials; t++)
             {
-                long share = BandwidthBytes / n / 128 * 128;
-                PeakLoops.Read(buffer, share); // JIT and warm the TLB
-                double best = 0;
-                for (int t = 0; t < trials; t++)
-                {
-                    double seconds = OnThreads(n, i => PeakLoops.Read(buffer + (i * share), share));
-                    best = Math.Max(best, n * share / seconds / 1e9);
-                }
-
-                return best;
+                (_, double cpuSeconds) = OnThreads(1, _ => PeakLoops.Read(buffer, BandwidthBytes));
+                oneThread = Math.Max(oneThread, BandwidthBytes / cpuSeconds / 1e9);
+                (double seconds, _) = OnThreads(threads, i => PeakLoops.Read(buffer + (i * share), share));
+                all = Math.Max(all, threads * share / seconds / 1e9);
             }
 
-            return (Rate(1), Rate(threads));
+            // On a quiet machine the threads together read the most; on a loaded one a single thread's rate per CPU-second
+            // is closer to what the memory delivers than a wall clock shared with other processes.
+            return (Math.Max(all, oneThread), oneThread, all);
         }
         finally
         {
@@ -126,15 +119,21 @@ internal sealed class MachineLimits
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on <paramref name="threads"/> threads released together; seconds until the last ends.</summary>
-    private static double OnThreads(int threads, Func<int, float> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> on <paramref name="threads"/> threads released together: seconds until the last ends,
+    /// and the CPU seconds of the thread that used the most.
+    /// </summary>
+    private static (double Seconds, double CpuSeconds) OnThreads(int threads, Func<int, float> work)
     {
         using var start = new Barrier(threads + 1);
         var sink = new float[threads];
+        var cpu = new double[threads];
         var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
         {
             start.SignalAndWait();
+            double before = ThreadCpuSeconds();
             sink[i] = work(i);
+            cpu[i] = ThreadCpuSeconds() - before;
         })).ToArray();
         foreach (Thread w in workers)
         {
@@ -150,8 +149,32 @@ internal sealed class MachineLimits
 
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         GC.KeepAlive(sink);
-        return seconds;
+        double cpuSeconds = cpu.Max();
+        return (seconds, double.IsNaN(cpuSeconds) || cpuSeconds <= 0 ? seconds : cpuSeconds);
     }
+
+    /// <summary>CPU time of the calling thread (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>), or NaN where it cannot be read.</summary>
+    private static double ThreadCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return double.NaN;
+        }
+
+        return ClockGetTime(ClockThreadCpuTime, out TimeSpec now) == 0 ? now.Seconds + (now.Nanoseconds * 1e-9) : double.NaN;
+    }
+
+    private const int ClockThreadCpuTime = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>torch.mm of two 2048×2048 matrices: GFLOP/s, median of <paramref name="runs"/>.</summary>
     public static double TorchMm(ScalarType dtype, int runs)

@@ -1,4 +1,4 @@
-using AlbertGen.Memory;
+using AlbertGen.Runtime;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 

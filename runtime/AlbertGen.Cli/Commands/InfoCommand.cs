@@ -76,7 +76,7 @@ internal sealed record ModelInfo(
             refusal = null;
             return InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Int8 = true });
         }
-        catch (NotSupportedException e)
+        catch (PlatformNotSupportedException e)
         {
             refusal = e.Message;
             return null;

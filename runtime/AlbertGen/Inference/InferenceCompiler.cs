@@ -20,7 +20,7 @@ public static class InferenceCompiler
     /// <returns>The session; dispose it before the model.</returns>
     /// <exception cref="InvalidOperationException">The model is in training mode.</exception>
     /// <exception cref="ArgumentException"><see cref="InferenceOptions.MatMulDType"/> is not a floating-point dtype.</exception>
-    /// <exception cref="NotSupportedException">A forced kernel cannot run here (the message says why).</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel cannot run here (the message says why).</exception>
     public static InferenceSession<TOutput> CompileForInference<TOutput>(this AlbertPreTrainedModel<TOutput> model, InferenceOptions? options = null)
         where TOutput : AlbertOutput
     {
@@ -74,7 +74,7 @@ public static class InferenceCompiler
     /// <param name="modelDType">The model's parameter dtype.</param>
     /// <param name="options">As for <see cref="CompileForInference{TOutput}"/>.</param>
     /// <returns>The products' dtype, every product's kernel, and the warnings a session would give.</returns>
-    /// <exception cref="NotSupportedException">A forced kernel cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel cannot run here.</exception>
     public static InferencePlan Plan(AlbertConfig config, ScalarType modelDType, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);

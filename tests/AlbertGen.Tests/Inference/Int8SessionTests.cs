@@ -116,10 +116,10 @@ public sealed class Int8SessionTests(ITestOutputHelper log)
         using AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Model("tiny"));
         model.eval();
         var noAvx2 = CpuFeatures.Current.Restrict([]);
-        var refused = Assert.Throws<NotSupportedException>(() => model.CompileForInference(new InferenceOptions { Int8 = true, Cpu = noAvx2 }));
+        var refused = Assert.Throws<PlatformNotSupportedException>(() => model.CompileForInference(new InferenceOptions { Int8 = true, Cpu = noAvx2 }));
         Assert.Contains("AVX2", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', refused.Message);
-        Assert.Throws<NotSupportedException>(() => model.CompileForInference(ForcedInt8 with { Cpu = noAvx2 }));
+        Assert.Throws<PlatformNotSupportedException>(() => model.CompileForInference(ForcedInt8 with { Cpu = noAvx2 }));
         Assert.Throws<ArgumentException>(() => model.CompileForInference(new InferenceOptions { Int8 = true, MatMulDType = ScalarType.BFloat16 }));
     }
 

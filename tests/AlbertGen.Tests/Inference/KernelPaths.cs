@@ -29,7 +29,7 @@ public static class KernelPaths
             _ = AlbertGen.Inference.Kernels.ProductKernels.Choose(CpuFeatures.Current, dtype, "ffn", 8, 8, TorchSharp.DeviceType.CPU, ProductKernel.OneDnnPacked);
             return true;
         }
-        catch (NotSupportedException)
+        catch (PlatformNotSupportedException)
         {
             return false;
         }

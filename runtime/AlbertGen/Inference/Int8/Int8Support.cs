@@ -43,7 +43,7 @@ internal static class Int8Support
     /// runs float32 products.
     /// </summary>
     /// <exception cref="ArgumentException">int8 and <see cref="InferenceOptions.MatMulDType"/> are both set.</exception>
-    /// <exception cref="NotSupportedException">int8 products cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">int8 products cannot run here.</exception>
     public static void CheckRequest(InferenceOptions options, CpuFeatures cpu, ScalarType modelDType, DeviceType device, bool mayDeriveWeights, List<string> warnings)
     {
         if (!options.Int8 && options.Kernel != ProductKernel.OneDnnInt8)
@@ -61,7 +61,7 @@ internal static class Int8Support
             : WhyNot(cpu, modelDType, device);
         if (why is not null)
         {
-            throw new NotSupportedException($"int8 products cannot run here: {why}.");
+            throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
         }
 
         if (options.Int8 && options.Kernel is null && !HasVnni(cpu))

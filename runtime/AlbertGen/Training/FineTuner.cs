@@ -150,6 +150,16 @@ public static class FineTuner
         tokenizer.SaveVocabulary(directory);
     }
 
+    /// <summary>The head <paramref name="task"/> trains.</summary>
+    internal static AlbertHeads HeadOf(FineTuneTask task) => task switch
+    {
+        FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => AlbertHeads.SequenceClassification,
+        FineTuneTask.TokenClassification => AlbertHeads.TokenClassification,
+        FineTuneTask.QuestionAnswering => AlbertHeads.QuestionAnswering,
+        FineTuneTask.MultipleChoice => AlbertHeads.MultipleChoice,
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown task."),
+    };
+
     private static TaskAdapter CreateAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) => options.Task switch
     {
         FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => new SequenceTaskAdapter(tokenizer, options, settings),

@@ -57,7 +57,6 @@ public static class FineTuner
         List<EncodedExample>? evalRows = eval is null ? null : adapter.Encode(eval);
         adapter.CreateModel(baseConfig, options.ModelDirectory);
         nn.Module model = adapter.Module;
-        Modeling.MixedPrecision.SetTrainingProducts(model, options.TrainingMatMulDType);
         model.train();
 
         int batchesPerEpoch = (trainRows.Count + settings.BatchSize - 1) / settings.BatchSize;
@@ -74,7 +73,7 @@ public static class FineTuner
         bool stoppedEarly = false;
         double epochLoss = 0;
         int epoch = 0;
-        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress);
+        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress, options.TrainingMatMulDType);
         for (; epoch < settings.Epochs && !stoppedEarly; epoch++)
         {
             var order = Enumerable.Range(0, trainRows.Count).ToList();

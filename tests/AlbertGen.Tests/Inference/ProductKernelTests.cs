@@ -59,7 +59,7 @@ public sealed class ProductKernelTests(ITestOutputHelper log)
     {
         CpuFeatures avx2 = CpuFeatures.Current.Restrict(["avx2", "fma"]);
         var e = Assert.Throws<PlatformNotSupportedException>(() =>
-            ProductKernels.Choose(avx2, ScalarType.BFloat16, "ffn", 768, 768, DeviceType.CPU, ProductKernel.OneDnnPacked));
+            ProductKernels.Choose(avx2, ScalarType.BFloat16, LayerProduct.FeedForward, 768, 768, DeviceType.CPU, ProductKernel.OneDnnPacked));
         Assert.Contains("native bfloat16", e.Message, StringComparison.Ordinal);
     }
 }

@@ -23,7 +23,7 @@ internal static class ProductKernels
     /// with <paramref name="int8"/>, int8 where <see cref="Int8Support.Chooses"/> says it gains.
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
-    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, string product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
+    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
     {
         if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
         {
@@ -32,7 +32,7 @@ internal static class ProductKernels
                 throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
             }
 
-            if (forced is not null || Int8Support.Chooses(cpu, product, outputs, inputs))
+            if (forced is not null || Int8Support.Chooses(cpu, outputs, inputs))
             {
                 return ProductKernel.OneDnnInt8;
             }

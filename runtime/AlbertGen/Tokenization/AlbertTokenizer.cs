@@ -53,7 +53,7 @@ public sealed class AlbertTokenizer
         (Options, MaxLength) = (options, CheckMaxLength(options));
         _backend = backend;
         _cleanUp = options.CleanUpTokenizationSpaces ?? backend.CleansUpByDefault;
-        _builder = new EncodingBuilder(backend.Template, backend.PadTokenId, options.PadToken, backend.FastLongestFirst);
+        _builder = new EncodingBuilder(backend.Template, backend.Ids.Pad, options.PadToken, backend.FastLongestFirst);
     }
 
     /// <summary>Which of HuggingFace's tokenizers this one reproduces (never <see cref="TokenizerKind.Auto"/>).</summary>
@@ -69,19 +69,19 @@ public sealed class AlbertTokenizer
     public int VocabularySize => _backend.VocabularySize;
 
     /// <summary>Id of <c>&lt;pad&gt;</c>.</summary>
-    public int PadTokenId => _backend.PadTokenId;
+    public int PadTokenId => _backend.Ids.Pad;
 
     /// <summary>Id of <c>&lt;unk&gt;</c>.</summary>
-    public int UnknownTokenId => _backend.UnknownTokenId;
+    public int UnknownTokenId => _backend.Ids.Unknown;
 
     /// <summary>Id of <c>[CLS]</c>.</summary>
-    public int ClsTokenId => _backend.ClsTokenId;
+    public int ClsTokenId => _backend.Ids.Cls;
 
     /// <summary>Id of <c>[SEP]</c>.</summary>
-    public int SepTokenId => _backend.SepTokenId;
+    public int SepTokenId => _backend.Ids.Sep;
 
     /// <summary>Id of <c>[MASK]</c>.</summary>
-    public int MaskTokenId => _backend.MaskTokenId;
+    public int MaskTokenId => _backend.Ids.Mask;
 
     /// <summary>
     /// Loads a tokenizer file: a SentencePiece model (<c>spiece.model</c>) or a HuggingFace <c>tokenizer.json</c> (a name

@@ -13,20 +13,8 @@ internal interface ITokenizerBackend
     /// <summary>Number of ids (the model's <c>vocab_size</c>).</summary>
     int VocabularySize { get; }
 
-    /// <summary>Id of the padding token.</summary>
-    int PadTokenId { get; }
-
-    /// <summary>Id of the unknown token.</summary>
-    int UnknownTokenId { get; }
-
-    /// <summary>Id of the classification token.</summary>
-    int ClsTokenId { get; }
-
-    /// <summary>Id of the separator token.</summary>
-    int SepTokenId { get; }
-
-    /// <summary>Id of the mask token.</summary>
-    int MaskTokenId { get; }
+    /// <summary>The ids of the special tokens.</summary>
+    SpecialTokenIds Ids { get; }
 
     /// <summary>The ids <c>skip_special_tokens</c> drops.</summary>
     IReadOnlySet<int> SpecialIds { get; }

@@ -29,40 +29,30 @@ internal sealed class SentencePieceBackend : ITokenizerBackend
         _pieces = file.Pieces;
         SavedFile = (file.Bytes, SentencePieceFileName);
         _preprocessor = new AlbertPreprocessor(options.DoLowerCase, options.RemoveSpace, options.KeepAccents);
-        PadTokenId = _encoder.PieceToId(options.PadToken);
-        UnknownTokenId = _encoder.PieceToId(options.UnknownToken);
-        ClsTokenId = _encoder.PieceToId(options.ClsToken);
-        SepTokenId = _encoder.PieceToId(options.SepToken);
-        MaskTokenId = _encoder.PieceToId(options.MaskToken);
-        _specialIds = [PadTokenId, UnknownTokenId, ClsTokenId, SepTokenId, MaskTokenId];
+        Ids = new SpecialTokenIds(
+            _encoder.PieceToId(options.PadToken), _encoder.PieceToId(options.UnknownToken), _encoder.PieceToId(options.ClsToken),
+            _encoder.PieceToId(options.SepToken), _encoder.PieceToId(options.MaskToken));
+        _specialIds = [Ids.Pad, Ids.Unknown, Ids.Cls, Ids.Sep, Ids.Mask];
 
         // HF AlbertTokenizer makes [MASK] an AddedToken(lstrip=True, rstrip=False); the others are plain
         // strings, whose neighbours HF strips on both sides.
         _splitter = new SpecialTokenSplitter(
             [
-                new SpecialToken(options.ClsToken, ClsTokenId, true, true),
-                new SpecialToken(options.SepToken, SepTokenId, true, true),
-                new SpecialToken(options.PadToken, PadTokenId, true, true),
-                new SpecialToken(options.UnknownToken, UnknownTokenId, true, true),
-                new SpecialToken(options.MaskToken, MaskTokenId, true, false),
+                new SpecialToken(options.ClsToken, Ids.Cls, true, true),
+                new SpecialToken(options.SepToken, Ids.Sep, true, true),
+                new SpecialToken(options.PadToken, Ids.Pad, true, true),
+                new SpecialToken(options.UnknownToken, Ids.Unknown, true, true),
+                new SpecialToken(options.MaskToken, Ids.Mask, true, false),
             ],
             options.DoLowerCase);
-        Template = PostProcessorTemplate.Albert(ClsTokenId, options.ClsToken, SepTokenId, options.SepToken);
+        Template = PostProcessorTemplate.Albert(Ids.Cls, options.ClsToken, Ids.Sep, options.SepToken);
     }
 
     public TokenizerKind Kind => TokenizerKind.Slow;
 
     public int VocabularySize => _pieces.Length;
 
-    public int PadTokenId { get; }
-
-    public int UnknownTokenId { get; }
-
-    public int ClsTokenId { get; }
-
-    public int SepTokenId { get; }
-
-    public int MaskTokenId { get; }
+    public SpecialTokenIds Ids { get; }
 
     public IReadOnlySet<int> SpecialIds => _specialIds;
 

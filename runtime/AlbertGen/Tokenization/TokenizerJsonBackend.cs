@@ -19,11 +19,9 @@ internal sealed class TokenizerJsonBackend : ITokenizerBackend
         SavedFile = (savedBytes, savedFileName);
         int Id(string token, string name) => pipeline.TokenToId(token)
             ?? throw new InvalidDataException($"'{source}' has no id for the {name} '{token}'.");
-        PadTokenId = Id(options.PadToken, "pad_token");
-        UnknownTokenId = pipeline.Model.UnknownId;
-        ClsTokenId = Id(options.ClsToken, "cls_token");
-        SepTokenId = Id(options.SepToken, "sep_token");
-        MaskTokenId = Id(options.MaskToken, "mask_token");
+        Ids = new SpecialTokenIds(
+            Id(options.PadToken, "pad_token"), pipeline.Model.UnknownId, Id(options.ClsToken, "cls_token"),
+            Id(options.SepToken, "sep_token"), Id(options.MaskToken, "mask_token"));
         _specialIds = [.. pipeline.AddedTokens.Where(t => t.Special).Select(t => t.Id)];
     }
 
@@ -31,15 +29,7 @@ internal sealed class TokenizerJsonBackend : ITokenizerBackend
 
     public int VocabularySize => _pipeline.VocabularySize;
 
-    public int PadTokenId { get; }
-
-    public int UnknownTokenId { get; }
-
-    public int ClsTokenId { get; }
-
-    public int SepTokenId { get; }
-
-    public int MaskTokenId { get; }
+    public SpecialTokenIds Ids { get; }
 
     public IReadOnlySet<int> SpecialIds => _specialIds;
 
@@ -53,7 +43,7 @@ internal sealed class TokenizerJsonBackend : ITokenizerBackend
 
     public void Tokenize(string text, TokenSequence output) => _pipeline.Tokenize(text, output);
 
-    public int TokenToId(string token) => _pipeline.TokenToId(token) ?? UnknownTokenId;
+    public int TokenToId(string token) => _pipeline.TokenToId(token) ?? Ids.Unknown;
 
     public string? IdToToken(int id) => _pipeline.IdToToken(id);
 

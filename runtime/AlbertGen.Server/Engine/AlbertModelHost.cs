@@ -40,7 +40,7 @@ public sealed class AlbertModelHost : IHostedService, IDisposable
     public AlbertServerOptions Options => _options;
 
     /// <summary>The model once loaded, else null.</summary>
-    public ServedModel? Model => _ready.Task.IsCompletedSuccessfully ? _model : null;
+    internal ServedModel? Model => _ready.Task.IsCompletedSuccessfully ? _model : null;
 
     /// <summary>True once the model is loaded and warmed and the batcher runs.</summary>
     public bool IsReady => _ready.Task.IsCompletedSuccessfully && Queue.IsRunning;
@@ -59,7 +59,7 @@ public sealed class AlbertModelHost : IHostedService, IDisposable
         : "The server is shutting down.";
 
     /// <summary>The server's metrics.</summary>
-    public ServerMetrics Metrics { get; }
+    internal ServerMetrics Metrics { get; }
 
     internal InferenceQueue Queue { get; }
 

@@ -52,9 +52,9 @@ internal static class ModelRequests
             WriteTimingHeaders(context.Response, scope, total);
             RecordSuccess(host, scope, routeTag, total);
             logger.LogInformation(
-                "{HttpMethod} {Route} 200: {Inputs} inputs, {Tokens} tokens; total {TotalMs:0.00} ms, tokenization {TokenizationMs:0.00} ms, queue {QueueMs:0.00} ms, inference {InferenceMs:0.00} ms",
+                "{HttpMethod} {Route} 200: {Inputs} inputs, {Tokens} tokens; total {TotalMs:0.00} ms, tokenization {TokenizationMs:0.00} ms, queue {QueueMs:0.00} ms, inference {InferenceMs:0.00} ms, postprocessing {PostprocessingMs:0.00} ms",
                 context.Request.Method, route.Path, scope.Inputs, scope.Tokens, total.TotalMilliseconds, scope.Tokenization.TotalMilliseconds,
-                scope.Queue.TotalMilliseconds, scope.Inference.TotalMilliseconds);
+                scope.Queue.TotalMilliseconds, scope.Inference.TotalMilliseconds, scope.Postprocessing.TotalMilliseconds);
             await Results.Json(result, Json).ExecuteAsync(context).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -92,16 +92,11 @@ internal static class ModelRequests
     /// <summary>The message of a route the model cannot serve, with what would serve it and what can be used instead.</summary>
     public static string Unsupported(ServedModel model, ServerRoute route, ModelCapability needed)
     {
-        string what = needed switch
+        string what = $"a checkpoint of {ModelCapabilities.Classes(needed)} ({ModelCapabilities.Description(needed)})" + needed switch
         {
-            ModelCapability.FillMask => "a masked-LM head (AlbertForMaskedLM or AlbertForPreTraining)",
-            ModelCapability.Classification => "a sequence-classification head (AlbertForSequenceClassification)",
-            ModelCapability.Reranking => "a sequence-classification head with one label (a cross-encoder)" +
+            ModelCapability.Reranking => " with one label (a cross-encoder)" +
                 (model.Classifier is null ? "" : $"; this one has {model.Config.NumLabels} labels, use /predict"),
-            ModelCapability.TokenClassification => "a token-classification head (AlbertForTokenClassification)",
-            ModelCapability.QuestionAnswering => "a question-answering head (AlbertForQuestionAnswering)",
-            ModelCapability.MultipleChoice => "a multiple-choice head (AlbertForMultipleChoice)",
-            _ => needed.ToString(),
+            _ => "",
         };
         string architectures = model.Config.Architectures.Count == 0 ? "none" : string.Join(", ", model.Config.Architectures);
         string available = string.Join(", ", RouteCatalog.All.Where(r => r.Needs is not ModelCapability n || model.Supports(n)).Select(r => r.Path));

@@ -6,10 +6,10 @@ namespace AlbertGen.Server.Http;
 /// <param name="Method">GET or POST.</param>
 /// <param name="Path">The path.</param>
 /// <param name="Needs">What the model must be able to do; null for routes every model serves.</param>
-public sealed record ServerRoute(string Method, string Path, ModelCapability? Needs);
+internal sealed record ServerRoute(string Method, string Path, ModelCapability? Needs);
 
 /// <summary>Every route, in the order <c>/info</c> lists them: the single table the endpoints and <c>/info</c> are built from.</summary>
-public static class RouteCatalog
+internal static class RouteCatalog
 {
     /// <summary><c>POST /embed</c> (TEI).</summary>
     public static ServerRoute Embed { get; } = new("POST", "/embed", ModelCapability.Embeddings);

@@ -7,7 +7,7 @@ namespace AlbertGen.Server.Telemetry;
 /// text-embeddings-inference names them (<c>te_*</c>) so TEI dashboards work unchanged. Durations are in seconds; the
 /// instruments carry no unit so the Prometheus names stay TEI's (an exporter would append <c>_seconds</c>).
 /// </summary>
-public sealed class ServerMetrics
+internal sealed class ServerMetrics
 {
     /// <summary>The meter's name (what an OpenTelemetry <c>AddMeter</c> call subscribes to).</summary>
     public const string MeterName = "AlbertGen.Server";

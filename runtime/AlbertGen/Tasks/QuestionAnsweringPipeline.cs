@@ -74,6 +74,21 @@ public sealed class QuestionAnsweringInput : PreparedInput
 
     /// <summary>The options the windows were made with; the postprocess stage applies the rest of them.</summary>
     public QuestionAnsweringOptions Options { get; }
+
+    /// <summary>
+    /// The same question over a run of its windows, to put a long context through several forward passes; the
+    /// postprocess stage takes this input with the outputs of all runs, in order.
+    /// </summary>
+    /// <param name="first">Index of the first window.</param>
+    /// <param name="count">How many windows.</param>
+    /// <returns>An input of those windows.</returns>
+    public QuestionAnsweringInput Windows(int first, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first + count, RowCount, nameof(count));
+        return new QuestionAnsweringInput(Question, Context, Options, [.. Rows.Skip(first).Take(count)]);
+    }
 }
 
 /// <summary>The span logits of one window.</summary>
@@ -277,8 +292,7 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
         for (int first = 0; first < input.RowCount; first += Options.BatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            AlbertEncoding[] batch = [.. input.Rows.Skip(first).Take(Options.BatchSize)];
-            logits.AddRange(Forward([new QuestionAnsweringInput(input.Question, input.Context, input.Options, batch)])[0]);
+            logits.AddRange(Forward([input.Windows(first, Math.Min(Options.BatchSize, input.RowCount - first))])[0]);
         }
 
         return [.. logits];

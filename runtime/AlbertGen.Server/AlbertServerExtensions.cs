@@ -70,6 +70,7 @@ public static class AlbertServerExtensions
         MapModelRoute(endpoints, RouteCatalog.QuestionAnswering, TaskRoutes.QuestionAnsweringAsync);
         MapModelRoute(endpoints, RouteCatalog.MultipleChoice, TaskRoutes.MultipleChoiceAsync);
         endpoints.MapGet(RouteCatalog.Info.Path, OperationsRoutes.InfoAsync);
+        endpoints.MapGet(RouteCatalog.Models.Path, OperationsRoutes.ModelsAsync);
         endpoints.MapHealthChecks(RouteCatalog.Health.Path, new HealthCheckOptions { ResponseWriter = ModelReadinessCheck.WriteAsync });
         endpoints.MapPrometheusScrapingEndpoint(RouteCatalog.Metrics.Path, meterProvider: null,
             configureBranchedPipeline: branch => branch.Use(async (context, next) =>

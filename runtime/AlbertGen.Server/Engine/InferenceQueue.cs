@@ -24,6 +24,7 @@ internal sealed class InferenceQueue : IDisposable
     private readonly AlbertServerOptions _options;
     private readonly ServerMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly KeyValuePair<string, object?> _modelTag;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
     private Thread? _thread;
@@ -32,12 +33,17 @@ internal sealed class InferenceQueue : IDisposable
     private int _waiting;
     private long _batches;
 
-    public InferenceQueue(AlbertServerOptions options, ServerMetrics metrics, ILogger logger)
+    public InferenceQueue(AlbertServerOptions options, ServerMetrics metrics, ILogger logger, string modelName)
     {
         _options = options;
         _metrics = metrics;
         _logger = logger;
+        ModelName = modelName;
+        _modelTag = new("model", modelName);
     }
+
+    /// <summary>The served model's name (its <c>model</c> label, its thread's name).</summary>
+    public string ModelName { get; }
 
     /// <summary>Inputs queued and not yet running.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
@@ -54,7 +60,7 @@ internal sealed class InferenceQueue : IDisposable
     /// <summary>Starts the consumer thread.</summary>
     public void Start()
     {
-        _thread = new Thread(Consume) { IsBackground = true, Name = "albertgen-batcher" };
+        _thread = new Thread(Consume) { IsBackground = true, Name = $"albertgen-batcher {ModelName}" };
         _thread.Start();
     }
 
@@ -205,9 +211,9 @@ internal sealed class InferenceQueue : IDisposable
             batch[0].Fail(e);
         }
 
-        _metrics.BatchSize.Record(rows);
-        _metrics.BatchTokens.Record(padded);
-        _metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        _metrics.BatchSize.Record(rows, _modelTag);
+        _metrics.BatchTokens.Record(padded, _modelTag);
+        _metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, _modelTag);
         _logger.LogDebug("Batch {BatchId} ({Stage}): {Inputs} inputs, {Rows} rows, {PaddedTokens} padded tokens, {Milliseconds:0.0} ms",
             id, batch[0].Stage.Name, batch.Count, rows, padded, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }

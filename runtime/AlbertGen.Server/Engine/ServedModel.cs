@@ -70,13 +70,13 @@ internal sealed class ServedModel : IDisposable
         }
     }
 
-    /// <summary>Loads everything the checkpoint in <paramref name="options"/> can serve.</summary>
-    public static ServedModel Load(AlbertServerOptions options)
+    /// <summary>Loads everything the checkpoint in <paramref name="source"/> can serve, with the limits of <paramref name="options"/>.</summary>
+    public static ServedModel Load(ServedModelSource source, AlbertServerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        AlbertConfig config = AlbertConfigReader.ReadFile(options.ModelDirectory);
-        return new ServedModel(options.ModelDirectory, config, options);
+        AlbertConfig config = AlbertConfigReader.ReadFile(source.Directory);
+        return new ServedModel(source.Directory, config, options);
     }
 
     public string Directory { get; }

@@ -43,11 +43,6 @@ internal static class EmbeddingRoutes
             throw ApiException.Invalid($"\"encoding_format\" must be \"float\" or \"base64\", not \"{format}\".");
         }
 
-        if (JsonFields.Optional(request, "model") is JsonElement model)
-        {
-            JsonFields.String(model, "model"); // any name is accepted: one model is served
-        }
-
         int? dimensions = Dimensions(scope, request);
         float[][] vectors = await EmbedAsync(scope, texts, isList, "input", scope.Options.AutoTruncate, normalize: true, dimensions).ConfigureAwait(false);
         return new
@@ -59,7 +54,7 @@ internal static class EmbeddingRoutes
                 embedding = format == "base64" ? (object)Convert.ToBase64String(MemoryMarshal.AsBytes(v.AsSpan())) : v,
                 index = i,
             }),
-            model = scope.Options.EffectiveModelId,
+            model = scope.ModelName,
             usage = new { prompt_tokens = scope.Tokens, total_tokens = scope.Tokens },
         };
     }

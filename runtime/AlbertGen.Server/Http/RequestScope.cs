@@ -10,13 +10,16 @@ namespace AlbertGen.Server.Http;
 /// postprocesses the outputs on the request's thread again, and keeps the counts and times that become the response
 /// headers, metrics and the request log.
 /// </summary>
-internal sealed class RequestScope(ServedModel model, AlbertServerOptions options, InferenceQueue queue, CancellationToken aborted)
+internal sealed class RequestScope(ServedModel model, string modelName, AlbertServerOptions options, InferenceQueue queue, CancellationToken aborted)
 {
     private readonly List<WorkItem> _items = [];
     private long _tokenizationTicks;
     private long _postprocessingTicks;
 
     public ServedModel Model { get; } = model;
+
+    /// <summary>The served model's name (OpenAI responses' <c>model</c>).</summary>
+    public string ModelName { get; } = modelName;
 
     public AlbertServerOptions Options { get; } = options;
 

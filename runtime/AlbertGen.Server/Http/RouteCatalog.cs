@@ -50,9 +50,12 @@ internal static class RouteCatalog
     /// <summary><c>GET /metrics</c>: Prometheus text.</summary>
     public static ServerRoute Metrics { get; } = new("GET", "/metrics", null);
 
+    /// <summary><c>GET /v1/models</c> (OpenAI): the served models.</summary>
+    public static ServerRoute Models { get; } = new("GET", "/v1/models", null);
+
     /// <summary>All routes.</summary>
     public static IReadOnlyList<ServerRoute> All { get; } =
     [
-        Embed, OpenAIEmbeddings, Predict, Rerank, Tokenize, Decode, FillMask, TokenClassification, QuestionAnswering, MultipleChoice, Info, Health, Metrics,
+        Embed, OpenAIEmbeddings, Predict, Rerank, Tokenize, Decode, FillMask, TokenClassification, QuestionAnswering, MultipleChoice, Info, Models, Health, Metrics,
     ];
 }

@@ -21,7 +21,7 @@ internal sealed class ServerMetrics
     /// <summary>Creates the instruments; <paramref name="queueSize"/> is read when metrics are collected.</summary>
     /// <param name="meterFactory">The host's meter factory, which owns (and disposes) the meter.</param>
     /// <param name="queueSize">The number of inputs waiting for the model.</param>
-    public ServerMetrics(IMeterFactory meterFactory, Func<int> queueSize)
+    public ServerMetrics(IMeterFactory meterFactory, Func<IEnumerable<Measurement<int>>> queueSize)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(queueSize);
@@ -40,7 +40,7 @@ internal sealed class ServerMetrics
         BatchTokens = _meter.CreateHistogram("te_batch_next_tokens", description: "Padded tokens per forward pass.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = TokenBuckets });
         BatchDuration = Seconds("te_batch_inference_duration", "Time per forward pass (with pre- and post-processing), in seconds.");
-        _meter.CreateObservableGauge("te_queue_size", queueSize, description: "Inputs waiting for the model.");
+        _meter.CreateObservableGauge("te_queue_size", queueSize, description: "Inputs waiting for the model, by model.");
     }
 
     /// <summary><c>te_request_count</c>.</summary>

@@ -66,10 +66,13 @@ public sealed class AlbertModelHost : IHostedService, IDisposable
     /// <summary>The server's metrics.</summary>
     internal ServerMetrics Metrics { get; }
 
-    /// <summary>The model a request names, or the first one when it names none.</summary>
-    /// <exception cref="Http.ApiException">404 naming the served models when no model has that name.</exception>
+    /// <summary>
+    /// The model a request names, or the first one when it names none. A server of one model answers whatever name is
+    /// given, as it always has (OpenAI clients send their own model names).
+    /// </summary>
+    /// <exception cref="Http.ApiException">404 naming the served models when several are served and none has that name.</exception>
     internal ModelSlot Find(string? name) =>
-        name is null ? _slots[0]
+        name is null || _slots.Count == 1 ? _slots[0]
         : _slots.FirstOrDefault(s => s.Name == name) ?? throw new Http.ApiException(404, Http.ErrorTypes.Validation,
             $"Model '{name}' is not served here; the served models are {string.Join(", ", _slots.Select(s => $"'{s.Name}'"))} (GET /v1/models).");
 

@@ -35,11 +35,17 @@ internal static class ServeCommand
         var modelId = new Option<string?>("--model-id") { Description = "The model's name in /info and OpenAI responses (default: the model folder's name)." };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "Seconds a shutdown (SIGTERM, Ctrl+C) waits for in-flight requests.", DefaultValueFactory = _ => (int)hostingDefaults.ShutdownTimeout.TotalSeconds };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Log one JSON object per line." };
+        var models = new Option<string[]>("--model")
+        {
+            Description = "Model directory or HuggingFace hub id (omitted: the built-in default model). Repeat as --model NAME=DIR to serve "
+                + "several models, each with its own batcher; requests choose one with \"model\" (default: the first).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("serve", "Serve the model over HTTP: TEI-compatible routes (/embed, /predict, /rerank, /tokenize, /v1/embeddings, …) and HuggingFace task routes.")
         {
-            host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs,
+            models, host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs,
         };
-        model.AddTo(command);
+        model.AddTo(command, model: false);
 
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl+C to the host, which stops taking requests,
         // finishes those in flight (up to --shutdown-timeout) and returns, so the process exits 0.
@@ -50,10 +56,18 @@ internal static class ServeCommand
                 throw new ArgumentException($"--shutdown-timeout must be at least 0 seconds, not {parse.GetValue(shutdown)}.");
             }
 
+            var served = (parse.GetValue(models) ?? []).Select(ParseModel).ToList();
+            if (served.Skip(1).FirstOrDefault(m => m.Name is null) is { } unnamed)
+            {
+                throw new UsageException($"--model {unnamed.Model}: name every model after the first, as --model NAME=DIR; requests choose models by name.");
+            }
+
+            (string? firstName, string? firstModel) = served.Count == 0 ? (null, null) : served[0];
             var options = new AlbertServerOptions
             {
-                ModelDirectory = model.Resolve(parse),
-                ModelId = parse.GetValue(modelId) ?? ModelName(parse.GetValue(model.Model)),
+                ModelDirectory = model.Resolve(firstModel, parse),
+                ModelId = firstName ?? parse.GetValue(modelId) ?? ModelName(firstModel),
+                AdditionalModels = [.. served.Skip(1).Select(m => new ServedModelSource(m.Name!, model.Resolve(m.Model, parse)))],
                 MaxBatchTokens = parse.GetValue(maxBatchTokens),
                 MaxBatchRequests = parse.GetValue(maxBatchRequests),
                 MaxBatchPadding = parse.GetValue(maxPadding),
@@ -94,6 +108,23 @@ internal static class ServeCommand
     /// <summary>A hub id names itself; a folder is named by its folder name (the server's default); the default model is "shakespeare".</summary>
     private static string? ModelName(string? given) =>
         string.IsNullOrEmpty(given) ? "shakespeare" : Directory.Exists(given) ? null : given;
+
+    /// <summary>
+    /// One <c>--model</c>: <c>NAME=DIR</c> (a name without path separators before the first <c>=</c>) or a bare directory
+    /// or hub id.
+    /// </summary>
+    internal static (string? Name, string Model) ParseModel(string value)
+    {
+        int equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || value.AsSpan(0, equals).IndexOfAny('/', '\\') >= 0)
+        {
+            return (null, value);
+        }
+
+        string name = value[..equals];
+        string path = value[(equals + 1)..];
+        return path.Length > 0 ? (name, path) : throw new UsageException($"--model {value}: give the model's folder after '{name}='.");
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -71,6 +71,11 @@ public static class AlbertServerExtensions
         MapModelRoute(endpoints, RouteCatalog.MultipleChoice, TaskRoutes.MultipleChoiceAsync);
         endpoints.MapGet(RouteCatalog.Info.Path, OperationsRoutes.InfoAsync);
         endpoints.MapGet(RouteCatalog.Models.Path, OperationsRoutes.ModelsAsync);
+        if (endpoints.ServiceProvider.GetRequiredService<AlbertServerOptions>().Playground)
+        {
+            endpoints.MapGet(Playground.PlaygroundRoute.Path, Playground.PlaygroundRoute.ServeAsync);
+        }
+
         endpoints.MapHealthChecks(RouteCatalog.Health.Path, new HealthCheckOptions { ResponseWriter = ModelReadinessCheck.WriteAsync });
         endpoints.MapPrometheusScrapingEndpoint(RouteCatalog.Metrics.Path, meterProvider: null,
             configureBranchedPipeline: branch => branch.Use(async (context, next) =>

@@ -66,6 +66,9 @@ public sealed record AlbertServerOptions
     /// </summary>
     public InferenceOptions? Inference { get; init; }
 
+    /// <summary>Whether <c>GET /</c> serves the playground page (<c>--no-playground</c> turns it off). Default true.</summary>
+    public bool Playground { get; init; } = true;
+
     /// <summary>When set, every route except <c>/health</c> needs <c>Authorization: Bearer &lt;key&gt;</c> (401 otherwise).</summary>
     public string? ApiKey { get; init; }
 

@@ -35,6 +35,7 @@ internal static class ServeCommand
         var modelId = new Option<string?>("--model-id") { Description = "The model's name in /info and OpenAI responses (default: the model folder's name)." };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "Seconds a shutdown (SIGTERM, Ctrl+C) waits for in-flight requests.", DefaultValueFactory = _ => (int)hostingDefaults.ShutdownTimeout.TotalSeconds };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Log one JSON object per line." };
+        var noPlayground = new Option<bool>("--no-playground") { Description = "Do not serve the playground page at /." };
         var models = new Option<string[]>("--model")
         {
             Description = "Model directory or HuggingFace hub id (omitted: the built-in default model). Repeat as --model NAME=DIR to serve "
@@ -43,7 +44,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Serve the model over HTTP: TEI-compatible routes (/embed, /predict, /rerank, /tokenize, /v1/embeddings, …) and HuggingFace task routes.")
         {
-            models, host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs,
+            models, host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs, noPlayground,
         };
         model.AddTo(command, model: false);
 
@@ -83,6 +84,7 @@ internal static class ServeCommand
                     _ => null,
                 },
                 ApiKey = parse.GetValue(apiKey) ?? NullIfEmpty(Environment.GetEnvironmentVariable(ApiKeyVariable)),
+                Playground = !parse.GetValue(noPlayground),
             };
             var hosting = new AlbertServerHosting
             {

@@ -58,9 +58,9 @@ internal static class ServeCommand
             }
 
             var served = (parse.GetValue(models) ?? []).Select(ParseModel).ToList();
-            if (served.Skip(1).FirstOrDefault(m => m.Name is null) is { } unnamed)
+            if (served.Skip(1).Where(m => m.Name is null).Select(m => m.Model).FirstOrDefault() is string unnamed)
             {
-                throw new UsageException($"--model {unnamed.Model}: name every model after the first, as --model NAME=DIR; requests choose models by name.");
+                throw new UsageException($"--model {unnamed}: name every model after the first, as --model NAME=DIR; requests choose models by name.");
             }
 
             (string? firstName, string? firstModel) = served.Count == 0 ? (null, null) : served[0];

@@ -17,6 +17,7 @@ internal static class ServeCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var defaults = new AlbertServerOptions { ModelDirectory = "." };
         var hostingDefaults = new AlbertServerHosting();
         var host = new Option<string>("--host") { Description = "Address to listen on (0.0.0.0 for every interface).", DefaultValueFactory = _ => hostingDefaults.Host };
@@ -47,6 +48,7 @@ internal static class ServeCommand
             models, host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs, noPlayground,
         };
         model.AddTo(command, model: false);
+        device.AddTo(command);
 
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl+C to the host, which stops taking requests,
         // finishes those in flight (up to --shutdown-timeout) and returns, so the process exits 0.
@@ -57,6 +59,7 @@ internal static class ServeCommand
                 throw new ArgumentException($"--shutdown-timeout must be at least 0 seconds, not {parse.GetValue(shutdown)}.");
             }
 
+            TorchSharp.torch.Device runOn = device.Read(parse);
             var served = (parse.GetValue(models) ?? []).Select(ParseModel).ToList();
             if (served.Skip(1).Where(m => m.Name is null).Select(m => m.Model).FirstOrDefault() is string unnamed)
             {
@@ -69,6 +72,7 @@ internal static class ServeCommand
                 ModelDirectory = model.Resolve(firstModel, parse),
                 ModelId = firstName ?? parse.GetValue(modelId) ?? ModelName(firstModel),
                 AdditionalModels = [.. served.Skip(1).Select(m => new ServedModelSource(m.Name!, model.Resolve(m.Model, parse)))],
+                LoadOptions = new Checkpoints.LoadOptions { Device = runOn },
                 MaxBatchTokens = parse.GetValue(maxBatchTokens),
                 MaxBatchRequests = parse.GetValue(maxBatchRequests),
                 MaxBatchPadding = parse.GetValue(maxPadding),

@@ -40,6 +40,12 @@ public static class ClusterHosting
         logging?.Invoke(builder.Logging);
         builder.UseOrleans(silo =>
         {
+            if (settings.Kubernetes)
+            {
+                // First, so the cluster and service ids configured below win over ORLEANS_CLUSTER_ID and ORLEANS_SERVICE_ID.
+                silo.UseKubernetesHosting();
+            }
+
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;
@@ -55,6 +61,15 @@ public static class ClusterHosting
             if (settings.Advertise is { } address)
             {
                 silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            }
+            else if (settings.Kubernetes)
+            {
+                // The advertised address is left to Kubernetes hosting: the pod's IP.
+                silo.Configure<EndpointOptions>(o =>
+                {
+                    o.SiloPort = settings.SiloPort;
+                    o.GatewayPort = settings.GatewayPort;
+                });
             }
             else
             {

@@ -26,9 +26,13 @@ internal static class ClusterSiloCommand
         var advertise = new Option<string?>("--advertise") { Description = "The IP address other machines reach this silo at (default: this host's first IPv4 address)." };
         var models = new Option<string[]>("--model") { Description = "A model (directory or hub id) to find and hash at start-up (repeatable); jobs may name others." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "HuggingFace cache folder for hub ids (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)." };
+        var kubernetes = new Option<bool>("--kubernetes")
+        {
+            Description = "Run as a Kubernetes pod: silo name and address from POD_NAME and POD_IP, deleted pods leave membership at once (automatic when KUBERNETES_SERVICE_HOST and POD_NAME are set).",
+        };
         var command = new Command("silo", "Run a worker silo until SIGTERM or Ctrl-C (then it leaves the cluster cleanly).")
         {
-            siloPort, gatewayPort, advertise, models, cacheDir,
+            siloPort, gatewayPort, advertise, models, cacheDir, kubernetes,
         };
         connection.AddTo(command);
 
@@ -45,6 +49,7 @@ internal static class ClusterSiloCommand
                 GatewayPort = parse.GetValue(gatewayPort),
                 Advertise = parse.GetValue(advertise) is { } address ? ClusterHosting.ParseAddress(address) : null,
                 Preload = parse.GetValue(models) ?? [],
+                Kubernetes = parse.GetValue(kubernetes) || ClusterSiloSettings.InKubernetesPod(Environment.GetEnvironmentVariable),
             };
             ClusterHosting.CheckRedis(settings.Redis);
 
@@ -72,7 +77,8 @@ internal static class ClusterSiloCommand
             }
 
             string endpoint = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString();
-            context.Error.WriteLine($"silo {endpoint} (gateway port {settings.GatewayPort}) joined cluster '{settings.ClusterId}' on Redis {settings.Redis}; SIGTERM or Ctrl-C leaves.");
+            string pod = settings.Kubernetes ? $" as Kubernetes pod {host.Services.GetRequiredService<ILocalSiloDetails>().Name}" : "";
+            context.Error.WriteLine($"silo {endpoint} (gateway port {settings.GatewayPort}) joined cluster '{settings.ClusterId}' on Redis {settings.Redis}{pod}; SIGTERM or Ctrl-C leaves.");
             Preload(context, host.Services.GetRequiredService<ModelCatalog>(), settings.Preload);
 
             stop.Token.WaitHandle.WaitOne();

@@ -1,3 +1,4 @@
+using System.Net;
 using AlbertGen.Batch;
 using AlbertGen.Cluster.Hosting;
 using AlbertGen.Cluster.Jobs;
@@ -13,8 +14,9 @@ namespace AlbertGen.Cluster.Tests;
 public sealed class JobLeaseTests
 {
     private const string Hash = "not-the-default-model";
-    private const string FirstWorker = "S127.0.0.1:40001:1";
-    private const string SecondWorker = "S127.0.0.1:40002:1";
+    // Workers the membership does not list, with a generation of now as a starting silo has (membership counts a silo of an old generation as dead).
+    private static readonly string FirstWorker = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 9), SiloAddress.AllocateNewGeneration()).ToParsableString();
+    private static readonly string SecondWorker = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 10), SiloAddress.AllocateNewGeneration()).ToParsableString();
 
     [Fact]
     public async Task A_lease_not_renewed_in_time_goes_to_another_worker_and_the_late_result_is_discarded_by_its_lease_id()
@@ -35,7 +37,7 @@ public sealed class JobLeaseTests
         DateTime renewed = (await job.Renew(0, first.LeaseId))!.Value;
         Assert.True(renewed > first.Deadline, $"renewal moved the deadline from {first.Deadline:O} to {renewed:O}");
         ShardLeaseRow row = Assert.Single((await jobs.Progress(spec.JobId())).Leases);
-        Assert.Equal((0, "127.0.0.1:40001", renewed, first.LeaseId), (row.Shard, row.Silo, row.Deadline, row.LeaseId));
+        Assert.Equal((0, "127.0.0.1:9", renewed, first.LeaseId), (row.Shard, row.Silo, row.Deadline, row.LeaseId));
 
         // Not renewed again: the job's once-a-second check takes the shard back.
         JobProgress expired = await WaitFor(jobs, spec.JobId(), p => p.Leases.Count == 0);

@@ -31,8 +31,7 @@ internal static class ClusterStatusCommand
                     $"  leases: {progress.LeaseTime.TotalSeconds:0.###} s, renewed every {progress.LeaseRenewal.TotalSeconds:0.###} s; job grain on {progress.GrainSilo}"));
                 foreach (ShardLeaseRow lease in progress.Leases)
                 {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  shard {lease.Shard,5}  held by {lease.Silo,-22} since {lease.Since:HH:mm:ss}Z  deadline {lease.Deadline:HH:mm:ss}Z  lease {lease.LeaseId} (attempt {lease.Attempt})"));
+                    output.WriteLine(LeaseLine(lease));
                 }
 
                 foreach (string error in progress.Errors)
@@ -67,6 +66,10 @@ internal static class ClusterStatusCommand
         });
         return command;
     }
+
+    /// <summary>A running shard's line: who holds it, since when, and its lease's deadline.</summary>
+    internal static string LeaseLine(ShardLeaseRow lease) => string.Create(CultureInfo.InvariantCulture,
+        $"  shard {lease.Shard,5}  held by {lease.Silo,-22} since {lease.Since:HH:mm:ss}Z  deadline {lease.Deadline:HH:mm:ss.f}Z  lease {lease.LeaseId} (attempt {lease.Attempt})");
 
     private static string Row(JobProgress p)
     {

@@ -150,6 +150,9 @@ internal sealed class LoopbackCluster : IAsyncDisposable
         {
             process.Dispose();
         }
+
+        // Kept beside the test's files for a look after a failure.
+        File.WriteAllText(Path.Combine(Folder, "processes.log"), Logs());
     }
 
     private ChildProcess Track(ChildProcess process)

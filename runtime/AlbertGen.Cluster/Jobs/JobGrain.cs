@@ -298,6 +298,7 @@ internal sealed partial class JobGrain(
 
         Job.Status = Job.Shards.All(s => (ShardStatus)s == ShardStatus.Done) ? JobStatus.Completed : JobStatus.Failed;
         Job.Finished = DateTime.UtcNow;
+        PartFiles.DeleteLeftovers(Spec!.OutputDirectory);
         LogEnded(JobId, Job.Status);
         StopTimer();
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).Ended(JobId);

@@ -46,4 +46,28 @@ public static class PartFiles
             File.Delete(Path.Combine(outputDirectory, temporaryName));
         }
     }
+
+    /// <summary>
+    /// Deletes the temporary files of leases that will never report (their silo was killed mid-shard), once the job has
+    /// ended; a worker that is only late deletes its own when its result is refused.
+    /// </summary>
+    public static void DeleteLeftovers(string outputDirectory)
+    {
+        if (!Directory.Exists(outputDirectory))
+        {
+            return;
+        }
+
+        foreach (string file in Directory.EnumerateFiles(outputDirectory, ".part-*.tmp"))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // Still open on a silo that is writing it late; that silo deletes it when its result is refused.
+            }
+        }
+    }
 }

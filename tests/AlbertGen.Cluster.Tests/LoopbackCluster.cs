@@ -66,15 +66,20 @@ internal sealed class LoopbackCluster : IAsyncDisposable
     {
         ChildProcess[] processes = [.. silos.Select(s => Track(ChildProcess.Albertgen(s.Name,
             ["cluster", "silo", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
-             "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture)],
+             "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture),
+             "--ready-file", ReadyFile(s.Name)],
             s.Environment)))];
-        foreach (ChildProcess silo in processes)
+        foreach ((ChildProcess silo, string name) in processes.Zip(silos.Select(s => s.Name)))
         {
             await silo.WaitFor("joined cluster", StartLimit);
+            await silo.WaitFor("model the default model", StartLimit);
+            Assert.Equal(EndpointOf(silo) + "\n", File.ReadAllText(ReadyFile(name)));
         }
 
         return processes;
     }
+
+    private string ReadyFile(string silo) => Path.Combine(Folder, silo.Replace(' ', '-') + ".ready");
 
     /// <summary>Silo environment: each shard takes <paramref name="delayMs"/> longer (working, so with heartbeats).</summary>
     public static Dictionary<string, string> Slowed(int delayMs, int? hangShard = null)

@@ -30,9 +30,13 @@ internal static class ClusterSiloCommand
         {
             Description = "Run as a Kubernetes pod: silo name and address from POD_NAME and POD_IP, deleted pods leave membership at once (automatic when KUBERNETES_SERVICE_HOST and POD_NAME are set).",
         };
+        var readyFile = new Option<string?>("--ready-file")
+        {
+            Description = "A file created once the silo is an active member and deleted when it starts leaving (for a readiness probe: test -f FILE).",
+        };
         var command = new Command("silo", "Run a worker silo until SIGTERM or Ctrl-C (then it leaves the cluster cleanly).")
         {
-            siloPort, gatewayPort, advertise, models, cacheDir, kubernetes,
+            siloPort, gatewayPort, advertise, models, cacheDir, kubernetes, readyFile,
         };
         connection.AddTo(command);
 
@@ -80,8 +84,18 @@ internal static class ClusterSiloCommand
             string pod = settings.Kubernetes ? $" as Kubernetes pod {host.Services.GetRequiredService<ILocalSiloDetails>().Name}" : "";
             context.Error.WriteLine($"silo {endpoint} (gateway port {settings.GatewayPort}) joined cluster '{settings.ClusterId}' on Redis {settings.Redis}{pod}; SIGTERM or Ctrl-C leaves.");
             Preload(context, host.Services.GetRequiredService<ModelCatalog>(), settings.Preload);
+            string? ready = parse.GetValue(readyFile);
+            if (ready is not null)
+            {
+                File.WriteAllText(ready, endpoint + "\n");
+            }
 
             stop.Token.WaitHandle.WaitOne();
+            if (ready is not null)
+            {
+                File.Delete(ready);
+            }
+
             context.Error.WriteLine($"silo {endpoint}: leaving the cluster.");
 
             // Orleans goes on with its stop stages after the timeout; a silo whose Redis is gone would never end.

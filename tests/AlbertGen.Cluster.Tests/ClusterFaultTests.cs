@@ -41,9 +41,7 @@ public sealed partial class ClusterFaultTests
         // Silo A hangs for good, so shard 0's part can only come from silo B, after A's lease expired.
         await cluster.StartSilos(("silo B", LoopbackCluster.Slowed(ShardDelayMs)));
 
-        Assert.Equal(0, await run.Exit(LoopbackCluster.JobLimit));
-        JobProgress done = await cluster.Jobs.Progress(id);
-        Assert.Equal(JobStatus.Completed, done.Status);
+        JobProgress done = await Completed(cluster, run, id);
         Assert.True(done.Retries >= 1, cluster.Logs());
         Assert.Contains("no progress in the last 0.5 s, lease not renewed", hung.Log);
         Assert.False(hung.HasExited, "the hung silo was meant to stay up");
@@ -57,19 +55,13 @@ public sealed partial class ClusterFaultTests
     public async Task A_silo_frozen_with_sigstop_and_never_resumed_loses_its_shard_to_the_others()
     {
         await using LoopbackCluster cluster = await LoopbackCluster.Start();
-        (string input, string output) = Files(cluster);
-        ChildProcess[] silos = await cluster.StartSilos(("silo A", LoopbackCluster.Slowed(ShardDelayMs)), ("silo B", LoopbackCluster.Slowed(ShardDelayMs)));
-        ChildProcess run = cluster.Run("cluster run", Job(input, output));
-        await cluster.Watch();
-        string id = await JobIdOf(run);
+        (ChildProcess[] silos, ChildProcess run, string id, string input, string output) = await OnTwoSilos(cluster);
 
         string a = LoopbackCluster.EndpointOf(silos[0]);
         await cluster.WaitUntil(id, p => p.Leases.Any(l => l.Silo == a) && p.ShardsDone < Shards - 2, "silo A leasing a shard early in the job");
         silos[0].Freeze();
 
-        Assert.Equal(0, await run.Exit(LoopbackCluster.JobLimit));
-        JobProgress done = await cluster.Jobs.Progress(id);
-        Assert.Equal(JobStatus.Completed, done.Status);
+        JobProgress done = await Completed(cluster, run, id);
         Assert.True(done.Retries >= 1, cluster.Logs());
         await SameAsSingleProcess(input, output);
     }
@@ -79,11 +71,7 @@ public sealed partial class ClusterFaultTests
     public async Task The_client_killed_mid_job_and_started_again_attaches_to_the_same_job_which_finishes_once()
     {
         await using LoopbackCluster cluster = await LoopbackCluster.Start();
-        (string input, string output) = Files(cluster);
-        await cluster.StartSilos(("silo A", LoopbackCluster.Slowed(ShardDelayMs)), ("silo B", LoopbackCluster.Slowed(ShardDelayMs)));
-        ChildProcess first = cluster.Run("first cluster run", Job(input, output));
-        await cluster.Watch();
-        string id = await JobIdOf(first);
+        (_, ChildProcess first, string id, string input, string output) = await OnTwoSilos(cluster);
         JobProgress midway = await cluster.WaitUntil(id, p => p.ShardsDone >= 2, "two shards finishing");
         Assert.True(midway.ShardsDone < Shards, "the job ended before the client was killed");
         first.KillHard();
@@ -108,20 +96,14 @@ public sealed partial class ClusterFaultTests
     public async Task The_silo_holding_the_job_grain_killed_with_sigkill_mid_job_leaves_the_job_to_finish_elsewhere()
     {
         await using LoopbackCluster cluster = await LoopbackCluster.Start();
-        (string input, string output) = Files(cluster);
-        ChildProcess[] silos = await cluster.StartSilos(("silo A", LoopbackCluster.Slowed(ShardDelayMs)), ("silo B", LoopbackCluster.Slowed(ShardDelayMs)));
-        ChildProcess run = cluster.Run("cluster run", Job(input, output));
-        await cluster.Watch();
-        string id = await JobIdOf(run);
+        (ChildProcess[] silos, ChildProcess run, string id, string input, string output) = await OnTwoSilos(cluster);
 
         JobProgress midway = await cluster.WaitUntil(id, p => p.ShardsDone >= 1 && p.Leases.Count > 0, "the job running");
         ChildProcess host = silos.Single(s => LoopbackCluster.EndpointOf(s) == midway.GrainSilo);
         host.KillHard();
         await cluster.StartSilos(("silo C", LoopbackCluster.Slowed(ShardDelayMs)));
 
-        Assert.Equal(0, await run.Exit(LoopbackCluster.JobLimit));
-        JobProgress done = await cluster.Jobs.Progress(id);
-        Assert.Equal(JobStatus.Completed, done.Status);
+        JobProgress done = await Completed(cluster, run, id);
         Assert.NotEqual(midway.GrainSilo, done.GrainSilo);
         Assert.Contains($"job {id}: completed, {Lines} lines in {Shards} parts", run.Log);
         string status = await cluster.Status();
@@ -135,11 +117,7 @@ public sealed partial class ClusterFaultTests
     public async Task Redis_killed_and_restarted_mid_job_with_append_only_persistence_loses_nothing()
     {
         await using LoopbackCluster cluster = await LoopbackCluster.Start();
-        (string input, string output) = Files(cluster);
-        await cluster.StartSilos(("silo A", LoopbackCluster.Slowed(ShardDelayMs)), ("silo B", LoopbackCluster.Slowed(ShardDelayMs)));
-        ChildProcess run = cluster.Run("cluster run", Job(input, output));
-        await cluster.Watch();
-        string id = await JobIdOf(run);
+        (_, ChildProcess run, string id, string input, string output) = await OnTwoSilos(cluster);
 
         JobProgress midway = await cluster.WaitUntil(id, p => p.ShardsDone >= 2, "two shards finishing");
         Assert.True(midway.ShardsDone < Shards, "the job ended before Redis was killed");
@@ -147,11 +125,28 @@ public sealed partial class ClusterFaultTests
         await Task.Delay(TimeSpan.FromSeconds(1));
         await cluster.StartRedis();
 
+        JobProgress done = await Completed(cluster, run, id);
+        Assert.Equal(midway.Submitted, done.Submitted);
+        await SameAsSingleProcess(input, output);
+    }
+
+    /// <summary>Two slowed silos and a <c>cluster run</c> of the test's job, watched.</summary>
+    private static async Task<(ChildProcess[] Silos, ChildProcess Run, string Id, string Input, string Output)> OnTwoSilos(LoopbackCluster cluster)
+    {
+        (string input, string output) = Files(cluster);
+        ChildProcess[] silos = await cluster.StartSilos(("silo A", LoopbackCluster.Slowed(ShardDelayMs)), ("silo B", LoopbackCluster.Slowed(ShardDelayMs)));
+        ChildProcess run = cluster.Run("cluster run", Job(input, output));
+        await cluster.Watch();
+        return (silos, run, await JobIdOf(run), input, output);
+    }
+
+    /// <summary>The client exits 0 and the job is completed.</summary>
+    private static async Task<JobProgress> Completed(LoopbackCluster cluster, ChildProcess run, string id)
+    {
         Assert.Equal(0, await run.Exit(LoopbackCluster.JobLimit));
         JobProgress done = await cluster.Jobs.Progress(id);
         Assert.Equal(JobStatus.Completed, done.Status);
-        Assert.Equal(midway.Submitted, done.Submitted);
-        await SameAsSingleProcess(input, output);
+        return done;
     }
 
     private static (string Input, string Output) Files(LoopbackCluster cluster) =>

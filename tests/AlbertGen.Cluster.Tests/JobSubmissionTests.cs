@@ -16,6 +16,14 @@ public sealed class JobSubmissionTests
     private static JobSpec Spec(string folder, JsonlTaskSettings? settings = null, int linesPerShard = 10, string output = "out") =>
         ClusterJobClient.Plan(Path.Combine(folder, "input.jsonl"), Path.Combine(folder, output), new ModelReference { Sha256 = Hash }, settings ?? new EmbedLinesSettings(), linesPerShard, maxAttempts: 3);
 
+    private static (string Folder, JobSpec Spec, string Id) NewJob()
+    {
+        string folder = ClusterTestFiles.TempFolder();
+        ClusterTestFiles.Corpus(folder, 30);
+        JobSpec spec = Spec(folder);
+        return (folder, spec, spec.JobId());
+    }
+
     [Fact]
     public void The_job_id_comes_from_input_task_model_and_output_and_not_from_how_the_work_is_cut()
     {
@@ -55,10 +63,7 @@ public sealed class JobSubmissionTests
     public async Task A_submission_cut_short_after_its_spec_was_written_is_finished_by_the_grain_and_a_resubmission_attaches()
     {
         await using TestCluster cluster = await TestClusters.Start(1);
-        string folder = ClusterTestFiles.TempFolder();
-        ClusterTestFiles.Corpus(folder, 30);
-        JobSpec spec = Spec(folder);
-        string id = spec.JobId();
+        (string folder, JobSpec spec, string id) = NewJob();
         var jobs = new ClusterJobClient(cluster.Client);
 
         // What a client or silo that died right after the spec write leaves: a spec, no shard table, no registration.
@@ -78,10 +83,7 @@ public sealed class JobSubmissionTests
     public async Task A_running_job_whose_registration_was_lost_registers_again_when_its_grain_activates()
     {
         await using TestCluster cluster = await TestClusters.Start(1);
-        string folder = ClusterTestFiles.TempFolder();
-        ClusterTestFiles.Corpus(folder, 30);
-        JobSpec spec = Spec(folder);
-        string id = spec.JobId();
+        (_, JobSpec spec, string id) = NewJob();
         GrainId grain = cluster.Client.GetGrain<IJobGrain>(id).GetGrainId();
 
         // Spec and shard table written, the registry's write lost with its silo.

@@ -91,7 +91,9 @@ internal static class ClusterSiloCommand
             string? ready = parse.GetValue(readyFile);
             if (ready is not null)
             {
-                File.WriteAllText(ready, endpoint + "\n");
+                // Written aside and renamed, so a probe never reads it half-written.
+                File.WriteAllText(ready + ".tmp", endpoint + "\n");
+                File.Move(ready + ".tmp", ready, overwrite: true);
             }
 
             stop.Token.WaitHandle.WaitOne();

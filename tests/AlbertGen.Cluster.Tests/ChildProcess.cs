@@ -35,7 +35,10 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    public static ChildProcess Start(string name, string fileName, params string[] arguments)
+    public static ChildProcess Start(string name, string fileName, params string[] arguments) => Start(name, fileName, arguments, new Dictionary<string, string>());
+
+    /// <summary>Starts a process with extra environment variables.</summary>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -49,6 +52,11 @@ internal sealed class ChildProcess : IDisposable
             info.ArgumentList.Add(argument);
         }
 
+        foreach ((string variable, string value) in environment)
+        {
+            info.Environment[variable] = value;
+        }
+
         var process = new Process { StartInfo = info };
         var child = new ChildProcess(name, process);
         process.OutputDataReceived += (_, e) => child.Append(e.Data);
@@ -60,8 +68,11 @@ internal sealed class ChildProcess : IDisposable
     }
 
     /// <summary>An <c>albertgen</c> command run from the test's build output (<c>dotnet AlbertGen.Cli.dll …</c>).</summary>
-    public static ChildProcess Albertgen(string name, params string[] arguments) =>
-        Start(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, "AlbertGen.Cli.dll"), .. arguments]);
+    public static ChildProcess Albertgen(string name, params string[] arguments) => Albertgen(name, arguments, new Dictionary<string, string>());
+
+    /// <summary>An <c>albertgen</c> command with extra environment variables.</summary>
+    public static ChildProcess Albertgen(string name, string[] arguments, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, "AlbertGen.Cli.dll"), .. arguments], environment);
 
     /// <summary>Waits until the output contains <paramref name="text"/>; fails naming the process and its output otherwise.</summary>
     public async Task WaitFor(string text, TimeSpan limit)
@@ -98,6 +109,14 @@ internal sealed class ChildProcess : IDisposable
 
         process.WaitForExit();
         return process.ExitCode;
+    }
+
+    /// <summary>SIGSTOP: the process stays, frozen, holding its sockets open, until it is killed.</summary>
+    public void Freeze()
+    {
+        using Process kill = Process.Start("kill", ["-STOP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     /// <summary>SIGKILL, as <c>kill -9</c>.</summary>

@@ -1,4 +1,6 @@
 using AlbertGen.Cli;
+using AlbertGen.Cli.Commands.Cluster;
+using AlbertGen.Cluster.Jobs;
 
 namespace AlbertGen.Cluster.Tests;
 
@@ -49,5 +51,24 @@ public sealed class ClusterCommandTests
     {
         Assert.Contains("cannot reach Redis at 127.0.0.1:1", await FailsWithOneLine("cluster", "silo", "--redis", "127.0.0.1:1", "--cluster-id", "c"));
         Assert.Contains("cannot reach Redis at 127.0.0.1:1", await FailsWithOneLine("cluster", "status", "--redis", "127.0.0.1:1", "--cluster-id", "c"));
+    }
+
+    [Fact]
+    public async Task Lease_times_that_cannot_work_are_refused_before_the_cluster_is_reached()
+    {
+        string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
+        Assert.Contains("--lease-renewal (30 s) must be at most half of --lease-time (40 s)", await FailsWithOneLine(Run(input, "--task", "embed", "--lease-time", "40", "--lease-renewal", "30")));
+        Assert.Contains("--lease-time must be between 0 and 86400 seconds, not 0.", await FailsWithOneLine(Run(input, "--task", "embed", "--lease-time", "0")));
+    }
+
+    [Fact]
+    public void Status_shows_each_running_shard_with_its_holder_since_when_and_its_lease_deadline()
+    {
+        var lease = new ShardLeaseRow
+        {
+            Shard = 7, Silo = "10.0.0.5:11111", Since = new DateTime(2026, 12, 8, 1, 2, 3, DateTimeKind.Utc),
+            Deadline = new DateTime(2026, 12, 8, 1, 4, 3, 500, DateTimeKind.Utc), LeaseId = 19, Attempt = 2,
+        };
+        Assert.Equal("  shard     7  held by 10.0.0.5:11111         since 01:02:03Z  deadline 01:04:03.5Z  lease 19 (attempt 2)", ClusterStatusCommand.LeaseLine(lease));
     }
 }

@@ -13,32 +13,7 @@ public sealed class InProcessClusterTests
 {
     private static readonly TimeSpan JobLimit = TimeSpan.FromMinutes(4);
 
-    private sealed class Silos : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder silo)
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(ClusterNames.Storage, (services, _) => ActivatorUtilities.CreateInstance<ProcessWideGrainStorage>(services));
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-            });
-            silo.AddAlbertGenWorker(o =>
-            {
-                o.DefaultModelDirectory = ClusterTestFiles.DefaultModel;
-                o.PollInterval = TimeSpan.FromMilliseconds(100);
-            });
-        }
-    }
-
-    private static async Task<TestCluster> Start(int silos)
-    {
-        var builder = new TestClusterBuilder((short)silos);
-        builder.AddSiloBuilderConfigurator<Silos>();
-        TestCluster cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
+    private static Task<TestCluster> Start(int silos) => TestClusters.Start(silos);
 
     private static Task<JobProgress> Wait(ClusterJobClient jobs, string id, Action<JobProgress>? each = null)
     {
@@ -59,9 +34,9 @@ public sealed class InProcessClusterTests
         JobSpec spec = ClusterJobClient.Plan(input, output, new ModelReference(), settings, linesPerShard: 9, maxAttempts: 3);
         Assert.Equal(15, spec.Shards.Count);
 
-        await jobs.Submit("fill-mask-3", spec);
+        await jobs.Submit(spec);
         var silosSeen = new HashSet<string>();
-        JobProgress done = await Wait(jobs, "fill-mask-3", p => silosSeen.UnionWith(p.RunningPerSilo.Keys));
+        JobProgress done = await Wait(jobs, spec.JobId(), p => silosSeen.UnionWith(p.RunningPerSilo.Keys));
 
         Assert.Equal(JobStatus.Completed, done.Status);
         Assert.Equal(130, done.LinesDone);
@@ -71,7 +46,7 @@ public sealed class InProcessClusterTests
         Assert.True(silosSeen.Count >= 2, $"shards ran on {silosSeen.Count} silo(s): {string.Join(", ", silosSeen)}");
 
         // Submitting the same work under the same id attaches to the finished job instead of running it again.
-        JobProgress again = await jobs.Submit("fill-mask-3", spec);
+        JobProgress again = await jobs.Submit(spec);
         Assert.Equal(JobStatus.Completed, again.Status);
         Assert.Equal(0, again.Retries);
     }
@@ -88,19 +63,20 @@ public sealed class InProcessClusterTests
         var settings = new EmbedLinesSettings { Pooling = AlbertGen.Tasks.EmbeddingPooling.Cls };
         JobSpec spec = ClusterJobClient.Plan(input, output, new ModelReference { Model = ClusterTestFiles.DefaultModel }, settings, linesPerShard: 150, maxAttempts: 3);
 
-        await jobs.Submit("killed", spec);
+        string id = spec.JobId();
+        await jobs.Submit(spec);
         SiloHandle victim = cluster.SecondarySilos[0];
         string victimName = victim.SiloAddress.Endpoint.ToString();
         using (var limit = new CancellationTokenSource(JobLimit))
         {
-            while (!(await jobs.Progress("killed")).RunningPerSilo.ContainsKey(victimName))
+            while (!(await jobs.Progress(id)).RunningPerSilo.ContainsKey(victimName))
             {
                 await Task.Delay(20, limit.Token);
             }
         }
 
         await cluster.KillSiloAsync(victim);
-        JobProgress done = await Wait(jobs, "killed");
+        JobProgress done = await Wait(jobs, id);
 
         Assert.Equal(JobStatus.Completed, done.Status);
         Assert.True(done.Retries >= 1, "the killed silo's shard was not run again");
@@ -118,8 +94,8 @@ public sealed class InProcessClusterTests
         var jobs = new ClusterJobClient(cluster.Client);
         JobSpec spec = ClusterJobClient.Plan(input, output, new ModelReference(), new EmbedLinesSettings(), linesPerShard: 10, maxAttempts: 3);
 
-        await jobs.Submit("poisoned", spec);
-        JobProgress done = await Wait(jobs, "poisoned");
+        await jobs.Submit(spec);
+        JobProgress done = await Wait(jobs, spec.JobId());
 
         Assert.Equal(JobStatus.Failed, done.Status);
         string error = Assert.Single(done.Errors);
@@ -140,23 +116,25 @@ public sealed class InProcessClusterTests
         JobSpec spec = ClusterJobClient.Plan(input, Path.Combine(folder, "out"), new ModelReference { Sha256 = "not-the-default-model" }, new EmbedLinesSettings(), linesPerShard: 5, maxAttempts: 3);
 
         // No silo has these weights, so the job waits with a silo problem until it is cancelled.
-        await jobs.Submit("cancelled", spec);
-        JobProgress waiting = await jobs.Progress("cancelled");
+        string id = spec.JobId();
+        await jobs.Submit(spec);
+        JobProgress waiting = await jobs.Progress(id);
         using (var limit = new CancellationTokenSource(JobLimit))
         {
             while (waiting.SiloProblems.Count == 0)
             {
                 await Task.Delay(50, limit.Token);
-                waiting = await jobs.Progress("cancelled");
+                waiting = await jobs.Progress(id);
             }
         }
 
         Assert.Contains("SHA-256", Assert.Single(waiting.SiloProblems));
         Assert.Equal(0, waiting.ShardsDone);
-        await jobs.Cancel("cancelled");
-        IJobGrain job = cluster.Client.GetGrain<IJobGrain>("cancelled");
+        await jobs.Cancel(id);
+        IJobGrain job = cluster.Client.GetGrain<IJobGrain>(id);
         Assert.Null(await job.Lease("S127.0.0.1:11111:1", "not-the-default-model"));
-        Assert.Equal(JobStatus.Cancelled, (await jobs.Progress("cancelled")).Status);
-        await Assert.ThrowsAsync<ArgumentException>(() => jobs.Submit("cancelled", spec with { MaxAttempts = 2 }));
+        Assert.Equal(JobStatus.Cancelled, (await jobs.Progress(id)).Status);
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => jobs.Submit(spec with { MaxAttempts = 2 }));
+        Assert.Equal($"job {id} exists and it was submitted with --max-attempts 3, not 2; run it with the job's options to attach to it, or choose another --output for a new job.", refused.Message);
     }
 }

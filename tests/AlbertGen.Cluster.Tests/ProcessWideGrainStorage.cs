@@ -17,6 +17,10 @@ internal sealed class ProcessWideGrainStorage(DeepCopier copier, IOptions<Cluste
 
     private readonly string _clusterId = cluster.Value.ClusterId;
 
+    /// <summary>Writes a grain's state as a silo that crashed part-way would have left it.</summary>
+    public static void Put(string clusterId, string stateName, GrainId grain, object state) =>
+        Entries[(clusterId, stateName, grain)] = (state, Guid.NewGuid().ToString("N"));
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (Entries.TryGetValue((_clusterId, stateName, grainId), out var entry))

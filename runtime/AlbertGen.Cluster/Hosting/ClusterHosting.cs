@@ -40,6 +40,12 @@ public static class ClusterHosting
         logging?.Invoke(builder.Logging);
         builder.UseOrleans(silo =>
         {
+            if (settings.Kubernetes)
+            {
+                // First, so the cluster and service ids configured below win over ORLEANS_CLUSTER_ID and ORLEANS_SERVICE_ID.
+                silo.UseKubernetesHosting();
+            }
+
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;
@@ -52,7 +58,7 @@ public static class ClusterHosting
                 o.ProbeTimeout = TimeSpan.FromSeconds(2);
                 o.NumMissedProbesLimit = 3;
             });
-            if (settings.Advertise is { } address)
+            if ((settings.Kubernetes ? settings.Advertise ?? PodAddress() : settings.Advertise) is { } address)
             {
                 silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
             }
@@ -64,6 +70,16 @@ public static class ClusterHosting
             silo.AddAlbertGenWorker(worker);
         });
         return builder.Build();
+    }
+
+    /// <summary>The pod's IP from <c>POD_IP</c> (the downward API's <c>status.podIP</c>), which a Kubernetes silo advertises.</summary>
+    /// <exception cref="ArgumentException"><c>POD_IP</c> is unset or not an IP address.</exception>
+    private static IPAddress PodAddress()
+    {
+        string? text = Environment.GetEnvironmentVariable("POD_IP");
+        return IPAddress.TryParse(text, out IPAddress? address)
+            ? address
+            : throw new ArgumentException($"--kubernetes: POD_IP is {(string.IsNullOrEmpty(text) ? "not set" : $"'{text}', not an IP address")}; set it from the downward API (fieldRef status.podIP) or give --advertise.");
     }
 
     /// <summary>A client host that reaches the cluster through the gateways Redis membership lists.</summary>

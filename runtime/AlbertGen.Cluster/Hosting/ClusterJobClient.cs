@@ -11,8 +11,19 @@ public sealed class ClusterJobClient(IClusterClient client)
     private static readonly TimeSpan TransientLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>Splits the input into shards and describes the job (paths made absolute: every silo must reach them).</summary>
+    /// <param name="input">The JSON-lines input.</param>
+    /// <param name="outputDirectory">The folder for the parts.</param>
+    /// <param name="model">The model.</param>
+    /// <param name="settings">The task and its options.</param>
+    /// <param name="linesPerShard">Lines per shard.</param>
+    /// <param name="maxAttempts">Times a shard is started before the job gives it up.</param>
+    /// <param name="leaseTime">How long a lease lasts without renewal (default <see cref="JobSpec.DefaultLeaseTime"/>).</param>
+    /// <param name="leaseRenewal">How often workers renew (default <see cref="JobSpec.DefaultLeaseRenewal"/>).</param>
     /// <exception cref="FileNotFoundException">The input does not exist.</exception>
-    public static JobSpec Plan(string input, string outputDirectory, ModelReference model, JsonlTaskSettings settings, int linesPerShard, int maxAttempts)
+    /// <exception cref="ArgumentException">An option is out of range (<see cref="JobSpec.Validate"/>).</exception>
+    public static JobSpec Plan(
+        string input, string outputDirectory, ModelReference model, JsonlTaskSettings settings, int linesPerShard, int maxAttempts,
+        TimeSpan? leaseTime = null, TimeSpan? leaseRenewal = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
@@ -27,7 +38,7 @@ public sealed class ClusterJobClient(IClusterClient client)
             throw new ArgumentException($"--shard-size must be at least 1, not {linesPerShard}.");
         }
 
-        return new JobSpec
+        var spec = new JobSpec
         {
             InputPath = path,
             OutputDirectory = Path.GetFullPath(outputDirectory),
@@ -35,11 +46,24 @@ public sealed class ClusterJobClient(IClusterClient client)
             TaskSettingsJson = settings.ToJson(),
             Shards = InputSplitter.Split(path, linesPerShard),
             MaxAttempts = maxAttempts,
+            LeaseTime = leaseTime ?? JobSpec.DefaultLeaseTime,
+            LeaseRenewal = leaseRenewal ?? JobSpec.DefaultLeaseRenewal,
         };
+        spec.Validate();
+        return spec;
     }
 
-    /// <summary>Starts the job, or attaches to it when it was submitted before with the same work.</summary>
-    public Task<JobProgress> Submit(string jobId, JobSpec spec) => Retry(() => client.GetGrain<IJobGrain>(jobId).Submit(spec), CancellationToken.None);
+    /// <summary>
+    /// Submits the job under its derived id (<see cref="JobSpec.JobId"/>) after claiming its output folder; the same spec
+    /// submitted again attaches to the job, resumes a submission a crash cut short, or reports the job's result.
+    /// </summary>
+    /// <exception cref="ArgumentException">The output folder belongs to another job, or the job exists with other options.</exception>
+    public Task<JobProgress> Submit(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        OutputFolderClaim.Claim(spec);
+        return Retry(() => client.GetGrain<IJobGrain>(spec.JobId()).Submit(spec), CancellationToken.None);
+    }
 
     /// <summary>Where a job is.</summary>
     public Task<JobProgress> Progress(string jobId, CancellationToken cancellationToken = default) =>
@@ -105,9 +129,13 @@ public sealed class ClusterJobClient(IClusterClient client)
         }
     }
 
-    /// <summary>Failures of a cluster in motion (a silo died with the grain, the gateway went away), not of the request.</summary>
+    /// <summary>
+    /// Failures of a cluster in motion (a silo died with the grain, the gateway went away, Redis restarts), not of the
+    /// request; Orleans may wrap them.
+    /// </summary>
     private static bool IsTransient(Exception e) =>
-        e is OrleansException or TimeoutException or System.Net.Sockets.SocketException;
+        e is OrleansException or TimeoutException or System.Net.Sockets.SocketException or StackExchange.Redis.RedisException
+        || (e.InnerException is { } inner && IsTransient(inner));
 }
 
 /// <summary>A silo as <c>cluster status</c> lists it.</summary>

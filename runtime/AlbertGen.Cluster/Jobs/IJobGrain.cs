@@ -1,13 +1,17 @@
 namespace AlbertGen.Cluster.Jobs;
 
 /// <summary>
-/// One batch job (keyed by its id): owns the shard table in persisted state, leases shards to the silos that ask,
-/// takes back the shards of silos that membership declares dead, and gives up a shard after its attempts.
+/// One batch job (keyed by <see cref="JobSpec.JobId"/>): owns the shard table in persisted state, leases shards with
+/// deadlines to the silos that ask, takes back shards whose lease expired or whose silo membership declares dead, and
+/// gives up a shard after its attempts.
 /// </summary>
 public interface IJobGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the job, or attaches to it when the same work was submitted before under this id.</summary>
-    /// <exception cref="ArgumentException">The id is taken by a job with other work.</exception>
+    /// <summary>
+    /// Starts the job; the same spec submitted again attaches to it, finishing whatever a crash left undone of its
+    /// submission (spec written, shard table, registration).
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec is not this grain's (its id differs), is invalid, or differs from the submitted job's in shard size, attempts or lease times.</exception>
     Task<JobProgress> Submit(JobSpec spec);
 
     /// <summary>The model the job runs, with the hash silos must match; null when the job takes no more shards.</summary>
@@ -18,14 +22,20 @@ public interface IJobGrain : IGrainWithStringKey
     /// <param name="modelSha256">The hash of the silo's copy of the job's model.</param>
     Task<ShardLease?> Lease(string silo, string modelSha256);
 
-    /// <summary>A shard's part is written.</summary>
-    Task Complete(int shard, int attempt, ShardDone done);
+    /// <summary>A working shard's worker extends its lease; returns the new deadline, or null when the lease is no longer current (it expired and the shard went elsewhere).</summary>
+    Task<DateTime?> Renew(int shard, long leaseId);
+
+    /// <summary>
+    /// A shard's results are in their temporary file: if the lease is current, the job renames it to the shard's part
+    /// and the shard is done (true); a late result of an expired lease is discarded (false), so each part is written by one lease.
+    /// </summary>
+    Task<bool> Complete(int shard, long leaseId, ShardDone done);
 
     /// <summary>A shard's attempt failed; it is retried until it has had its attempts.</summary>
-    Task Fail(int shard, int attempt, ShardFailure failure);
+    Task Fail(int shard, long leaseId, ShardFailure failure);
 
     /// <summary>A silo gives a shard back without running it (it is stopping); the attempt is not counted.</summary>
-    Task Release(int shard, int attempt, string reason);
+    Task Release(int shard, long leaseId, string reason);
 
     /// <summary>A silo cannot run the job's shards (model missing, other weights); shown with the job's progress.</summary>
     Task ReportSiloProblem(string silo, string problem);

@@ -13,8 +13,14 @@ public sealed record ShardLease
     /// <summary>The shard.</summary>
     [Id(2)] public ShardRange Shard { get; init; } = new();
 
-    /// <summary>The attempt number; reports of older attempts are ignored.</summary>
+    /// <summary>The attempt number (first run 1), counted against the job's attempts.</summary>
     [Id(3)] public int Attempt { get; init; }
+
+    /// <summary>The lease's id, which every report and renewal quotes; reports of any other lease are discarded.</summary>
+    [Id(4)] public long LeaseId { get; init; }
+
+    /// <summary>When the lease ends unless renewed (UTC, the job grain's clock).</summary>
+    [Id(5)] public DateTime Deadline { get; init; }
 }
 
 /// <summary>What a silo reports for a finished shard.</summary>
@@ -26,6 +32,9 @@ public sealed record ShardDone
 
     /// <summary>Seconds on the silo: reading the range, inference, writing the part.</summary>
     [Id(1)] public double Seconds { get; init; }
+
+    /// <summary>The results' temporary file in the output folder (a name, no folder), which the job renames to the part if the lease is still current.</summary>
+    [Id(2)] public string TemporaryFile { get; init; } = "";
 }
 
 /// <summary>What a silo reports for a shard it could not run.</summary>
@@ -88,6 +97,41 @@ public sealed record JobProgress
     /// <summary>Seconds silos spent in finished shards, summed.</summary>
     [Id(14)] public double ShardSeconds { get; init; }
 
+    /// <summary>How long a lease lasts without renewal.</summary>
+    [Id(15)] public TimeSpan LeaseTime { get; init; }
+
+    /// <summary>How often workers renew their leases.</summary>
+    [Id(16)] public TimeSpan LeaseRenewal { get; init; }
+
+    /// <summary>The running shards' leases, by shard.</summary>
+    [Id(17)] public IReadOnlyList<ShardLeaseRow> Leases { get; init; } = [];
+
+    /// <summary>The silo (host:port) the job grain answered from.</summary>
+    [Id(18)] public string GrainSilo { get; init; } = "";
+
     /// <summary>Whether the job has ended (completed, failed or cancelled).</summary>
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
+}
+
+/// <summary>A running shard's lease as <c>cluster status</c> shows it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShardLeaseRow
+{
+    /// <summary>The shard.</summary>
+    [Id(0)] public int Shard { get; init; }
+
+    /// <summary>The silo (host:port) holding it.</summary>
+    [Id(1)] public string Silo { get; init; } = "";
+
+    /// <summary>When it was leased (UTC).</summary>
+    [Id(2)] public DateTime Since { get; init; }
+
+    /// <summary>When the lease ends unless renewed (UTC).</summary>
+    [Id(3)] public DateTime Deadline { get; init; }
+
+    /// <summary>The lease's id.</summary>
+    [Id(4)] public long LeaseId { get; init; }
+
+    /// <summary>The attempt it is.</summary>
+    [Id(5)] public int Attempt { get; init; }
 }

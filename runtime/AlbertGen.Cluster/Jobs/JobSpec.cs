@@ -1,9 +1,18 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace AlbertGen.Cluster.Jobs;
 
 /// <summary>What a job runs: which lines of which file through which model and task, into which folder.</summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSpec
 {
+    /// <summary>How long a shard's lease lasts unless its worker renews it (default 2 minutes).</summary>
+    public static readonly TimeSpan DefaultLeaseTime = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a working shard worker renews its lease (default every 15 s).</summary>
+    public static readonly TimeSpan DefaultLeaseRenewal = TimeSpan.FromSeconds(15);
+
     /// <summary>The JSON-lines input, as a path every silo can read (shared storage).</summary>
     [Id(0)] public string InputPath { get; init; } = "";
 
@@ -22,10 +31,83 @@ public sealed record JobSpec
     /// <summary>How many times a shard is started (first run and retries) before the job gives it up.</summary>
     [Id(5)] public int MaxAttempts { get; init; } = 3;
 
-    /// <summary>Whether two specs describe the same work (a resubmitted job attaches instead of starting again).</summary>
-    public bool SameWork(JobSpec other) =>
-        other is not null && InputPath == other.InputPath && OutputDirectory == other.OutputDirectory && Model == other.Model
-        && TaskSettingsJson == other.TaskSettingsJson && MaxAttempts == other.MaxAttempts && Shards.SequenceEqual(other.Shards);
+    /// <summary>
+    /// How long a shard's lease lasts from its grant or last renewal: a worker that shows no progress for this long
+    /// (hung in a model call, a deadlock, a stalled disk) loses the shard to another silo, though its silo stays healthy.
+    /// </summary>
+    [Id(6)] public TimeSpan LeaseTime { get; init; } = DefaultLeaseTime;
+
+    /// <summary>How often a worker that made progress since its last renewal renews its lease.</summary>
+    [Id(7)] public TimeSpan LeaseRenewal { get; init; } = DefaultLeaseRenewal;
+
+    /// <summary>
+    /// The job's id, derived from what it computes: the input, the task and its options, the model and the output
+    /// folder (<c>embed-</c> and 16 hex digits of their SHA-256). The same command names the same job on any machine.
+    /// </summary>
+    public string JobId()
+    {
+        string identity = string.Join('\n', InputPath, OutputDirectory, Model.Model ?? "", Model.Revision, Model.Sha256 ?? "", TaskSettingsJson);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)));
+        return $"{Batch.JsonlTaskSettings.FromJson(TaskSettingsJson).TaskName}-{hash[..16]}";
+    }
+
+    /// <summary>Checks what the job grain relies on.</summary>
+    /// <exception cref="ArgumentException">No shards, attempts out of range, or lease times that cannot work.</exception>
+    public void Validate()
+    {
+        if (Shards.Count == 0)
+        {
+            throw new ArgumentException($"{InputPath}: the input has no lines.");
+        }
+
+        if (MaxAttempts is < 1 or > byte.MaxValue)
+        {
+            throw new ArgumentException($"--max-attempts must be between 1 and {byte.MaxValue}, not {MaxAttempts}.");
+        }
+
+        if (LeaseRenewal <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"--lease-renewal must be positive, not {LeaseRenewal.TotalSeconds} s.");
+        }
+
+        if (LeaseRenewal * 2 > LeaseTime)
+        {
+            throw new ArgumentException(
+                $"--lease-renewal ({LeaseRenewal.TotalSeconds} s) must be at most half of --lease-time ({LeaseTime.TotalSeconds} s), so one late renewal does not lose a working shard.");
+        }
+    }
+
+    /// <summary>
+    /// What differs between this job's spec and <paramref name="other"/> (the options that keep the same id but change
+    /// the parts), or null when they describe the same job.
+    /// </summary>
+    public string? Difference(JobSpec other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (JobId() != other.JobId())
+        {
+            return $"it computes other work (input {InputPath}, output {OutputDirectory})";
+        }
+
+        if (!Shards.SequenceEqual(other.Shards))
+        {
+            return Shards.Count > 1 && other.Shards.Count > 0 && Shards[0].LineCount != other.Shards[0].LineCount
+                ? $"it was submitted with --shard-size {Shards[0].LineCount}, not {other.Shards[0].LineCount}"
+                : $"its input changed since submission ({Shards.Count} shards of {Shards.Sum(s => (long)s.LineCount)} lines then, {other.Shards.Count} of {other.Shards.Sum(s => (long)s.LineCount)} now)";
+        }
+
+        if (MaxAttempts != other.MaxAttempts)
+        {
+            return $"it was submitted with --max-attempts {MaxAttempts}, not {other.MaxAttempts}";
+        }
+
+        if (LeaseTime != other.LeaseTime || LeaseRenewal != other.LeaseRenewal)
+        {
+            return $"it was submitted with --lease-time {LeaseTime.TotalSeconds} --lease-renewal {LeaseRenewal.TotalSeconds}, not {other.LeaseTime.TotalSeconds} and {other.LeaseRenewal.TotalSeconds}";
+        }
+
+        return null;
+    }
 }
 
 /// <summary>A model as each silo finds it: a directory or hub id (null = the silo's built-in default model), checked by hash.</summary>

@@ -76,6 +76,9 @@ public sealed class JobState
     /// <summary>Times a shard went back to pending to run again: its attempt failed, its silo died or its silo stopped and gave it back.</summary>
     [Id(10)] public int Reruns { get; set; }
 
+    /// <summary>The last lease id given; each lease gets the next, so a late report of an expired lease is told apart.</summary>
+    [Id(11)] public long LastLeaseId { get; set; }
+
     /// <summary>A shard's status.</summary>
     public ShardStatus StatusOf(int shard) => (ShardStatus)Shards[shard];
 }
@@ -88,7 +91,7 @@ public sealed class JobSpecState
     [Id(0)] public JobSpec? Spec { get; set; }
 }
 
-/// <summary>Who runs a shard.</summary>
+/// <summary>Who runs a shard, under which lease, until when.</summary>
 [GenerateSerializer]
 public sealed class ShardLeaseState
 {
@@ -97,6 +100,12 @@ public sealed class ShardLeaseState
 
     /// <summary>When the lease was given (UTC).</summary>
     [Id(1)] public DateTime LeasedAt { get; set; }
+
+    /// <summary>The lease's id: only reports quoting it count.</summary>
+    [Id(2)] public long LeaseId { get; set; }
+
+    /// <summary>When the lease ends unless its worker renews it (UTC).</summary>
+    [Id(3)] public DateTime Deadline { get; set; }
 }
 
 /// <summary>Why a shard's last attempt did not finish.</summary>

@@ -10,8 +10,9 @@ using AlbertGen.Tasks;
 namespace AlbertGen.Cli.Commands.Cluster;
 
 /// <summary>
-/// <c>albertgen cluster run</c>: submits a JSON-lines job (or attaches to it again with the same <c>--job</c>), shows
-/// its progress and exits 0 when every line has its result. Ctrl-C detaches: the job goes on in the cluster.
+/// <c>albertgen cluster run</c>: submits a JSON-lines job, shows its progress and exits 0 when every line has its
+/// result. The job's id comes from its input, task, model and output, so the same command again attaches to the job
+/// (resuming it after any crash, or reporting its result). Ctrl-C detaches: the job goes on in the cluster.
 /// </summary>
 internal static class ClusterRunCommand
 {
@@ -34,10 +35,19 @@ internal static class ClusterRunCommand
         var output = new Option<string>("--output") { Description = "Folder for part-NNNNN.jsonl (in input order by name), at a path every silo can write.", Required = true };
         var shardSize = new Option<int>("--shard-size") { Description = "Input lines per shard.", DefaultValueFactory = _ => 1000 };
         var maxAttempts = new Option<int>("--max-attempts") { Description = "Times a shard is started (lost silos included) before the job gives it up.", DefaultValueFactory = _ => 3 };
-        var job = new Option<string?>("--job") { Description = "The job's id (default: a new one); the same id and arguments attach to a job again." };
-        var command = new Command("run", "Run a JSON-lines job on the cluster and show its progress (Ctrl-C detaches; the job goes on).")
+        var leaseTime = new Option<double>("--lease-time")
         {
-            task, input, output, shardSize, maxAttempts, job,
+            Description = "Seconds a shard's lease lasts without renewal: a worker that makes no progress this long loses its shard to another silo.",
+            DefaultValueFactory = _ => JobSpec.DefaultLeaseTime.TotalSeconds,
+        };
+        var leaseRenewal = new Option<double>("--lease-renewal")
+        {
+            Description = "Seconds between a working worker's lease renewals (at most half of --lease-time).",
+            DefaultValueFactory = _ => JobSpec.DefaultLeaseRenewal.TotalSeconds,
+        };
+        var command = new Command("run", "Run a JSON-lines job on the cluster and show its progress; the same command again attaches to it (Ctrl-C detaches; the job goes on).")
+        {
+            task, input, output, shardSize, maxAttempts, leaseTime, leaseRenewal,
         };
         connection.AddTo(command);
         io.AddPipelineOptionsTo(command, device: false);
@@ -72,11 +82,13 @@ internal static class ClusterRunCommand
                 _ => io.Settings(parse, fillMask.Read(parse, parse.GetValue(classify.TopK) ?? FillMaskPipeline.DefaultTopK)),
             };
             ModelReference model = Model(context, io.Model, parse);
-            JobSpec spec = ClusterJobClient.Plan(parse.GetValue(input)!, parse.GetValue(output)!, model, settings, parse.GetValue(shardSize), parse.GetValue(maxAttempts));
-            string id = parse.GetValue(job) ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+            JobSpec spec = ClusterJobClient.Plan(
+                parse.GetValue(input)!, parse.GetValue(output)!, model, settings, parse.GetValue(shardSize), parse.GetValue(maxAttempts),
+                Seconds(parse.GetValue(leaseTime), leaseTime.Name), Seconds(parse.GetValue(leaseRenewal), leaseRenewal.Name));
+            string id = spec.JobId();
 
             await using ConnectedClient client = await connection.Connect(parse, cancellationToken);
-            JobProgress submitted = await client.Jobs.Submit(id, spec);
+            JobProgress submitted = await client.Jobs.Submit(spec);
             context.Error.WriteLine($"job {id}: {name} of {submitted.TotalLines} lines in {submitted.Shards} shards, {spec.InputPath} -> {spec.OutputDirectory}; Ctrl-C detaches (the job goes on).");
             var display = new ClusterJobProgress(context.Error, TerminalProgress.IsInteractive(context.Error));
             JobProgress final;
@@ -89,7 +101,7 @@ internal static class ClusterRunCommand
                 display.End();
                 string where = $"--redis {parse.GetValue(connection.Redis)} --cluster-id {parse.GetValue(connection.ClusterId)}";
                 context.Error.WriteLine($"detached from job {id}, which goes on in the cluster. Watch it: albertgen cluster status {where} --job {id} "
-                    + $"(or this command again with --job {id}); stop it: albertgen cluster cancel {where} --job {id}");
+                    + $"(or run this command again); stop it: albertgen cluster cancel {where} --job {id}");
                 return Detached;
             }
 
@@ -103,6 +115,9 @@ internal static class ClusterRunCommand
         });
         return command;
     }
+
+    private static TimeSpan Seconds(double seconds, string option) =>
+        seconds is > 0 and <= 86_400 ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException($"{option} must be between 0 and 86400 seconds, not {seconds}.");
 
     private static int Completed(CliContext context, JobProgress final, JobSpec spec)
     {

@@ -26,9 +26,17 @@ internal static class ClusterSiloCommand
         var advertise = new Option<string?>("--advertise") { Description = "The IP address other machines reach this silo at (default: this host's first IPv4 address)." };
         var models = new Option<string[]>("--model") { Description = "A model (directory or hub id) to find and hash at start-up (repeatable); jobs may name others." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "HuggingFace cache folder for hub ids (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)." };
+        var kubernetes = new Option<bool>("--kubernetes")
+        {
+            Description = "Run as a Kubernetes pod: silo name and address from POD_NAME and POD_IP, deleted pods leave membership at once (automatic when KUBERNETES_SERVICE_HOST and POD_NAME are set).",
+        };
+        var readyFile = new Option<string?>("--ready-file")
+        {
+            Description = "A file created once the silo is an active member and deleted when it starts leaving (for a readiness probe: test -f FILE).",
+        };
         var command = new Command("silo", "Run a worker silo until SIGTERM or Ctrl-C (then it leaves the cluster cleanly).")
         {
-            siloPort, gatewayPort, advertise, models, cacheDir,
+            siloPort, gatewayPort, advertise, models, cacheDir, kubernetes, readyFile,
         };
         connection.AddTo(command);
         var device = new DeviceOption();
@@ -48,6 +56,7 @@ internal static class ClusterSiloCommand
                 GatewayPort = parse.GetValue(gatewayPort),
                 Advertise = parse.GetValue(advertise) is { } address ? ClusterHosting.ParseAddress(address) : null,
                 Preload = parse.GetValue(models) ?? [],
+                Kubernetes = parse.GetValue(kubernetes) || ClusterSiloSettings.InKubernetesPod(Environment.GetEnvironmentVariable),
             };
             ClusterHosting.CheckRedis(settings.Redis);
 
@@ -76,10 +85,23 @@ internal static class ClusterSiloCommand
             }
 
             string endpoint = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString();
-            context.Error.WriteLine($"silo {endpoint} (gateway port {settings.GatewayPort}) joined cluster '{settings.ClusterId}' on Redis {settings.Redis}; SIGTERM or Ctrl-C leaves.");
+            string pod = settings.Kubernetes ? $" as Kubernetes pod {host.Services.GetRequiredService<ILocalSiloDetails>().Name}" : "";
+            context.Error.WriteLine($"silo {endpoint} (gateway port {settings.GatewayPort}) joined cluster '{settings.ClusterId}' on Redis {settings.Redis}{pod}; SIGTERM or Ctrl-C leaves.");
             Preload(context, host.Services.GetRequiredService<ModelCatalog>(), settings.Preload);
+            string? ready = parse.GetValue(readyFile);
+            if (ready is not null)
+            {
+                // Written aside and renamed, so a probe never reads it half-written.
+                File.WriteAllText(ready + ".tmp", endpoint + "\n");
+                File.Move(ready + ".tmp", ready, overwrite: true);
+            }
 
             stop.Token.WaitHandle.WaitOne();
+            if (ready is not null)
+            {
+                File.Delete(ready);
+            }
+
             context.Error.WriteLine($"silo {endpoint}: leaving the cluster.");
 
             // Orleans goes on with its stop stages after the timeout; a silo whose Redis is gone would never end.

@@ -11,7 +11,7 @@ internal static class ClusterStatusCommand
     public static Command Create(CliContext context)
     {
         var connection = new ClusterConnectionOptions();
-        var job = new Option<string?>("--job") { Description = "Show this job in detail (errors, silo problems)." };
+        var job = new Option<string?>("--job") { Description = "Show this job in detail: each running shard's holder, since when and lease deadline; errors; silo problems." };
         var command = new Command("status", "List the cluster's silos and jobs.") { job };
         connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -27,6 +27,13 @@ internal static class ClusterStatusCommand
                 }
 
                 output.WriteLine(Row(progress));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  leases: {progress.LeaseTime.TotalSeconds:0.###} s, renewed every {progress.LeaseRenewal.TotalSeconds:0.###} s; job grain on {progress.GrainSilo}"));
+                foreach (ShardLeaseRow lease in progress.Leases)
+                {
+                    output.WriteLine(LeaseLine(lease));
+                }
+
                 foreach (string error in progress.Errors)
                 {
                     output.WriteLine("  error: " + error);
@@ -60,11 +67,16 @@ internal static class ClusterStatusCommand
         return command;
     }
 
+    /// <summary>A running shard's line: who holds it, since when, and its lease's deadline.</summary>
+    internal static string LeaseLine(ShardLeaseRow lease) => string.Create(CultureInfo.InvariantCulture,
+        $"  shard {lease.Shard,5}  held by {lease.Silo,-22} since {lease.Since:HH:mm:ss}Z  deadline {lease.Deadline:HH:mm:ss.f}Z  lease {lease.LeaseId} (attempt {lease.Attempt})");
+
     private static string Row(JobProgress p)
     {
+        string leases = p.IsFinished ? "" : string.Create(CultureInfo.InvariantCulture, $"  lease {p.LeaseTime.TotalSeconds:0.###}/{p.LeaseRenewal.TotalSeconds:0.###} s");
         string running = p.RunningPerSilo.Count == 0 ? "" : "  running: " + string.Join(", ", p.RunningPerSilo.Select(kv => $"{kv.Key} x{kv.Value}"));
         string problems = p.Errors.Count + p.SiloProblems.Count == 0 ? "" : $"  ({p.Errors.Count} failed shards, {p.SiloProblems.Count} silo problems; --job {p.JobId} shows them)";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{p.JobId}  {p.Status.ToString().ToLowerInvariant()}  {p.Task}  lines {p.LinesDone}/{p.TotalLines}  shards {p.ShardsDone}/{p.Shards}  reruns {p.Retries}  submitted {p.Submitted:yyyy-MM-dd HH:mm:ss}Z  {p.InputPath}{running}{problems}");
+            $"{p.JobId}  {p.Status.ToString().ToLowerInvariant()}  {p.Task}  lines {p.LinesDone}/{p.TotalLines}  shards {p.ShardsDone}/{p.Shards}  reruns {p.Retries}  submitted {p.Submitted:yyyy-MM-dd HH:mm:ss}Z  {p.InputPath}{leases}{running}{problems}");
     }
 }

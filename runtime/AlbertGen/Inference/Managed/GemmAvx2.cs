@@ -20,51 +20,53 @@ internal static unsafe class GemmAvx2
 
     /// <summary>
     /// <c>c[r, j] = bias[j] + Σ a[r, i]·w[i, j]</c> over <paramref name="k"/> inputs (added to c when
-    /// <paramref name="accumulate"/>) for <paramref name="rows"/> ≤ <see cref="Rows"/> rows and the first
-    /// <paramref name="columns"/> ≤ <see cref="Columns"/> outputs of <paramref name="panel"/>.
+    /// <paramref name="accumulate"/>) for <paramref name="rows"/> ≤ <see cref="Rows"/> rows and all <see cref="Columns"/>
+    /// outputs of <paramref name="panel"/> (a narrower last panel goes through a full-width buffer).
     /// </summary>
-    public static void Tile(int rows, ManagedWeightStorage storage, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, int columns, bool accumulate)
+    public static void Tile(int rows, ManagedWeightStorage storage, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
     {
         if (storage == ManagedWeightStorage.BFloat16)
         {
-            Tile<BFloat16Weights>(rows, a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+            Tile<BFloat16Weights>(rows, a, aStride, panel, k, bias, c, cStride, accumulate);
         }
         else
         {
-            Tile<Float32Weights>(rows, a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+            Tile<Float32Weights>(rows, a, aStride, panel, k, bias, c, cStride, accumulate);
         }
     }
 
-    private static void Tile<TWeights>(int rows, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, int columns, bool accumulate)
+    private static void Tile<TWeights>(int rows, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
         where TWeights : struct, IPanelWeights
     {
         switch (rows)
         {
             case 1:
-                Tile<Rows1, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows1, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 2:
-                Tile<Rows2, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows2, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 3:
-                Tile<Rows3, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows3, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 4:
-                Tile<Rows4, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows4, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 5:
-                Tile<Rows5, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows5, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 6:
-                Tile<Rows6, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows6, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A avx2 tile has 1 to {Rows} rows.");
         }
     }
 
-    [SkipLocalsInit]
-    private static void Tile<TRows, TWeights>(float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, int columns, bool accumulate)
+    // Fully optimised from the first call: a tiered-up loop (OSR) or a call inside it makes the JIT keep the accumulators
+    // on the stack instead of in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TRows, TWeights>(float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
         where TRows : struct, IRowCount
         where TWeights : struct, IPanelWeights
     {
@@ -73,36 +75,36 @@ internal static unsafe class GemmAvx2
         c01 = c11 = c21 = c31 = c41 = c51 = Vector256.Load(bias + 8);
         if (accumulate)
         {
-            c00 = Read(c, columns, 0);
-            c01 = Read(c, columns, 8);
+            c00 = Vector256.Load(c);
+            c01 = Vector256.Load(c + 8);
             if (TRows.Count > 1)
             {
-                c10 = Read(c + 1 * cStride, columns, 0);
-                c11 = Read(c + 1 * cStride, columns, 8);
+                c10 = Vector256.Load(c + 1 * cStride);
+                c11 = Vector256.Load(c + 1 * cStride + 8);
             }
 
             if (TRows.Count > 2)
             {
-                c20 = Read(c + 2 * cStride, columns, 0);
-                c21 = Read(c + 2 * cStride, columns, 8);
+                c20 = Vector256.Load(c + 2 * cStride);
+                c21 = Vector256.Load(c + 2 * cStride + 8);
             }
 
             if (TRows.Count > 3)
             {
-                c30 = Read(c + 3 * cStride, columns, 0);
-                c31 = Read(c + 3 * cStride, columns, 8);
+                c30 = Vector256.Load(c + 3 * cStride);
+                c31 = Vector256.Load(c + 3 * cStride + 8);
             }
 
             if (TRows.Count > 4)
             {
-                c40 = Read(c + 4 * cStride, columns, 0);
-                c41 = Read(c + 4 * cStride, columns, 8);
+                c40 = Vector256.Load(c + 4 * cStride);
+                c41 = Vector256.Load(c + 4 * cStride + 8);
             }
 
             if (TRows.Count > 5)
             {
-                c50 = Read(c + 5 * cStride, columns, 0);
-                c51 = Read(c + 5 * cStride, columns, 8);
+                c50 = Vector256.Load(c + 5 * cStride);
+                c51 = Vector256.Load(c + 5 * cStride + 8);
             }
 
         }
@@ -152,78 +154,36 @@ internal static unsafe class GemmAvx2
 
         }
 
-        Write(c, columns, 0, c00);
-        Write(c, columns, 8, c01);
+        c00.Store(c);
+        c01.Store(c + 8);
         if (TRows.Count > 1)
         {
-            Write(c + 1 * cStride, columns, 0, c10);
-            Write(c + 1 * cStride, columns, 8, c11);
+            c10.Store(c + 1 * cStride);
+            c11.Store(c + 1 * cStride + 8);
         }
 
         if (TRows.Count > 2)
         {
-            Write(c + 2 * cStride, columns, 0, c20);
-            Write(c + 2 * cStride, columns, 8, c21);
+            c20.Store(c + 2 * cStride);
+            c21.Store(c + 2 * cStride + 8);
         }
 
         if (TRows.Count > 3)
         {
-            Write(c + 3 * cStride, columns, 0, c30);
-            Write(c + 3 * cStride, columns, 8, c31);
+            c30.Store(c + 3 * cStride);
+            c31.Store(c + 3 * cStride + 8);
         }
 
         if (TRows.Count > 4)
         {
-            Write(c + 4 * cStride, columns, 0, c40);
-            Write(c + 4 * cStride, columns, 8, c41);
+            c40.Store(c + 4 * cStride);
+            c41.Store(c + 4 * cStride + 8);
         }
 
         if (TRows.Count > 5)
         {
-            Write(c + 5 * cStride, columns, 0, c50);
-            Write(c + 5 * cStride, columns, 8, c51);
-        }
-
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Read(float* row, int columns, int offset) =>
-        columns >= offset + Vector256<float>.Count ? Vector256.Load(row + offset) : ReadPartial(row + offset, columns - offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Write(float* row, int columns, int offset, Vector256<float> value)
-    {
-        if (columns >= offset + Vector256<float>.Count)
-        {
-            value.Store(row + offset);
-        }
-        else
-        {
-            WritePartial(row + offset, columns - offset, value);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> ReadPartial(float* source, int count)
-    {
-        float* buffer = stackalloc float[Vector256<float>.Count];
-        Vector256<float>.Zero.Store(buffer);
-        for (int j = 0; j < count; j++)
-        {
-            buffer[j] = source[j];
-        }
-
-        return Vector256.Load(buffer);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WritePartial(float* target, int count, Vector256<float> value)
-    {
-        float* buffer = stackalloc float[Vector256<float>.Count];
-        value.Store(buffer);
-        for (int j = 0; j < count; j++)
-        {
-            target[j] = buffer[j];
+            c50.Store(c + 5 * cStride);
+            c51.Store(c + 5 * cStride + 8);
         }
     }
 }

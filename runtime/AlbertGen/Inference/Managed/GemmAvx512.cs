@@ -20,57 +20,59 @@ internal static unsafe class GemmAvx512
 
     /// <summary>
     /// <c>c[r, j] = bias[j] + Σ a[r, i]·w[i, j]</c> over <paramref name="k"/> inputs (added to c when
-    /// <paramref name="accumulate"/>) for <paramref name="rows"/> ≤ <see cref="Rows"/> rows and the first
-    /// <paramref name="columns"/> ≤ <see cref="Columns"/> outputs of <paramref name="panel"/>.
+    /// <paramref name="accumulate"/>) for <paramref name="rows"/> ≤ <see cref="Rows"/> rows and all <see cref="Columns"/>
+    /// outputs of <paramref name="panel"/> (a narrower last panel goes through a full-width buffer).
     /// </summary>
-    public static void Tile(int rows, ManagedWeightStorage storage, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, int columns, bool accumulate)
+    public static void Tile(int rows, ManagedWeightStorage storage, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
     {
         if (storage == ManagedWeightStorage.BFloat16)
         {
-            Tile<BFloat16Weights>(rows, a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+            Tile<BFloat16Weights>(rows, a, aStride, panel, k, bias, c, cStride, accumulate);
         }
         else
         {
-            Tile<Float32Weights>(rows, a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+            Tile<Float32Weights>(rows, a, aStride, panel, k, bias, c, cStride, accumulate);
         }
     }
 
-    private static void Tile<TWeights>(int rows, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, int columns, bool accumulate)
+    private static void Tile<TWeights>(int rows, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
         where TWeights : struct, IPanelWeights
     {
         switch (rows)
         {
             case 1:
-                Tile<Rows1, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows1, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 2:
-                Tile<Rows2, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows2, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 3:
-                Tile<Rows3, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows3, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 4:
-                Tile<Rows4, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows4, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 5:
-                Tile<Rows5, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows5, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 6:
-                Tile<Rows6, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows6, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 7:
-                Tile<Rows7, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows7, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             case 8:
-                Tile<Rows8, TWeights>(a, aStride, panel, k, bias, c, cStride, columns, accumulate);
+                Tile<Rows8, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A avx512 tile has 1 to {Rows} rows.");
         }
     }
 
-    [SkipLocalsInit]
-    private static void Tile<TRows, TWeights>(float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, int columns, bool accumulate)
+    // Fully optimised from the first call: a tiered-up loop (OSR) or a call inside it makes the JIT keep the accumulators
+    // on the stack instead of in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TRows, TWeights>(float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
         where TRows : struct, IRowCount
         where TWeights : struct, IPanelWeights
     {
@@ -79,48 +81,48 @@ internal static unsafe class GemmAvx512
         c01 = c11 = c21 = c31 = c41 = c51 = c61 = c71 = Vector512.Load(bias + 16);
         if (accumulate)
         {
-            c00 = Read(c, columns, 0);
-            c01 = Read(c, columns, 16);
+            c00 = Vector512.Load(c);
+            c01 = Vector512.Load(c + 16);
             if (TRows.Count > 1)
             {
-                c10 = Read(c + 1 * cStride, columns, 0);
-                c11 = Read(c + 1 * cStride, columns, 16);
+                c10 = Vector512.Load(c + 1 * cStride);
+                c11 = Vector512.Load(c + 1 * cStride + 16);
             }
 
             if (TRows.Count > 2)
             {
-                c20 = Read(c + 2 * cStride, columns, 0);
-                c21 = Read(c + 2 * cStride, columns, 16);
+                c20 = Vector512.Load(c + 2 * cStride);
+                c21 = Vector512.Load(c + 2 * cStride + 16);
             }
 
             if (TRows.Count > 3)
             {
-                c30 = Read(c + 3 * cStride, columns, 0);
-                c31 = Read(c + 3 * cStride, columns, 16);
+                c30 = Vector512.Load(c + 3 * cStride);
+                c31 = Vector512.Load(c + 3 * cStride + 16);
             }
 
             if (TRows.Count > 4)
             {
-                c40 = Read(c + 4 * cStride, columns, 0);
-                c41 = Read(c + 4 * cStride, columns, 16);
+                c40 = Vector512.Load(c + 4 * cStride);
+                c41 = Vector512.Load(c + 4 * cStride + 16);
             }
 
             if (TRows.Count > 5)
             {
-                c50 = Read(c + 5 * cStride, columns, 0);
-                c51 = Read(c + 5 * cStride, columns, 16);
+                c50 = Vector512.Load(c + 5 * cStride);
+                c51 = Vector512.Load(c + 5 * cStride + 16);
             }
 
             if (TRows.Count > 6)
             {
-                c60 = Read(c + 6 * cStride, columns, 0);
-                c61 = Read(c + 6 * cStride, columns, 16);
+                c60 = Vector512.Load(c + 6 * cStride);
+                c61 = Vector512.Load(c + 6 * cStride + 16);
             }
 
             if (TRows.Count > 7)
             {
-                c70 = Read(c + 7 * cStride, columns, 0);
-                c71 = Read(c + 7 * cStride, columns, 16);
+                c70 = Vector512.Load(c + 7 * cStride);
+                c71 = Vector512.Load(c + 7 * cStride + 16);
             }
 
         }
@@ -184,90 +186,48 @@ internal static unsafe class GemmAvx512
 
         }
 
-        Write(c, columns, 0, c00);
-        Write(c, columns, 16, c01);
+        c00.Store(c);
+        c01.Store(c + 16);
         if (TRows.Count > 1)
         {
-            Write(c + 1 * cStride, columns, 0, c10);
-            Write(c + 1 * cStride, columns, 16, c11);
+            c10.Store(c + 1 * cStride);
+            c11.Store(c + 1 * cStride + 16);
         }
 
         if (TRows.Count > 2)
         {
-            Write(c + 2 * cStride, columns, 0, c20);
-            Write(c + 2 * cStride, columns, 16, c21);
+            c20.Store(c + 2 * cStride);
+            c21.Store(c + 2 * cStride + 16);
         }
 
         if (TRows.Count > 3)
         {
-            Write(c + 3 * cStride, columns, 0, c30);
-            Write(c + 3 * cStride, columns, 16, c31);
+            c30.Store(c + 3 * cStride);
+            c31.Store(c + 3 * cStride + 16);
         }
 
         if (TRows.Count > 4)
         {
-            Write(c + 4 * cStride, columns, 0, c40);
-            Write(c + 4 * cStride, columns, 16, c41);
+            c40.Store(c + 4 * cStride);
+            c41.Store(c + 4 * cStride + 16);
         }
 
         if (TRows.Count > 5)
         {
-            Write(c + 5 * cStride, columns, 0, c50);
-            Write(c + 5 * cStride, columns, 16, c51);
+            c50.Store(c + 5 * cStride);
+            c51.Store(c + 5 * cStride + 16);
         }
 
         if (TRows.Count > 6)
         {
-            Write(c + 6 * cStride, columns, 0, c60);
-            Write(c + 6 * cStride, columns, 16, c61);
+            c60.Store(c + 6 * cStride);
+            c61.Store(c + 6 * cStride + 16);
         }
 
         if (TRows.Count > 7)
         {
-            Write(c + 7 * cStride, columns, 0, c70);
-            Write(c + 7 * cStride, columns, 16, c71);
-        }
-
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Read(float* row, int columns, int offset) =>
-        columns >= offset + Vector512<float>.Count ? Vector512.Load(row + offset) : ReadPartial(row + offset, columns - offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Write(float* row, int columns, int offset, Vector512<float> value)
-    {
-        if (columns >= offset + Vector512<float>.Count)
-        {
-            value.Store(row + offset);
-        }
-        else
-        {
-            WritePartial(row + offset, columns - offset, value);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector512<float> ReadPartial(float* source, int count)
-    {
-        float* buffer = stackalloc float[Vector512<float>.Count];
-        Vector512<float>.Zero.Store(buffer);
-        for (int j = 0; j < count; j++)
-        {
-            buffer[j] = source[j];
-        }
-
-        return Vector512.Load(buffer);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WritePartial(float* target, int count, Vector512<float> value)
-    {
-        float* buffer = stackalloc float[Vector512<float>.Count];
-        value.Store(buffer);
-        for (int j = 0; j < count; j++)
-        {
-            target[j] = buffer[j];
+            c70.Store(c + 7 * cStride);
+            c71.Store(c + 7 * cStride + 16);
         }
     }
 }

@@ -69,7 +69,8 @@ internal sealed unsafe class GemmProduct : IManagedProduct
 
         int endRow = firstRow + rowCount, endColumn = firstColumn + columnCount;
         int width = _panels.Width;
-        bool avx512 = Isa == ManagedIsa.Avx512;
+        // A narrower last panel runs through a full-width tile buffer, so the microkernels never handle a partial vector.
+        float* buffer = stackalloc float[_tileRows * width];
         fixed (float* bias = _bias)
         {
             for (int k0 = 0; k0 < Inputs; k0 += DepthBlock)
@@ -88,13 +89,19 @@ internal sealed unsafe class GemmProduct : IManagedProduct
                             int rows = Math.Min(_tileRows, blockEnd - row);
                             float* a = input + (long)row * inputStride + k0;
                             float* c = output + (long)row * outputStride + column;
-                            if (avx512)
+                            if (columns == width)
                             {
-                                GemmAvx512.Tile(rows, Storage, a, inputStride, panel, depth, bias + column, c, outputStride, columns, accumulate);
+                                Tile(rows, a, inputStride, panel, depth, bias + column, c, outputStride, accumulate);
                             }
                             else
                             {
-                                GemmAvx2.Tile(rows, Storage, a, inputStride, panel, depth, bias + column, c, outputStride, columns, accumulate);
+                                if (accumulate)
+                                {
+                                    Copy(c, outputStride, buffer, width, rows, columns);
+                                }
+
+                                Tile(rows, a, inputStride, panel, depth, bias + column, buffer, width, accumulate);
+                                Copy(buffer, width, c, outputStride, rows, columns);
                             }
 
                             if (last)
@@ -102,13 +109,33 @@ internal sealed unsafe class GemmProduct : IManagedProduct
                                 for (int r = 0; r < rows; r++)
                                 {
                                     float* add = addend is null ? null : addend + (long)(row + r) * outputStride + column;
-                                    GemmEpilogue.Apply(c + (long)r * outputStride, columns, _activation, add);
+                                    ManagedActivations.Apply(c + (long)r * outputStride, columns, _activation, add);
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    private void Tile(int rows, float* a, int aStride, byte* panel, int depth, float* bias, float* c, int cStride, bool accumulate)
+    {
+        if (Isa == ManagedIsa.Avx512)
+        {
+            GemmAvx512.Tile(rows, Storage, a, aStride, panel, depth, bias, c, cStride, accumulate);
+        }
+        else
+        {
+            GemmAvx2.Tile(rows, Storage, a, aStride, panel, depth, bias, c, cStride, accumulate);
+        }
+    }
+
+    private static void Copy(float* source, int sourceStride, float* target, int targetStride, int rows, int columns)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            new ReadOnlySpan<float>(source + (long)r * sourceStride, columns).CopyTo(new Span<float>(target + (long)r * targetStride, columns));
         }
     }
 

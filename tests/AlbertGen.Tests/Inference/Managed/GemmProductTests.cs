@@ -72,7 +72,7 @@ public sealed unsafe class GemmProductTests(ITestOutputHelper log)
             float[] ours = (float[])values.Clone();
             fixed (float* p = ours)
             {
-                GemmEpilogue.Apply(p, ours.Length, ManagedProducts.ToManaged(activation), null);
+                ManagedActivations.Apply(p, ours.Length, ManagedProducts.ToManaged(activation), null);
             }
 
             Tensor expected = Activations.Apply(activation, x.to(ScalarType.Float64)).to(ScalarType.Float32);

@@ -1,15 +1,21 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using AlbertGen.Modeling;
 
 namespace AlbertGen.Inference.Managed;
 
 /// <summary>
-/// The end of a managed product on one stored row segment, in place: the activation, then the addend. Vectorised here
+/// The activations of managed products (and the end of a product on one stored row segment, in place: the activation,
+/// then the addend). Vectorised here
 /// rather than through <c>TensorPrimitives</c> because GELU's exact (erf) form has no primitive, and because each form is
 /// rewritten to be accurate where libtorch's is (see <see cref="Activate"/>).
 /// </summary>
-internal static unsafe class GemmEpilogue
+internal static unsafe class ManagedActivations
 {
+    /// <summary><c>values[j] = activation(values[j])</c> for <c>j &lt; count</c>.</summary>
+    public static void Apply(AlbertActivation activation, float* values, int count) =>
+        Apply(values, count, ManagedProducts.ToManaged(activation), null);
+
     /// <summary><c>row[j] = activation(row[j]) (+ addend[j])</c> for <c>j &lt; count</c>; nothing to do without either.</summary>
     public static void Apply(float* row, int count, ManagedActivation activation, float* addend)
     {

@@ -40,7 +40,7 @@ public static class InferenceCompiler
         WeightWatch watch = WeightWatch.Start(() => model.WeightsGeneration, layers.SelectMany(g => g).SelectMany(ProductModules));
         var warnings = new List<string>();
         DeviceType device = model.Device.type;
-        ManagedWeightStorage storage = watch.TracksInPlaceChanges ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, model.DType, cpu, device) : ManagedWeightStorage.Float32;
+        ManagedWeightStorage storage = watch.TracksInPlaceChanges ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, model.DType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
         ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, storage, warnings);
         Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges, warnings);
 
@@ -84,7 +84,7 @@ public static class InferenceCompiler
         MixedPrecision.CheckProductDType(options.MatMulDType, nameof(InferenceOptions.MatMulDType));
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         var warnings = new List<string>();
-        ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, DeviceType.CPU) : ManagedWeightStorage.Float32;
+        ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, DeviceType.CPU, options.Kernel) : ManagedWeightStorage.Float32;
         ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, storage, warnings);
         Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable, warnings);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;

@@ -139,10 +139,11 @@ internal static class ProductKernels
     /// <summary>
     /// How a session stores the weights of managed products when it asked for <paramref name="requested"/> products:
     /// bfloat16 when bfloat16 was asked for on a CPU without native bfloat16 (float32 arithmetic on half the weight bytes)
-    /// and the managed kernels run here, float32 otherwise.
+    /// and the managed kernels run here (and no other kernel is forced), float32 otherwise.
     /// </summary>
-    public static ManagedWeightStorage ManagedWeightStorageFor(ScalarType? requested, ScalarType model, CpuFeatures cpu, DeviceType device) =>
-        requested == ScalarType.BFloat16 && model == ScalarType.Float32 && !cpu.HasNativeBFloat16 && WhyNotManaged(cpu, ScalarType.Float32, device) is null
+    public static ManagedWeightStorage ManagedWeightStorageFor(ScalarType? requested, ScalarType model, CpuFeatures cpu, DeviceType device, ProductKernel? forced) =>
+        requested == ScalarType.BFloat16 && model == ScalarType.Float32 && !cpu.HasNativeBFloat16 && forced is (null or ProductKernel.Managed)
+        && WhyNotManaged(cpu, ScalarType.Float32, device) is null
             ? ManagedWeightStorage.BFloat16
             : ManagedWeightStorage.Float32;
 

@@ -20,39 +20,38 @@ internal enum ManagedWeightStorage
 
 /// <summary>
 /// A weight <c>[N, K]</c> laid out once for the microkernels: column panels of <see cref="Width"/> outputs, each panel
-/// k-major (for every input k, the panel's <see cref="Width"/> weights side by side), so a microkernel reads one panel
-/// strictly sequentially; the last panel is padded with zero weights. Native, 64-byte aligned memory.
+/// k-major (for every input k, the panel's <see cref="Width"/> weights side by side), cut into stretches of
+/// <see cref="Depth"/> inputs stored stretch after stretch (all panels' first stretch, then all panels' second...), so a
+/// call reads the weights as one sequential stream; the last panel is padded with zero weights. Native, 64-byte aligned.
 /// </summary>
 internal sealed unsafe class GemmPanels : IDisposable
 {
     private byte* _data;
 
-    public GemmPanels(ReadOnlySpan<float> weight, int outputs, int inputs, int width, ManagedWeightStorage storage)
+    public GemmPanels(ReadOnlySpan<float> weight, int outputs, int inputs, int width, int depth, ManagedWeightStorage storage)
     {
         Width = width;
+        Depth = depth;
         Inputs = inputs;
         Storage = storage;
         Count = (outputs + width - 1) / width;
         ElementBytes = storage == ManagedWeightStorage.BFloat16 ? sizeof(ushort) : sizeof(float);
-        PanelBytes = (long)inputs * width * ElementBytes;
-        Bytes = PanelBytes * Count;
+        Bytes = (long)inputs * width * ElementBytes * Count;
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Bytes, 64);
         NativeMemory.Clear(_data, (nuint)Bytes);
         for (int n = 0; n < outputs; n++)
         {
             ReadOnlySpan<float> row = weight.Slice(n * inputs, inputs);
-            byte* panel = _data + n / width * PanelBytes;
-            int lane = n % width;
             for (int k = 0; k < inputs; k++)
             {
-                long index = (long)k * width + lane;
+                byte* at = At(n - n % width, k) + n % width * ElementBytes;
                 if (storage == ManagedWeightStorage.BFloat16)
                 {
-                    ((ushort*)panel)[index] = ToBFloat16(row[k]);
+                    *(ushort*)at = ToBFloat16(row[k]);
                 }
                 else
                 {
-                    ((float*)panel)[index] = row[k];
+                    *(float*)at = row[k];
                 }
             }
         }
@@ -73,17 +72,22 @@ internal sealed unsafe class GemmPanels : IDisposable
     /// <summary>Bytes per stored weight.</summary>
     public int ElementBytes { get; }
 
-    /// <summary>Bytes per panel.</summary>
-    public long PanelBytes { get; }
+    /// <summary>Inputs per stretch (the last stretch may be shorter).</summary>
+    public int Depth { get; }
 
     /// <summary>Bytes of all panels.</summary>
     public long Bytes { get; }
 
-    /// <summary>Row <paramref name="k"/> of the panel holding output <paramref name="firstColumn"/> (a multiple of <see cref="Width"/>).</summary>
+    /// <summary>
+    /// Row <paramref name="k"/> of the panel holding output <paramref name="firstColumn"/> (a multiple of
+    /// <see cref="Width"/>); rows stay consecutive up to the end of <paramref name="k"/>'s stretch.
+    /// </summary>
     public byte* At(int firstColumn, int k)
     {
         ObjectDisposedException.ThrowIf(_data is null, this);
-        return _data + firstColumn / Width * PanelBytes + (long)k * Width * ElementBytes;
+        int stretch = k / Depth, start = stretch * Depth, stretchDepth = Math.Min(Depth, Inputs - start);
+        long rowBytes = (long)Width * ElementBytes;
+        return _data + (long)start * rowBytes * Count + (firstColumn / Width) * stretchDepth * rowBytes + (k - start) * rowBytes;
     }
 
     /// <summary>float32 to bfloat16, rounded to nearest even (NaN kept a quiet NaN).</summary>

@@ -31,7 +31,7 @@ internal sealed unsafe class GemmProduct : IManagedProduct
         _activation = activation;
         int width = isa == ManagedIsa.Avx512 ? GemmAvx512.Columns : GemmAvx2.Columns;
         _tileRows = isa == ManagedIsa.Avx512 ? GemmAvx512.Rows : GemmAvx2.Rows;
-        _panels = new GemmPanels(weight, outputs, inputs, width, storage);
+        _panels = new GemmPanels(weight, outputs, inputs, width, DepthBlock, storage);
         // Padded to whole panels (zeros), so a tile always loads full vectors of bias; pinned for the microkernels.
         _bias = GC.AllocateArray<float>(_panels.Count * width, pinned: true);
         bias.CopyTo(_bias);

@@ -148,10 +148,13 @@ internal static class ProductKernels
             : ManagedWeightStorage.Float32;
 
     /// <summary>
-    /// Whether the managed float32 kernel beats libtorch's and oneDNN's on a product <c>[outputs, inputs]</c> on this CPU
-    /// (measured per shape of the small and base anchors, <c>benchmarks/README.md</c> "managed kernels").
+    /// Whether the automatic choice runs a float32 product <c>[outputs, inputs]</c> on the managed kernel: the products too
+    /// small for oneDNN's packing (which libtorch ran before), on AVX2 and AVX-512 alike. Measured per shape of the small
+    /// and base anchors (<c>benchmarks/README.md</c>, "Managed kernels"): at 16 rows the managed kernel beat libtorch and
+    /// oneDNN on every small-anchor product; on albert-base's products oneDNN's packed kernels stayed ahead from 128 rows on.
     /// </summary>
-    internal static bool ManagedWins(CpuFeatures cpu, long outputs, long inputs) => true;
+    internal static bool ManagedWins(CpuFeatures cpu, long outputs, long inputs) =>
+        ManagedProducts.BestIsa(cpu) is not null && Math.Min(outputs, inputs) < PackingMinimumSide;
 
     private static IProductKernel CreateManaged(ProductWeights weights, AlbertActivation? activation, CpuFeatures cpu, ManagedWeightStorage storage)
     {

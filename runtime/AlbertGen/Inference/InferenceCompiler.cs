@@ -34,6 +34,13 @@ public static class InferenceCompiler
                 $"The {model.HuggingFaceClassName} is in training mode; call eval() before compiling it for inference (dropout would otherwise stay active in its embeddings and head).");
         }
 
+        if (options.Device is { } wanted && !AlbertDevice.Same(wanted, model.Device))
+        {
+            throw new ArgumentException(
+                $"InferenceOptions.Device is {AlbertDevice.Name(wanted)} but the model is on {AlbertDevice.Name(model.Device)}; move the model with to(device) first.",
+                nameof(options));
+        }
+
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         AlbertTransformer encoder = model.Encoder;
         AlbertLayer[][] layers = encoder.Groups.Select(g => g.Layers.ToArray()).ToArray();
@@ -83,10 +90,11 @@ public static class InferenceCompiler
         options ??= InferenceOptions.Default;
         MixedPrecision.CheckProductDType(options.MatMulDType, nameof(InferenceOptions.MatMulDType));
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
+        DeviceType device = options.Device?.type ?? DeviceType.CPU;
         var warnings = new List<string>();
-        ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, DeviceType.CPU, options.Kernel) : ManagedWeightStorage.Float32;
-        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, storage, warnings);
-        Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable, warnings);
+        ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
+        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, storage, warnings);
+        Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable, warnings);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (string Product, long Outputs, long Inputs)[] shapes =
             [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
@@ -98,7 +106,7 @@ public static class InferenceCompiler
                 foreach ((string product, long outputs, long inputs) in shapes)
                 {
                     ProductKernel kind = TensorVersions.IsAvailable
-                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, DeviceType.CPU, options.Kernel, options.Int8, storage)
+                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage)
                         : ProductKernel.Libtorch;
                     products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu), cpu, storage)));
                 }

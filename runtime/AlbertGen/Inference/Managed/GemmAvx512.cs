@@ -10,69 +10,18 @@ namespace AlbertGen.Inference.Managed;
 /// because libtorch's products lose to ONNX Runtime's MLAS at small shapes and on AVX2 (issue #25); the register blocking is what keeps the FMA
 /// units busy instead of the loads.
 /// </summary>
-internal static unsafe class GemmAvx512
+internal readonly unsafe struct GemmAvx512 : IGemmMicrokernel
 {
     /// <summary>Rows of a full tile.</summary>
-    public const int Rows = 8;
+    public static int Rows => 8;
 
     /// <summary>Outputs of a tile (the panel width).</summary>
-    public const int Columns = 32;
-
-    /// <summary>
-    /// <c>c[r, j] = bias[j] + Σ a[r, i]·w[i, j]</c> over <paramref name="k"/> inputs (added to c when
-    /// <paramref name="accumulate"/>) for <paramref name="rows"/> ≤ <see cref="Rows"/> rows and all <see cref="Columns"/>
-    /// outputs of <paramref name="panel"/> (a narrower last panel goes through a full-width buffer).
-    /// </summary>
-    public static void Tile(int rows, ManagedWeightStorage storage, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
-    {
-        if (storage == ManagedWeightStorage.BFloat16)
-        {
-            Tile<BFloat16Weights>(rows, a, aStride, panel, k, bias, c, cStride, accumulate);
-        }
-        else
-        {
-            Tile<Float32Weights>(rows, a, aStride, panel, k, bias, c, cStride, accumulate);
-        }
-    }
-
-    private static void Tile<TWeights>(int rows, float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
-        where TWeights : struct, IPanelWeights
-    {
-        switch (rows)
-        {
-            case 1:
-                Tile<Rows1, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 2:
-                Tile<Rows2, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 3:
-                Tile<Rows3, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 4:
-                Tile<Rows4, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 5:
-                Tile<Rows5, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 6:
-                Tile<Rows6, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 7:
-                Tile<Rows7, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            case 8:
-                Tile<Rows8, TWeights>(a, aStride, panel, k, bias, c, cStride, accumulate);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A avx512 tile has 1 to {Rows} rows.");
-        }
-    }
+    public static int Columns => 32;
 
     // Fully optimised from the first call: a tiered-up loop (OSR) or a call inside it makes the JIT keep the accumulators
     // on the stack instead of in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TRows, TWeights>(float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
+    public static void Tile<TRows, TWeights>(float* a, nint aStride, byte* panel, int k, float* bias, float* c, nint cStride, bool accumulate)
         where TRows : struct, IRowCount
         where TWeights : struct, IPanelWeights
     {

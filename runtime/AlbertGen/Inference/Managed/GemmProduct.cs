@@ -123,11 +123,11 @@ internal sealed unsafe class GemmProduct : IManagedProduct
     {
         if (Isa == ManagedIsa.Avx512)
         {
-            GemmAvx512.Tile(rows, Storage, a, aStride, panel, depth, bias, c, cStride, accumulate);
+            GemmMicrokernels.Tile<GemmAvx512>(rows, Storage, a, aStride, panel, depth, bias, c, cStride, accumulate);
         }
         else
         {
-            GemmAvx2.Tile(rows, Storage, a, aStride, panel, depth, bias, c, cStride, accumulate);
+            GemmMicrokernels.Tile<GemmAvx2>(rows, Storage, a, aStride, panel, depth, bias, c, cStride, accumulate);
         }
     }
 

@@ -41,16 +41,16 @@ internal sealed class CompiledLayer : IDisposable
     public ScalarType DType => _dense.DType;
 
     /// <summary>The kernels' names, by product.</summary>
-    public IEnumerable<(string Product, Linear Module, long Outputs, string Kernel)> Products
+    public IEnumerable<(LayerProduct Product, Linear Module, long Outputs, string Kernel)> Products
     {
         get
         {
             AlbertAttention a = _layer.Attention;
             long qkvOutputs = a.Query.weight!.shape[0] + a.Key.weight!.shape[0] + a.Value.weight!.shape[0];
-            yield return ("attention.qkv", a.Query, qkvOutputs, _qkv[0].Name);
-            yield return ("attention.dense", a.Dense, a.Dense.weight!.shape[0], _dense.Name);
-            yield return ("ffn", _layer.Ffn, _layer.Ffn.weight!.shape[0], _ffn.Name);
-            yield return ("ffn_output", _layer.FfnOutput, _layer.FfnOutput.weight!.shape[0], _ffnOutput.Name);
+            yield return (LayerProduct.QueryKeyValue, a.Query, qkvOutputs, _qkv[0].Name);
+            yield return (LayerProduct.AttentionOutput, a.Dense, a.Dense.weight!.shape[0], _dense.Name);
+            yield return (LayerProduct.FeedForward, _layer.Ffn, _layer.Ffn.weight!.shape[0], _ffn.Name);
+            yield return (LayerProduct.FeedForwardOutput, _layer.FfnOutput, _layer.FfnOutput.weight!.shape[0], _ffnOutput.Name);
         }
     }
 
@@ -60,16 +60,16 @@ internal sealed class CompiledLayer : IDisposable
     /// weights as <paramref name="storage"/> says.
     /// </summary>
     public static CompiledLayer Compile(
-        AlbertLayer layer, ScalarType dtype, bool derive, Func<string, long, long, ProductKernel> choose, CpuFeatures cpu,
+        AlbertLayer layer, ScalarType dtype, bool derive, Func<LayerProduct, long, long, ProductKernel> choose, CpuFeatures cpu,
         ManagedWeightStorage storage = ManagedWeightStorage.Float32)
     {
         AlbertAttention a = layer.Attention;
         var made = new List<IProductKernel>();
         try
         {
-            IProductKernel Make(string product, Linear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
+            IProductKernel Make(LayerProduct product, Linear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
 
-            IProductKernel MakeKernel(string product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
+            IProductKernel MakeKernel(LayerProduct product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
                 derive
                     ? ProductKernels.Create(choose(product, module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation, cpu, storage)
                     : new LibTorchKernel(weights, dtype, activation);
@@ -92,14 +92,14 @@ internal sealed class CompiledLayer : IDisposable
                         Owned: true);
                 }
 
-                qkv = [Add(ProductKernels.Create(choose("attention.qkv", fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu, storage))];
+                qkv = [Add(ProductKernels.Create(choose(LayerProduct.QueryKeyValue, fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu, storage))];
             }
             else
             {
-                qkv = [Make("attention.query", a.Query), Make("attention.key", a.Key), Make("attention.value", a.Value)];
+                qkv = [Make(LayerProduct.Query, a.Query), Make(LayerProduct.Key, a.Key), Make(LayerProduct.Value, a.Value)];
             }
 
-            return new CompiledLayer(layer, qkv, Make("attention.dense", a.Dense), Make("ffn", layer.Ffn, layer.Activation), Make("ffn_output", layer.FfnOutput));
+            return new CompiledLayer(layer, qkv, Make(LayerProduct.AttentionOutput, a.Dense), Make(LayerProduct.FeedForward, layer.Ffn, layer.Activation), Make(LayerProduct.FeedForwardOutput, layer.FfnOutput));
         }
         catch
         {

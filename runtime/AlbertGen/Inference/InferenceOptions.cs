@@ -23,7 +23,7 @@ public sealed record InferenceOptions
 
     /// <summary>
     /// Runs every product on this kernel instead of choosing per product from the CPU and the product's shape; null
-    /// (default) chooses. Compiling fails with <see cref="NotSupportedException"/> when the kernel cannot run here.
+    /// (default) chooses. Compiling fails with <see cref="PlatformNotSupportedException"/> when the kernel cannot run here.
     /// </summary>
     public ProductKernel? Kernel { get; init; }
 
@@ -31,7 +31,7 @@ public sealed record InferenceOptions
     /// Runs the transformer layers' matrix products in int8 (dynamic quantisation, <see cref="ProductKernel.OneDnnInt8"/>)
     /// where the product is large enough to gain from it (at least 256 inputs and outputs); embeddings, LayerNorms,
     /// softmax, residual additions and task heads stay float32, and outputs are float32. Needs a float32 model on a CPU with
-    /// AVX2 (Linux x86-64); compiling fails with a one-line <see cref="NotSupportedException"/> elsewhere. Default false.
+    /// AVX2 (Linux x86-64); compiling fails with a one-line <see cref="PlatformNotSupportedException"/> elsewhere. Default false.
     /// </summary>
     /// <remarks>
     /// About twice float32's speed on albert-base-sized models; masked-LM predictions agree with float32's at about 99 % of

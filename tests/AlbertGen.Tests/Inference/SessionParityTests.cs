@@ -220,7 +220,7 @@ public sealed class SessionParityTests(ITestOutputHelper log)
         Assert.Empty(avx2Bf16.Warnings); // bfloat16 without native bfloat16: float32 arithmetic on bfloat16-stored weights
         Assert.Equal(4, avx2.Products.Count);
         Assert.All(avx2Bf16.Products, p => Assert.Equal("managed-avx2-bf16w", p.Kernel));
-        Assert.Throws<NotSupportedException>(() =>
+        Assert.Throws<PlatformNotSupportedException>(() =>
             InferenceCompiler.Plan(baseConfig, ScalarType.BFloat16, new InferenceOptions { Cpu = avx2Only, Kernel = ProductKernel.OneDnnPacked }));
     }
 

@@ -27,19 +27,19 @@ internal static class ProductKernels
     /// With <paramref name="storage"/> <see cref="ManagedWeightStorage.BFloat16"/> (bfloat16 requested on a CPU without
     /// native bfloat16, see <see cref="ManagedWeightStorageFor"/>) every product runs managed on bfloat16-stored weights.
     /// </remarks>
-    /// <exception cref="NotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
     public static ProductKernel Choose(
-        CpuFeatures cpu, ScalarType dtype, string product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false,
+        CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false,
         ManagedWeightStorage storage = ManagedWeightStorage.Float32)
     {
         if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
         {
             if (Int8Support.WhyNot(cpu, dtype, device) is { } why)
             {
-                throw new NotSupportedException($"int8 products cannot run here: {why}.");
+                throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
             }
 
-            if (forced is not null || Int8Support.Chooses(cpu, product, outputs, inputs))
+            if (forced is not null || Int8Support.Chooses(cpu, outputs, inputs))
             {
                 return ProductKernel.OneDnnInt8;
             }
@@ -57,14 +57,14 @@ internal static class ProductKernels
         {
             return whyNotManaged is null
                 ? ProductKernel.Managed
-                : throw new NotSupportedException($"The {ProductKernel.Managed} kernel cannot run here: {whyNotManaged}; use ProductKernel.Libtorch or no forced kernel.");
+                : throw new PlatformNotSupportedException($"The {ProductKernel.Managed} kernel cannot run here: {whyNotManaged}; use ProductKernel.Libtorch or no forced kernel.");
         }
 
         if (forced is { } kernel)
         {
             if (kernel == ProductKernel.OneDnnPacked && !oneDnnRuns)
             {
-                throw new NotSupportedException(
+                throw new PlatformNotSupportedException(
                     $"The {kernel} kernel cannot run {DTypeName(dtype)} products here ({WhyNotOneDnn(cpu, dtype, device)}); use ProductKernel.Libtorch or no forced kernel.");
             }
 

@@ -42,7 +42,7 @@ internal static class ManagedProducts
     /// run each variant), otherwise the best <see cref="BestIsa"/> allows.
     /// </summary>
     /// <exception cref="ArgumentException">The weight or bias does not have the stated shape.</exception>
-    /// <exception cref="NotSupportedException">The instruction set is not allowed on this CPU (or none is).</exception>
+    /// <exception cref="PlatformNotSupportedException">The instruction set is not allowed on this CPU (or none is).</exception>
     public static IManagedProduct Create(
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outputs, int inputs, AlbertActivation? activation, CpuFeatures cpu,
         ManagedWeightStorage storage = ManagedWeightStorage.Float32, ManagedIsa? isa = null)
@@ -61,10 +61,10 @@ internal static class ManagedProducts
         }
 
         ManagedIsa chosen = isa ?? BestIsa(cpu)
-            ?? throw new NotSupportedException($"Managed products need AVX2 and FMA or AVX-512; this CPU (as allowed) has: {cpu}.");
+            ?? throw new PlatformNotSupportedException($"Managed products need AVX2 and FMA or AVX-512; this CPU (as allowed) has: {cpu}.");
         if (!Allows(cpu, chosen))
         {
-            throw new NotSupportedException($"Managed {chosen} products cannot run here: the CPU (as allowed) has {cpu}; the JIT reports AVX2 {Avx2.IsSupported}, FMA {Fma.IsSupported}, AVX-512F {Avx512F.IsSupported}.");
+            throw new PlatformNotSupportedException($"Managed {chosen} products cannot run here: the CPU (as allowed) has {cpu}; the JIT reports AVX2 {Avx2.IsSupported}, FMA {Fma.IsSupported}, AVX-512F {Avx512F.IsSupported}.");
         }
 
         return new GemmProduct(weight, bias, outputs, inputs, ToManaged(activation), chosen, storage);

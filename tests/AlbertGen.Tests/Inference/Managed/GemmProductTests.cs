@@ -142,9 +142,9 @@ public sealed unsafe class GemmProductTests(ITestOutputHelper log)
         var biasError = Assert.Throws<ArgumentException>(() => ManagedProducts.Create(weight, new float[3], 4, 3, null, CpuFeatures.Current));
         Assert.Contains("bias", biasError.Message, StringComparison.Ordinal);
         CpuFeatures avx2 = CpuFeatures.Current.Restrict(["avx2", "fma"]);
-        var isa = Assert.Throws<NotSupportedException>(() => ManagedProducts.Create(weight, bias, 4, 3, null, avx2, isa: ManagedIsa.Avx512));
+        var isa = Assert.Throws<PlatformNotSupportedException>(() => ManagedProducts.Create(weight, bias, 4, 3, null, avx2, isa: ManagedIsa.Avx512));
         Assert.Contains("Avx512", isa.Message, StringComparison.Ordinal);
-        Assert.Throws<NotSupportedException>(() => ManagedProducts.Create(weight, bias, 4, 3, null, CpuFeatures.Current.Restrict([])));
+        Assert.Throws<PlatformNotSupportedException>(() => ManagedProducts.Create(weight, bias, 4, 3, null, CpuFeatures.Current.Restrict([])));
     }
 
     [Fact]

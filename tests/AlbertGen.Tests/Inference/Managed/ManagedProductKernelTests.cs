@@ -77,11 +77,11 @@ public sealed class ManagedProductKernelTests
     public void Forcing_the_managed_kernel_where_it_cannot_run_is_refused_with_the_reason()
     {
         CpuFeatures none = CpuFeatures.Current.Restrict([]);
-        var noAvx2 = Assert.Throws<NotSupportedException>(() =>
-            ProductKernels.Choose(none, ScalarType.Float32, "ffn", 768, 768, DeviceType.CPU, ProductKernel.Managed));
+        var noAvx2 = Assert.Throws<PlatformNotSupportedException>(() =>
+            ProductKernels.Choose(none, ScalarType.Float32, LayerProduct.FeedForward, 768, 768, DeviceType.CPU, ProductKernel.Managed));
         Assert.Contains("AVX2", noAvx2.Message, StringComparison.Ordinal);
-        var bf16 = Assert.Throws<NotSupportedException>(() =>
-            ProductKernels.Choose(CpuFeatures.Current, ScalarType.BFloat16, "ffn", 768, 768, DeviceType.CPU, ProductKernel.Managed));
+        var bf16 = Assert.Throws<PlatformNotSupportedException>(() =>
+            ProductKernels.Choose(CpuFeatures.Current, ScalarType.BFloat16, LayerProduct.FeedForward, 768, 768, DeviceType.CPU, ProductKernel.Managed));
         Assert.Contains("float32", bf16.Message, StringComparison.Ordinal);
     }
 }

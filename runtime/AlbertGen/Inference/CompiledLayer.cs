@@ -1,4 +1,5 @@
 using AlbertGen.Inference.Kernels;
+using AlbertGen.Inference.Managed;
 using AlbertGen.Modeling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -55,9 +56,12 @@ internal sealed class CompiledLayer : IDisposable
 
     /// <summary>
     /// Compiles <paramref name="layer"/>. With <paramref name="derive"/> false nothing is made from the weights (no fused or
-    /// converted copies, no packing): every product reads the model's parameters as they are.
+    /// converted copies, no packing): every product reads the model's parameters as they are. Managed products store their
+    /// weights as <paramref name="storage"/> says.
     /// </summary>
-    public static CompiledLayer Compile(AlbertLayer layer, ScalarType dtype, bool derive, Func<LayerProduct, long, long, ProductKernel> choose, CpuFeatures cpu)
+    public static CompiledLayer Compile(
+        AlbertLayer layer, ScalarType dtype, bool derive, Func<LayerProduct, long, long, ProductKernel> choose, CpuFeatures cpu,
+        ManagedWeightStorage storage = ManagedWeightStorage.Float32)
     {
         AlbertAttention a = layer.Attention;
         var made = new List<IProductKernel>();
@@ -67,7 +71,7 @@ internal sealed class CompiledLayer : IDisposable
 
             IProductKernel MakeKernel(LayerProduct product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
                 derive
-                    ? ProductKernels.Create(choose(product, module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation, cpu)
+                    ? ProductKernels.Create(choose(product, module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation, cpu, storage)
                     : new LibTorchKernel(weights, dtype, activation);
 
             IProductKernel Add(IProductKernel kernel)
@@ -88,7 +92,7 @@ internal sealed class CompiledLayer : IDisposable
                         Owned: true);
                 }
 
-                qkv = [Add(ProductKernels.Create(choose(LayerProduct.QueryKeyValue, fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu))];
+                qkv = [Add(ProductKernels.Create(choose(LayerProduct.QueryKeyValue, fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu, storage))];
             }
             else
             {

@@ -1,5 +1,6 @@
 using AlbertGen.Inference.Int8;
 using AlbertGen.Inference.Kernels;
+using AlbertGen.Inference.Managed;
 using AlbertGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,8 +46,9 @@ public static class InferenceCompiler
         AlbertLayer[][] layers = encoder.Groups.Select(g => g.Layers.ToArray()).ToArray();
         WeightWatch watch = WeightWatch.Start(() => model.WeightsGeneration, layers.SelectMany(g => g).SelectMany(ProductModules));
         var warnings = new List<string>();
-        ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, warnings);
         DeviceType device = model.Device.type;
+        ManagedWeightStorage storage = watch.TracksInPlaceChanges ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, model.DType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
+        ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, storage, warnings);
         Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges, warnings);
 
         var compiled = new List<CompiledLayer[]>();
@@ -56,7 +58,7 @@ public static class InferenceCompiler
             foreach (AlbertLayer[] group in layers)
             {
                 compiled.Add(group.Select(layer => CompiledLayer.Compile(layer, dtype, watch.TracksInPlaceChanges,
-                    (product, outputs, inputs) => ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8), cpu)).ToArray());
+                    (product, outputs, inputs) => ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage), cpu, storage)).ToArray());
             }
         }
         catch
@@ -90,7 +92,8 @@ public static class InferenceCompiler
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         DeviceType device = options.Device?.type ?? DeviceType.CPU;
         var warnings = new List<string>();
-        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, warnings);
+        ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
+        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, storage, warnings);
         Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable, warnings);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (LayerProduct Product, long Outputs, long Inputs)[] shapes =
@@ -103,9 +106,9 @@ public static class InferenceCompiler
                 foreach ((LayerProduct product, long outputs, long inputs) in shapes)
                 {
                     ProductKernel kind = TensorVersions.IsAvailable
-                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8)
+                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu))));
+                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu), cpu, storage)));
                 }
             }
         }
@@ -113,12 +116,20 @@ public static class InferenceCompiler
         return new InferencePlan(cpu, dtype, products, warnings);
     }
 
-    /// <summary>The products' dtype: the requested one, unless the CPU cannot run it natively or the session may not derive weights.</summary>
-    private static ScalarType ProductsDType(ScalarType model, ScalarType? requested, DeviceType device, CpuFeatures cpu, bool mayDerive, List<string> warnings)
+    /// <summary>
+    /// The products' dtype: the requested one, unless the CPU cannot run it natively or the session may not derive weights.
+    /// bfloat16 requested on a CPU without native bfloat16 runs float32 products on bfloat16-stored weights where the
+    /// managed kernels run (<paramref name="storage"/>), without a warning: the weights are what bfloat16 rounds.
+    /// </summary>
+    private static ScalarType ProductsDType(ScalarType model, ScalarType? requested, DeviceType device, CpuFeatures cpu, bool mayDerive, ManagedWeightStorage storage, List<string> warnings)
     {
         ScalarType dtype = requested ?? model;
         bool cpuLacksBFloat16 = device == DeviceType.CPU && !cpu.HasNativeBFloat16;
-        if (dtype == ScalarType.BFloat16 && cpuLacksBFloat16)
+        if (dtype == ScalarType.BFloat16 && cpuLacksBFloat16 && storage == ManagedWeightStorage.BFloat16)
+        {
+            dtype = model;
+        }
+        else if (dtype == ScalarType.BFloat16 && cpuLacksBFloat16)
         {
             if (model == ScalarType.BFloat16)
             {

@@ -18,4 +18,13 @@ public enum ProductKernel
     /// in and out; needs AVX2 and a float32 model; Linux x86-64 only.
     /// </summary>
     OneDnnInt8,
+
+    /// <summary>
+    /// AlbertGen's own float32 products (.NET hardware intrinsics, AVX2+FMA or AVX-512): weights packed once per session
+    /// for register-blocked microkernels, bias and activation fused, the work split across cores by the kernel itself.
+    /// Chosen where it beats libtorch's and oneDNN's products (small shapes, few rows); with bfloat16 requested on a CPU
+    /// without native bfloat16 it stores the weights in bfloat16 (half the bytes to read) and computes in float32. Needs
+    /// AVX2 and FMA, a float32 model and the CPU.
+    /// </summary>
+    Managed,
 }

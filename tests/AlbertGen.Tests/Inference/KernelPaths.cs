@@ -16,11 +16,19 @@ public static class KernelPaths
         "fp32-onednn" => OneDnnRuns(ScalarType.Float32)
             ? (new InferenceOptions { Kernel = ProductKernel.OneDnnPacked }, null)
             : (null, "libtorch here does not export oneDNN's linear entry points"),
+        "fp32-managed" => ManagedRuns(CpuFeatures.Current)
+            ? (new InferenceOptions { Kernel = ProductKernel.Managed }, null)
+            : (null, $"managed kernels need AVX2 and FMA (this CPU has: {CpuFeatures.Current})"),
+        "fp32-managed-avx2" => ManagedRuns(CpuFeatures.Current.Restrict(["avx2", "fma"]))
+            ? (new InferenceOptions { Kernel = ProductKernel.Managed, Cpu = CpuFeatures.Current.Restrict(["avx2", "fma"]) }, null)
+            : (null, $"managed kernels need AVX2 and FMA (this CPU has: {CpuFeatures.Current})"),
         "bf16-auto" => CpuFeatures.Current.HasNativeBFloat16
             ? (new InferenceOptions { MatMulDType = ScalarType.BFloat16 }, null)
             : (null, $"this CPU has no native bfloat16 (it has: {CpuFeatures.Current})"),
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, "unknown kernel path"),
     };
+
+    private static bool ManagedRuns(CpuFeatures cpu) => AlbertGen.Inference.Managed.ManagedProducts.BestIsa(cpu) is not null;
 
     private static bool OneDnnRuns(ScalarType dtype)
     {

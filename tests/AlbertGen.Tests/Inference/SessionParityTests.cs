@@ -46,6 +46,8 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     [Theory]
     [InlineData("fp32-libtorch")]
     [InlineData("fp32-onednn")]
+    [InlineData("fp32-managed")]
+    [InlineData("fp32-managed-avx2")]
     public void Every_head_matches_the_plain_model_within_1e_5(string path)
     {
         (InferenceOptions? options, string? skip) = KernelPaths.Options(path);
@@ -88,6 +90,8 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     [Theory]
     [InlineData("fp32-libtorch")]
     [InlineData("fp32-onednn")]
+    [InlineData("fp32-managed")]
+    [InlineData("fp32-managed-avx2")]
     public void An_albert_base_sized_model_matches_the_plain_model_within_1e_5(string path)
     {
         (InferenceOptions? options, string? skip) = KernelPaths.Options(path);
@@ -146,19 +150,49 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void On_a_cpu_without_native_bfloat16_bfloat16_products_run_in_float32_with_one_warning()
+    public void On_a_cpu_without_native_bfloat16_bfloat16_runs_float32_products_on_bfloat16_stored_weights()
+    {
+        CpuFeatures avx2Only = CpuFeatures.Current.Restrict(["avx2", "fma"]);
+        using SafetensorsFile golden = SafetensorsFile.Open(Path.Combine(SharedFolder.Anchor, "golden_2x16.safetensors"));
+        using var scope = NewDisposeScope();
+        var inputs = new AlbertInputs
+        {
+            InputIds = golden.ReadTensor("input_ids"),
+            AttentionMask = golden.ReadTensor("attention_mask"),
+            TokenTypeIds = golden.ReadTensor("token_type_ids"),
+        };
+        using AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Anchor);
+        using InferenceSession<AlbertModelOutput> session = model.CompileForInference(new InferenceOptions { MatMulDType = ScalarType.BFloat16, Cpu = avx2Only });
+        using InferenceSession<AlbertModelOutput> fp32 = model.CompileForInference(new InferenceOptions { Cpu = avx2Only });
+        using AlbertModel whole = AlbertModel.FromPretrained(SharedFolder.Anchor, new LoadOptions { DType = ScalarType.BFloat16 });
+
+        Assert.Equal(ScalarType.Float32, session.MatMulDType);
+        Assert.Empty(session.Warnings);
+        Assert.All(session.Products, p => Assert.Equal("managed-avx2-bf16w", p.Kernel));
+        using AlbertModelOutput stored = session.Run(inputs);
+        using AlbertModelOutput exact = fp32.Run(inputs);
+        using AlbertModelOutput wholeOutput = whole.forward(inputs);
+        float storedError = MaxAbsDiff(stored.LastHiddenState, exact.LastHiddenState), wholeError = MaxAbsDiff(wholeOutput.LastHiddenState, exact.LastHiddenState);
+        log.WriteLine($"bf16-stored weights {storedError:E2}, bf16 model {wholeError:E2}");
+        Assert.Equal(ScalarType.Float32, stored.LastHiddenState.dtype);
+        Assert.True(storedError > 1e-5, $"bfloat16-stored weights should differ from float32 a little (max abs diff {storedError})");
+        Assert.True(storedError < 0.6 * wholeError, $"bf16-stored weights {storedError} vs whole bf16 model {wholeError}");
+    }
+
+    [Fact]
+    public void Bfloat16_forced_onto_libtorch_without_native_bfloat16_runs_float32_with_one_warning()
     {
         CpuFeatures avx2Only = CpuFeatures.Current.Restrict(["avx2", "fma"]);
         using Golden g = Golden.Load("tiny", "batch_padded");
         using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
-        using InferenceSession<MaskedLMOutput> session = model.CompileForInference(new InferenceOptions { MatMulDType = ScalarType.BFloat16, Cpu = avx2Only });
-        using InferenceSession<MaskedLMOutput> fp32 = model.CompileForInference(new InferenceOptions { Cpu = avx2Only });
+        using InferenceSession<MaskedLMOutput> session = model.CompileForInference(new InferenceOptions { MatMulDType = ScalarType.BFloat16, Cpu = avx2Only, Kernel = ProductKernel.Libtorch });
+        using InferenceSession<MaskedLMOutput> fp32 = model.CompileForInference(new InferenceOptions { Cpu = avx2Only, Kernel = ProductKernel.Libtorch });
 
         Assert.Equal(ScalarType.Float32, session.MatMulDType);
         string warning = Assert.Single(session.Warnings);
         Assert.Contains("native bfloat16", warning, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', warning);
-        Assert.All(session.Products, p => Assert.EndsWith("fp32", p.Kernel, StringComparison.Ordinal));
+        Assert.All(session.Products, p => Assert.Equal("libtorch-fp32", p.Kernel));
         using MaskedLMOutput a = session.Run(Inputs(g));
         using MaskedLMOutput b = fp32.Run(Inputs(g));
         Assert.Equal(0f, MaxAbsDiff(a.Logits, b.Logits));
@@ -175,12 +209,17 @@ public sealed class SessionParityTests(ITestOutputHelper log)
         InferencePlan avx2Bf16 = InferenceCompiler.Plan(baseConfig, ScalarType.Float32, new InferenceOptions { Cpu = avx2Only, MatMulDType = ScalarType.BFloat16 });
         InferencePlan old = InferenceCompiler.Plan(baseConfig, ScalarType.Float32, new InferenceOptions { Cpu = noAvx2 });
 
-        Assert.All(small.Products, p => Assert.Equal("libtorch-fp32", p.Kernel)); // too small to pack
+        InferencePlan smallAvx2 = InferenceCompiler.Plan(TinyModels.Config(), ScalarType.Float32, new InferenceOptions { Cpu = avx2Only });
+        string best = AlbertGen.Inference.Managed.ManagedProducts.BestIsa(CpuFeatures.Current) == AlbertGen.Inference.Managed.ManagedIsa.Avx512 ? "avx512" : "avx2";
+
+        Assert.All(small.Products, p => Assert.Equal($"managed-{best}-fp32", p.Kernel)); // too small to pack: AlbertGen's own kernel
+        Assert.All(smallAvx2.Products, p => Assert.Equal("managed-avx2-fp32", p.Kernel));
         Assert.All(old.Products, p => Assert.Equal("libtorch-fp32", p.Kernel)); // no AVX2: libtorch's own kernels
+        Assert.All(avx2.Products, p => Assert.Equal("onednn-packed-fp32", p.Kernel)); // albert-base: oneDNN's packed kernels
         Assert.Equal(ScalarType.Float32, avx2Bf16.MatMulDType);
-        Assert.Single(avx2Bf16.Warnings);
+        Assert.Empty(avx2Bf16.Warnings); // bfloat16 without native bfloat16: float32 arithmetic on bfloat16-stored weights
         Assert.Equal(4, avx2.Products.Count);
-        Assert.Equal(avx2.Products.Select(p => p.Kernel), avx2Bf16.Products.Select(p => p.Kernel));
+        Assert.All(avx2Bf16.Products, p => Assert.Equal("managed-avx2-bf16w", p.Kernel));
         Assert.Throws<PlatformNotSupportedException>(() =>
             InferenceCompiler.Plan(baseConfig, ScalarType.BFloat16, new InferenceOptions { Cpu = avx2Only, Kernel = ProductKernel.OneDnnPacked }));
     }

@@ -12,8 +12,12 @@ namespace AlbertGen.Tests.Modeling;
 /// </summary>
 public sealed class GoldenParityTests(ITestOutputHelper log)
 {
-    /// <summary>How a case is run: the plain model's forward, or a session on one forced kernel.</summary>
-    public static readonly string[] Paths = ["plain", nameof(ProductKernel.Libtorch), nameof(ProductKernel.OneDnnPacked)];
+    /// <summary>
+    /// How a case is run: the plain model's forward, or a session on one forced kernel (<c>/avx2</c>: choosing as an
+    /// AVX2-only CPU does, so the managed AVX2 kernels run on AVX-512 machines too).
+    /// </summary>
+    public static readonly string[] Paths =
+        ["plain", nameof(ProductKernel.Libtorch), nameof(ProductKernel.OneDnnPacked), nameof(ProductKernel.Managed), nameof(ProductKernel.Managed) + "/avx2"];
 
     /// <summary>Runs <paramref name="model"/> on <paramref name="inputs"/> along <paramref name="path"/>; null when this CPU cannot run that path.</summary>
     private TOutput? Run<TOutput>(AlbertPreTrainedModel<TOutput> model, AlbertInputs inputs, string path)
@@ -24,11 +28,12 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
             return model.forward(inputs);
         }
 
-        ProductKernel kernel = Enum.Parse<ProductKernel>(path);
+        ProductKernel kernel = Enum.Parse<ProductKernel>(path.Split('/')[0]);
+        CpuFeatures cpu = path.EndsWith("/avx2", StringComparison.Ordinal) ? CpuFeatures.Current.Restrict(["avx2", "fma"]) : CpuFeatures.Current;
         InferenceSession<TOutput> session;
         try
         {
-            session = model.CompileForInference(new InferenceOptions { Kernel = kernel });
+            session = model.CompileForInference(new InferenceOptions { Kernel = kernel, Cpu = cpu });
         }
         catch (PlatformNotSupportedException e)
         {
@@ -38,7 +43,13 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
 
         using (session)
         {
-            Assert.All(session.Products, p => Assert.Equal(kernel == ProductKernel.Libtorch ? "libtorch-fp32" : "onednn-packed-fp32", p.Kernel));
+            string expected = kernel switch
+            {
+                ProductKernel.Libtorch => "libtorch-fp32",
+                ProductKernel.OneDnnPacked => "onednn-packed-fp32",
+                _ => path.EndsWith("/avx2", StringComparison.Ordinal) ? "managed-avx2-fp32" : AlbertGen.Inference.Managed.ManagedProducts.Name(AlbertGen.Inference.Managed.ManagedProducts.BestIsa(cpu)!.Value, AlbertGen.Inference.Managed.ManagedWeightStorage.Float32),
+            };
+            Assert.All(session.Products, p => Assert.Equal(expected, p.Kernel));
             return session.Run(inputs);
         }
     }

@@ -1,4 +1,5 @@
 using AlbertGen.Inference.Int8;
+using AlbertGen.Inference.Managed;
 using AlbertGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,8 +23,14 @@ internal static class ProductKernels
     /// The kernel for <paramref name="product"/> <c>[outputs, inputs]</c> in <paramref name="dtype"/> on <paramref name="device"/>;
     /// with <paramref name="int8"/>, int8 where <see cref="Int8Support.Chooses"/> says it gains.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="storage"/> <see cref="ManagedWeightStorage.BFloat16"/> (bfloat16 requested on a CPU without
+    /// native bfloat16, see <see cref="ManagedWeightStorageFor"/>) every product runs managed on bfloat16-stored weights.
+    /// </remarks>
     /// <exception cref="PlatformNotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
-    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
+    public static ProductKernel Choose(
+        CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false,
+        ManagedWeightStorage storage = ManagedWeightStorage.Float32)
     {
         if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
         {
@@ -45,6 +52,14 @@ internal static class ProductKernels
             _ => false,
         };
 
+        string? whyNotManaged = WhyNotManaged(cpu, dtype, device);
+        if (forced == ProductKernel.Managed || (forced is null && storage == ManagedWeightStorage.BFloat16))
+        {
+            return whyNotManaged is null
+                ? ProductKernel.Managed
+                : throw new PlatformNotSupportedException($"The {ProductKernel.Managed} kernel cannot run here: {whyNotManaged}; use ProductKernel.Libtorch or no forced kernel.");
+        }
+
         if (forced is { } kernel)
         {
             if (kernel == ProductKernel.OneDnnPacked && !oneDnnRuns)
@@ -56,6 +71,11 @@ internal static class ProductKernels
             return kernel;
         }
 
+        if (whyNotManaged is null && dtype == ScalarType.Float32 && ManagedWins(cpu, outputs, inputs))
+        {
+            return ProductKernel.Managed;
+        }
+
         bool worthPacking = Math.Min(outputs, inputs) >= PackingMinimumSide;
         bool fastOnThisCpu = dtype == ScalarType.BFloat16 || cpu.HasAvx2Fma;
         return oneDnnRuns && worthPacking && fastOnThisCpu ? ProductKernel.OneDnnPacked : ProductKernel.Libtorch;
@@ -65,9 +85,16 @@ internal static class ProductKernels
     /// Makes the kernel <paramref name="kind"/> for <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>); a packing that fails falls back to float32 oneDNN
     /// (for int8) or libtorch for this product only.
     /// </summary>
-    public static IProductKernel Create(ProductKernel kind, ProductWeights weights, ScalarType dtype, AlbertActivation? activation, CpuFeatures? cpu = null)
+    public static IProductKernel Create(
+        ProductKernel kind, ProductWeights weights, ScalarType dtype, AlbertActivation? activation, CpuFeatures? cpu = null,
+        ManagedWeightStorage storage = ManagedWeightStorage.Float32)
     {
         cpu ??= CpuFeatures.Current;
+        if (kind == ProductKernel.Managed)
+        {
+            return CreateManaged(weights, activation, cpu, storage);
+        }
+
         if (kind == ProductKernel.OneDnnInt8)
         {
             if (OneDnnInt8Kernel.TryCreate(weights.Weight, weights.Bias, activation, Int8Granularity.PerChannel, Int8Support.ActivationLevels(cpu)) is { } int8)
@@ -87,9 +114,13 @@ internal static class ProductKernels
         return new LibTorchKernel(weights, dtype, activation);
     }
 
-    /// <summary>The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has (<see cref="IProductKernel.Name"/>).</summary>
-    public static string Name(ProductKernel kind, ScalarType dtype, int activationLevels = 255) => kind switch
+    /// <summary>
+    /// The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has (<see cref="IProductKernel.Name"/>);
+    /// a managed one's names its instruction set on <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>) and <paramref name="storage"/>.
+    /// </summary>
+    public static string Name(ProductKernel kind, ScalarType dtype, int activationLevels = 255, CpuFeatures? cpu = null, ManagedWeightStorage storage = ManagedWeightStorage.Float32) => kind switch
     {
+        ProductKernel.Managed => ManagedProducts.Name(ManagedProducts.BestIsa(cpu ?? CpuFeatures.Current) ?? ManagedIsa.Avx2, storage),
         ProductKernel.OneDnnPacked => "onednn-packed-" + DTypeName(dtype),
         ProductKernel.OneDnnInt8 => OneDnnInt8Kernel.KernelName(activationLevels),
         _ => "libtorch-" + DTypeName(dtype),
@@ -104,6 +135,52 @@ internal static class ProductKernels
         ScalarType.Float64 => "fp64",
         _ => dtype.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>
+    /// How a session stores the weights of managed products when it asked for <paramref name="requested"/> products:
+    /// bfloat16 when bfloat16 was asked for on a CPU without native bfloat16 (float32 arithmetic on half the weight bytes)
+    /// and the managed kernels run here (and no other kernel is forced), float32 otherwise.
+    /// </summary>
+    public static ManagedWeightStorage ManagedWeightStorageFor(ScalarType? requested, ScalarType model, CpuFeatures cpu, DeviceType device, ProductKernel? forced) =>
+        requested == ScalarType.BFloat16 && model == ScalarType.Float32 && !cpu.HasNativeBFloat16 && forced is (null or ProductKernel.Managed)
+        && WhyNotManaged(cpu, ScalarType.Float32, device) is null
+            ? ManagedWeightStorage.BFloat16
+            : ManagedWeightStorage.Float32;
+
+    /// <summary>
+    /// Whether the automatic choice runs a float32 product <c>[outputs, inputs]</c> on the managed kernel: the products too
+    /// small for oneDNN's packing (which libtorch ran before), on AVX2 and AVX-512 alike. Measured per shape of the small
+    /// and base anchors (<c>benchmarks/README.md</c>, "Managed kernels"): at 16 rows the managed kernel beat libtorch and
+    /// oneDNN on every small-anchor product; on albert-base's products oneDNN's packed kernels stayed ahead from 128 rows on.
+    /// </summary>
+    internal static bool ManagedWins(CpuFeatures cpu, long outputs, long inputs) =>
+        ManagedProducts.BestIsa(cpu) is not null && Math.Min(outputs, inputs) < PackingMinimumSide;
+
+    private static IProductKernel CreateManaged(ProductWeights weights, AlbertActivation? activation, CpuFeatures cpu, ManagedWeightStorage storage)
+    {
+        IManagedProduct product;
+        using (var scope = NewDisposeScope())
+        {
+            Tensor weight = weights.Weight.to(ScalarType.Float32).contiguous(), bias = weights.Bias.to(ScalarType.Float32).contiguous();
+            unsafe
+            {
+                var weightValues = new ReadOnlySpan<float>(TensorData.Float32(weight, "a product's weight"), checked((int)weight.numel()));
+                var biasValues = new ReadOnlySpan<float>(TensorData.Float32(bias, "a product's bias"), checked((int)bias.numel()));
+                product = ManagedProducts.Create(weightValues, biasValues, (int)weight.shape[0], (int)weight.shape[1], activation, cpu, storage);
+            }
+        }
+
+        var kernel = new ManagedProductKernel(product);
+        weights.DisposeIfOwned(); // the kernel keeps its own packed copy
+        return kernel;
+    }
+
+    private static string? WhyNotManaged(CpuFeatures cpu, ScalarType dtype, DeviceType device) =>
+        device != DeviceType.CPU ? $"the model is on {device}, managed kernels run on the CPU"
+        : dtype != ScalarType.Float32 ? $"managed products take float32 activations, not {DTypeName(dtype)}"
+        : ManagedProducts.BestIsa(cpu) is null ? $"managed products need AVX2 and FMA (or AVX-512) allowed by the CPU and the JIT; the CPU has: {cpu}"
+        : !TensorData.IsAvailable ? "libtorch does not export aoti_torch_get_data_ptr"
+        : null;
 
     private static string WhyNotOneDnn(CpuFeatures cpu, ScalarType dtype, DeviceType device) =>
         device != DeviceType.CPU ? $"the model is on {device}, oneDNN runs on the CPU"

@@ -40,7 +40,7 @@ public static class InferenceCompiler
         var warnings = new List<string>();
         ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, warnings);
         DeviceType device = model.Device.type;
-        Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges, warnings);
+        Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges);
 
         var compiled = new List<CompiledLayer[]>();
         try
@@ -83,7 +83,7 @@ public static class InferenceCompiler
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         var warnings = new List<string>();
         ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, warnings);
-        Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable, warnings);
+        Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (string Product, long Outputs, long Inputs)[] shapes =
             [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
@@ -97,7 +97,7 @@ public static class InferenceCompiler
                     ProductKernel kind = TensorVersions.IsAvailable
                         ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, DeviceType.CPU, options.Kernel, options.Int8)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu))));
+                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, cpu)));
                 }
             }
         }

@@ -1,4 +1,5 @@
 using AlbertGen.Inference.Int8;
+using AlbertGen.Inference.Managed;
 using AlbertGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,16 +26,23 @@ internal static class ProductKernels
     /// <exception cref="NotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
     public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, string product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
     {
-        if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
+        if (forced is ProductKernel.OneDnnInt8 or ProductKernel.ManagedInt8)
+        {
+            return Int8Support.WhyNot(forced.Value, cpu, dtype, device) is { } why
+                ? throw new NotSupportedException($"int8 products cannot run here: {why}.")
+                : forced.Value;
+        }
+
+        if (forced is null && int8)
         {
             if (Int8Support.WhyNot(cpu, dtype, device) is { } why)
             {
                 throw new NotSupportedException($"int8 products cannot run here: {why}.");
             }
 
-            if (forced is not null || Int8Support.Chooses(cpu, product, outputs, inputs))
+            if (Int8Support.Chooses(cpu, product, outputs, inputs))
             {
-                return ProductKernel.OneDnnInt8;
+                return Int8Support.Kernel(cpu)!.Value;
             }
         }
 
@@ -79,6 +87,15 @@ internal static class ProductKernels
             kind = cpu.HasAvx2Fma ? ProductKernel.OneDnnPacked : ProductKernel.Libtorch;
         }
 
+        if (kind == ProductKernel.ManagedInt8)
+        {
+            ManagedIsa isa = ManagedInt8Product.Best(cpu)
+                ?? throw new NotSupportedException($"The managed int8 kernel needs AVX2 (allowed by the CPU's features and the .NET runtime); this CPU has: {cpu}.");
+            var managed = new ManagedProductKernel(ManagedInt8Product.Create(weights.Weight, weights.Bias, activation, isa));
+            weights.DisposeIfOwned(); // the product keeps its own quantised copy
+            return managed;
+        }
+
         if (kind == ProductKernel.OneDnnPacked && OneDnnPackedKernel.TryCreate(weights, dtype, activation) is { } packed)
         {
             return packed;
@@ -87,11 +104,12 @@ internal static class ProductKernels
         return new LibTorchKernel(weights, dtype, activation);
     }
 
-    /// <summary>The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has (<see cref="IProductKernel.Name"/>).</summary>
-    public static string Name(ProductKernel kind, ScalarType dtype, int activationLevels = 255) => kind switch
+    /// <summary>The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has on <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>; <see cref="IProductKernel.Name"/>).</summary>
+    public static string Name(ProductKernel kind, ScalarType dtype, CpuFeatures? cpu = null) => kind switch
     {
         ProductKernel.OneDnnPacked => "onednn-packed-" + DTypeName(dtype),
-        ProductKernel.OneDnnInt8 => OneDnnInt8Kernel.KernelName(activationLevels),
+        ProductKernel.OneDnnInt8 => OneDnnInt8Kernel.KernelName(Int8Support.ActivationLevels(cpu ?? CpuFeatures.Current)),
+        ProductKernel.ManagedInt8 => ManagedInt8Product.Best(cpu ?? CpuFeatures.Current) is { } isa ? ManagedInt8Product.KernelName(isa) : "managed-int8",
         _ => "libtorch-" + DTypeName(dtype),
     };
 

@@ -384,10 +384,13 @@ internal sealed unsafe class ManagedInt8Product : IManagedProduct
     /// </summary>
     private void Epilogue(Accumulators* sums, float scale, int zeroPoint, int column, int from, int to, int rows, float* output, int outputStride, float* addend)
     {
-        float* values = stackalloc float[BlockColumns];
+        float* partial = stackalloc float[BlockColumns];
+        int count = to - from;
         for (int r = 0; r < rows; r++)
         {
             int* s = (int*)sums + r * BlockColumns;
+            float* row = output + (long)r * outputStride + column;
+            float* values = count == BlockColumns ? row : partial; // a block cut by the tile or the last column goes through a buffer
             for (int half = 0; half < BlockColumns; half += 8)
             {
                 int n = column + half;
@@ -396,10 +399,12 @@ internal sealed unsafe class ManagedInt8Product : IManagedProduct
                 result.Store(values + half);
             }
 
-            float* row = output + (long)r * outputStride + column;
-            int count = to - from;
-            new ReadOnlySpan<float>(values + from, count).CopyTo(new Span<float>(row + from, count));
-            GemmEpilogue.Apply(row + from, count, _activation, addend is null ? null : addend + (long)r * outputStride + column + from);
+            if (values == partial)
+            {
+                new ReadOnlySpan<float>(partial + from, count).CopyTo(new Span<float>(row + from, count));
+            }
+
+            ManagedActivations.Apply(row + from, count, _activation, addend is null ? null : addend + (long)r * outputStride + column + from);
         }
     }
 
@@ -422,7 +427,7 @@ internal sealed unsafe class ManagedInt8Product : IManagedProduct
                 row[n] = sum * _weightScales[n] + _bias[n];
             }
 
-            GemmEpilogue.Apply(row + firstColumn, columnCount, _activation, addend is null ? null : addend + (long)m * outputStride + firstColumn);
+            ManagedActivations.Apply(row + firstColumn, columnCount, _activation, addend is null ? null : addend + (long)m * outputStride + firstColumn);
         }
     }
 

@@ -20,6 +20,7 @@ internal static class FineTuneCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var task = new Option<string>("--task") { Description = "The head to train.", Required = true };
         task.AcceptOnlyFromAmong([.. Tasks.Keys]);
         var train = new Option<string>("--train") { Description = "Training data: JSONL or CSV (text, text_pair, label; tokens/tags; question/context/answers; choices/label).", Required = true };
@@ -39,8 +40,10 @@ internal static class FineTuneCommand
             task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed, bf16,
         };
         model.AddTo(command, tokenizer: true);
+        device.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            TorchSharp.torch.Device runOn = device.Read(parse);
             string directory = model.Resolve(parse);
             var options = new FineTuneOptions
             {
@@ -61,6 +64,7 @@ internal static class FineTuneCommand
                 Seed = parse.GetValue(seed),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
                 LossCurvePlotter = new PngLossCurvePlotter(),
+                Device = runOn,
             };
             AlbertConfig config = AlbertConfigReader.ReadFile(options.ModelDirectory);
             await context.Error.WriteLineAsync("settings: " + FineTuneSettings.Resolve(options, config.MaxPositionEmbeddings));

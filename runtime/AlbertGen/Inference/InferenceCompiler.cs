@@ -33,6 +33,13 @@ public static class InferenceCompiler
                 $"The {model.HuggingFaceClassName} is in training mode; call eval() before compiling it for inference (dropout would otherwise stay active in its embeddings and head).");
         }
 
+        if (options.Device is { } wanted && !AlbertDevice.Same(wanted, model.Device))
+        {
+            throw new ArgumentException(
+                $"InferenceOptions.Device is {AlbertDevice.Name(wanted)} but the model is on {AlbertDevice.Name(model.Device)}; move the model with to(device) first.",
+                nameof(options));
+        }
+
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         AlbertTransformer encoder = model.Encoder;
         AlbertLayer[][] layers = encoder.Groups.Select(g => g.Layers.ToArray()).ToArray();
@@ -81,9 +88,10 @@ public static class InferenceCompiler
         options ??= InferenceOptions.Default;
         MixedPrecision.CheckProductDType(options.MatMulDType, nameof(InferenceOptions.MatMulDType));
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
+        DeviceType device = options.Device?.type ?? DeviceType.CPU;
         var warnings = new List<string>();
-        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, warnings);
-        Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable);
+        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, warnings);
+        Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (string Product, long Outputs, long Inputs)[] shapes =
             [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
@@ -95,7 +103,7 @@ public static class InferenceCompiler
                 foreach ((string product, long outputs, long inputs) in shapes)
                 {
                     ProductKernel kind = TensorVersions.IsAvailable
-                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, DeviceType.CPU, options.Kernel, options.Int8)
+                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8)
                         : ProductKernel.Libtorch;
                     products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, cpu)));
                 }

@@ -49,4 +49,13 @@ public sealed record InferenceOptions
     /// (<see cref="CpuFeatures.Restrict"/>) makes the session choose as a smaller CPU would.
     /// </summary>
     public CpuFeatures? Cpu { get; init; }
+
+    /// <summary>
+    /// The device the session runs on (<see cref="AlbertDevice.Parse"/> names one); null (default) is the model's device,
+    /// and compiling a model on another device is an <see cref="ArgumentException"/> (move the model first). The hand-picked
+    /// CPU kernels (oneDNN prepacked, int8) are chosen only on the CPU; elsewhere every product is libtorch's (cuBLAS on a
+    /// GPU, with libtorch's fused attention), and bfloat16/float16 products are native there.
+    /// For <see cref="InferenceCompiler.Plan"/> it says which device to plan for (null: the CPU).
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

@@ -108,4 +108,10 @@ public sealed record FineTuneOptions
     /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>); evaluation stays in float32.
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
+
+    /// <summary>
+    /// The device to train on (<see cref="AlbertDevice.Parse"/> names one: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>,
+    /// <c>auto</c>): the model, every batch, the optimizer's state and the evaluation live there. Null (default): the CPU.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

@@ -57,6 +57,11 @@ public static class FineTuner
         List<EncodedExample>? evalRows = eval is null ? null : adapter.Encode(eval);
         adapter.CreateModel(baseConfig, options.ModelDirectory);
         nn.Module model = adapter.Module;
+        if (options.Device is { } device)
+        {
+            model.to(device); // before the optimizer holds the parameters: moving may replace them
+        }
+
         Modeling.MixedPrecision.SetTrainingProducts(model, options.TrainingMatMulDType);
         model.train();
 
@@ -87,7 +92,7 @@ public static class FineTuner
                 var rows = order.Skip(b * settings.BatchSize).Take(settings.BatchSize).Select(i => trainRows[i]).ToList();
                 epochSum += loop.Accumulate(() =>
                 {
-                    TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId);
+                    TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId, device: adapter.Device);
                     return (adapter.Loss(batch), [], batch.TokenCount);
                 });
                 epochBatches++;

@@ -54,7 +54,7 @@ public static class PretrainingEvaluation
             {
                 using var scope = NewDisposeScope();
                 var rows = instances.Skip(start).Take(batchSize).ToList();
-                (AlbertInputs inputs, _) = Pretrainer.Collate(rows, padTokenId);
+                (AlbertInputs inputs, _) = Pretrainer.Collate(rows, padTokenId, model.Device);
                 (Tensor logits, Tensor labels, Tensor orderLogits) = model.PredictAtLabels(inputs);
                 Tensor order = inputs.SentenceOrderLabel!;
                 masked += labels.shape[0];

@@ -156,6 +156,9 @@ public abstract class TrainingOptimizer : IDisposable
         StepCount = long.Parse(stepText, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The state tensors made so far (for checks of their device).</summary>
+    internal IEnumerable<Tensor> StateTensors => _state.Values;
+
     /// <summary>Releases the state tensors.</summary>
     public void Dispose()
     {

@@ -33,10 +33,17 @@ internal sealed class ModelOptions
             + "Omitted: fast when the model has tokenizer.json, else slow, as HuggingFace's AutoTokenizer.",
     }.AcceptOnlyFromAmong("slow", "fast");
 
-    /// <summary>Adds the options; <paramref name="tokenizer"/> adds <c>--tokenizer</c> too (for commands that tokenise).</summary>
-    public void AddTo(Command command, bool tokenizer = false)
+    /// <summary>
+    /// Adds the options; <paramref name="tokenizer"/> adds <c>--tokenizer</c> too (for commands that tokenise); without
+    /// <paramref name="model"/>, the command declares its own <c>--model</c> (serve's is repeatable).
+    /// </summary>
+    public void AddTo(Command command, bool tokenizer = false, bool model = true)
     {
-        command.Options.Add(Model);
+        if (model)
+        {
+            command.Options.Add(Model);
+        }
+
         command.Options.Add(Revision);
         command.Options.Add(CacheDir);
         if (tokenizer)
@@ -54,9 +61,11 @@ internal sealed class ModelOptions
     };
 
     /// <summary>The folder holding the model's files.</summary>
-    public string Resolve(ParseResult parse)
+    public string Resolve(ParseResult parse) => Resolve(parse.GetValue(Model), parse);
+
+    /// <summary>The folder holding the files of <paramref name="model"/> (a directory or hub id; null = the default model).</summary>
+    public string Resolve(string? model, ParseResult parse)
     {
-        string? model = parse.GetValue(Model);
         if (string.IsNullOrEmpty(model))
         {
             return DefaultModel.Directory;

@@ -69,6 +69,12 @@ public static class AlbertServerExtensions
         MapModelRoute(endpoints, RouteCatalog.QuestionAnswering, TaskRoutes.QuestionAnsweringAsync);
         MapModelRoute(endpoints, RouteCatalog.MultipleChoice, TaskRoutes.MultipleChoiceAsync);
         endpoints.MapGet(RouteCatalog.Info.Path, OperationsRoutes.InfoAsync);
+        endpoints.MapGet(RouteCatalog.Models.Path, OperationsRoutes.ModelsAsync);
+        if (endpoints.ServiceProvider.GetRequiredService<AlbertServerOptions>().Playground)
+        {
+            endpoints.MapGet(Playground.PlaygroundRoute.Path, Playground.PlaygroundRoute.ServeAsync);
+        }
+
         endpoints.MapHealthChecks(RouteCatalog.Health.Path, new HealthCheckOptions { ResponseWriter = ModelReadinessCheck.WriteAsync });
         endpoints.MapGet(RouteCatalog.Metrics.Path, async context =>
         {

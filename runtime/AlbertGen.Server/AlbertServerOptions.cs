@@ -13,8 +13,17 @@ public sealed record AlbertServerOptions
     /// <summary>The HuggingFace-layout model directory (<c>config.json</c>, weights, <c>spiece.model</c>).</summary>
     public required string ModelDirectory { get; init; }
 
-    /// <summary>The model's name in <c>/info</c> and OpenAI responses; null = the directory's name.</summary>
+    /// <summary>The model's name in <c>/info</c>, <c>/v1/models</c> and OpenAI responses; null = the directory's name.</summary>
     public string? ModelId { get; init; }
+
+    /// <summary>
+    /// Further models served beside <see cref="ModelDirectory"/> (<c>--model NAME=DIR</c>), each with its own queue and
+    /// batcher. A request chooses one with its body's <c>"model"</c> field; without it, the first model answers.
+    /// </summary>
+    public IReadOnlyList<ServedModelSource> AdditionalModels { get; init; } = [];
+
+    /// <summary>Every served model: the first (<see cref="ModelDirectory"/> as <see cref="EffectiveModelId"/>), then <see cref="AdditionalModels"/>.</summary>
+    public IReadOnlyList<ServedModelSource> Models => [new(EffectiveModelId, ModelDirectory), .. AdditionalModels];
 
     /// <summary>
     /// Most tokens one forward pass may hold, counted padded (rows × longest row), as TEI's <c>--max-batch-tokens</c>.
@@ -57,6 +66,9 @@ public sealed record AlbertServerOptions
     /// </summary>
     public InferenceOptions? Inference { get; init; }
 
+    /// <summary>Whether <c>GET /</c> serves the playground page (<c>--no-playground</c> turns it off). Default true.</summary>
+    public bool Playground { get; init; } = true;
+
     /// <summary>When set, every route except <c>/health</c> needs <c>Authorization: Bearer &lt;key&gt;</c> (401 otherwise).</summary>
     public string? ApiKey { get; init; }
 
@@ -67,6 +79,19 @@ public sealed record AlbertServerOptions
         if (string.IsNullOrWhiteSpace(ModelDirectory))
         {
             throw new ArgumentException("ModelDirectory must name the model's folder.");
+        }
+
+        foreach (ServedModelSource model in AdditionalModels)
+        {
+            if (string.IsNullOrWhiteSpace(model.Name) || string.IsNullOrWhiteSpace(model.Directory))
+            {
+                throw new ArgumentException($"a served model needs a name and a folder (--model NAME=DIR), not '{model.Name}={model.Directory}'.");
+            }
+        }
+
+        if (Models.GroupBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"two served models are named '{twice.Key}'; give each --model NAME=DIR its own name.");
         }
 
         Positive(MaxBatchTokens, "max-batch-tokens");
@@ -99,3 +124,8 @@ public sealed record AlbertServerOptions
         }
     }
 }
+
+/// <summary>One model a server serves: the name requests choose it by (<c>"model"</c>) and its folder.</summary>
+/// <param name="Name">The name in requests, <c>/v1/models</c>, <c>/info</c> and the metrics' <c>model</c> label.</param>
+/// <param name="Directory">The HuggingFace-layout model directory.</param>
+public sealed record ServedModelSource(string Name, string Directory);

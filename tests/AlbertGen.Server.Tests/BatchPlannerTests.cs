@@ -5,15 +5,10 @@ namespace AlbertGen.Server.Tests;
 /// <summary>How the batcher forms forward passes from waiting inputs.</summary>
 public sealed class BatchPlannerTests
 {
-    private sealed record TestKind(string Name) : WorkKind
-    {
-        public override IReadOnlyList<object> Run(IReadOnlyList<object> inputs) => inputs;
-    }
+    private static readonly TestStage A = new("a");
+    private static readonly TestStage B = new("b");
 
-    private static readonly TestKind A = new("a");
-    private static readonly TestKind B = new("b");
-
-    private static WorkItem Item(WorkKind kind, int length, int rows = 1) => new(kind, length, rows, length, CancellationToken.None);
+    private static WorkItem Item(ForwardStage stage, int length, int rows = 1) => new TestItem(stage, length, rows);
 
     [Fact]
     public void The_oldest_input_always_runs_even_alone_over_the_budget()
@@ -25,14 +20,33 @@ public sealed class BatchPlannerTests
     }
 
     [Fact]
-    public void Only_inputs_of_the_oldest_kind_join_its_batch()
+    public void Only_inputs_of_the_oldest_stage_join_its_batch()
     {
-        var pending = new List<WorkItem> { Item(A, 10), Item(B, 10), Item(A, 12), Item(new TestKind("a"), 11) };
+        var pending = new List<WorkItem> { Item(A, 10), Item(B, 10), Item(A, 12), Item(new TestStage("a"), 11) };
         List<WorkItem> batch = BatchPlanner.TakeNext(pending, 1000, null);
-        Assert.All(batch, i => Assert.Equal(A, i.Kind));
-        Assert.Equal(3, batch.Count); // equal kinds (records) batch together
-        Assert.Single(pending);
-        Assert.Equal(B, pending[0].Kind);
+        Assert.All(batch, i => Assert.Same(A, i.Stage));
+        Assert.Equal(2, batch.Count); // stages are told apart by reference: each served model makes its own once
+        Assert.Equal(2, pending.Count);
+        Assert.Same(B, pending[0].Stage);
+    }
+
+    [Fact]
+    public void A_stage_that_needs_equal_rows_batches_only_inputs_with_as_many_rows()
+    {
+        var choices = new TestStage("multiple-choice", equalRows: true);
+        var pending = new List<WorkItem> { Item(choices, 10, rows: 2), Item(choices, 10, rows: 3), Item(choices, 11, rows: 2) };
+        List<WorkItem> batch = BatchPlanner.TakeNext(pending, 1000, null);
+        Assert.Equal([2, 2], batch.Select(i => i.Rows));
+        Assert.Equal([3], pending.Select(i => i.Rows));
+    }
+
+    [Fact]
+    public void Padding_is_counted_from_the_real_tokens_the_preprocess_stage_reports()
+    {
+        // Two windows of 40 padded positions holding 50 real tokens together: 30 of 80 are padding (37.5 %).
+        var pending = new List<WorkItem> { Item(A, 40), new TestItem(A, 40, rows: 2, tokens: 50) };
+        Assert.Single(BatchPlanner.TakeNext(pending, 1000, null, maxPadding: 0.2));
+        Assert.Single(BatchPlanner.TakeNext([Item(A, 40), new TestItem(A, 40, rows: 2, tokens: 50)], 1000, null, maxPadding: 0.3).Skip(1));
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class ErrorTests(ServerPool servers)
         Assert.Contains("/fill-mask", message);
         RunningServer classifier = await servers.Head("seqcls-single3");
         Assert.Contains("this one has 3 labels, use /predict", (await classifier.FailsAsync("/rerank", "{\"query\": \"q\", \"texts\": [\"a\"]}", 400)).Message);
-        Assert.Contains("masked-LM head", (await classifier.FailsAsync("/fill-mask", "{\"inputs\": \"[MASK]\"}", 400)).Message);
+        Assert.Contains("AlbertForMaskedLM", (await classifier.FailsAsync("/fill-mask", "{\"inputs\": \"[MASK]\"}", 400)).Message);
     }
 
     [Fact]

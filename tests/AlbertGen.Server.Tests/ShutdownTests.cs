@@ -16,7 +16,9 @@ public sealed partial class ShutdownTests
         using var gate = new ManualResetEventSlim();
         using var running = new ManualResetEventSlim();
         // Holds the batcher, so the request below is certainly waiting in the queue when the stop begins.
-        Task<object> blocker = server.Host.Queue.Enqueue(new WorkItem(new BlockingKind(running, gate), "block", 1, 1, CancellationToken.None));
+        var block = new TestItem(new TestStage("block", running: running, gate: gate), 1);
+        server.Host.Queue.Enqueue(block);
+        Task blocker = block.Completion;
         Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
         Task<(int Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)> inFlight = server.PostAsync("/embed", "{\"inputs\": \"still answered\"}");
         while (server.Host.Queue.Waiting == 0 && !inFlight.IsCompleted)
@@ -29,7 +31,7 @@ public sealed partial class ShutdownTests
         Assert.False(inFlight.IsCompleted);
         gate.Set();
         Assert.Equal(200, (await inFlight).Status);
-        Assert.Equal("block", await blocker);
+        await blocker;
         await stopping;
     }
 
@@ -77,14 +79,4 @@ public sealed partial class ShutdownTests
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
-
-    private sealed record BlockingKind(ManualResetEventSlim Running, ManualResetEventSlim Gate) : WorkKind
-    {
-        public override IReadOnlyList<object> Run(IReadOnlyList<object> inputs)
-        {
-            Running.Set();
-            Gate.Wait();
-            return inputs;
-        }
-    }
 }

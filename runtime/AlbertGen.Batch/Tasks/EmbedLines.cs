@@ -5,7 +5,7 @@ namespace AlbertGen.Batch;
 /// <summary>Settings of <c>embed</c>: pooling and normalisation of the sentence vector.</summary>
 public sealed record EmbedLinesSettings : JsonlTaskSettings
 {
-    /// <summary>The task name.</summary>
+    /// <summary>The task name: the head's pipeline name in <c>AlbertHeadRegistry</c> (a constant, for the JSON type discriminator; a test holds it to the registry).</summary>
     public const string Name = "embed";
 
     /// <inheritdoc />

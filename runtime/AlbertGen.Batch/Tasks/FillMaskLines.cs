@@ -5,7 +5,7 @@ namespace AlbertGen.Batch;
 /// <summary>Settings of <c>fill-mask</c>: candidates per mask and target words.</summary>
 public sealed record FillMaskLinesSettings : JsonlTaskSettings
 {
-    /// <summary>The task name.</summary>
+    /// <summary>The task name: the head's pipeline name in <c>AlbertHeadRegistry</c> (a constant, for the JSON type discriminator; a test holds it to the registry).</summary>
     public const string Name = "fill-mask";
 
     /// <inheritdoc />

@@ -5,7 +5,7 @@ namespace AlbertGen.Batch;
 /// <summary>Settings of <c>tag</c>: aggregation strategy and ignored labels.</summary>
 public sealed record TagLinesSettings : JsonlTaskSettings
 {
-    /// <summary>The task name.</summary>
+    /// <summary>The task name: the head's pipeline name in <c>AlbertHeadRegistry</c> (a constant, for the JSON type discriminator; a test holds it to the registry).</summary>
     public const string Name = "tag";
 
     /// <inheritdoc />

@@ -13,7 +13,7 @@ internal static class FillMaskCommand
         var io = new TaskCommandSupport();
         var fill = new FillMaskOptions();
         var topK = new Option<int>("--top-k") { Description = "Candidates per mask.", DefaultValueFactory = _ => FillMaskPipeline.DefaultTopK };
-        var command = new Command("fill-mask", "Predict the tokens behind [MASK] (HuggingFace fill-mask).") { topK };
+        var command = new Command(AlbertHeadRegistry.Of(AlbertHeads.MaskedLM).Pipeline!, "Predict the tokens behind [MASK] (HuggingFace fill-mask).") { topK };
         fill.AddTo(command);
         io.AddTo(command);
         command.SetAction((parse, cancellationToken) =>

@@ -7,15 +7,16 @@ namespace AlbertGen.Cli.Commands;
 /// <summary><c>albertgen finetune</c>: trains a task head on labelled data and writes a HuggingFace checkpoint.</summary>
 internal static class FineTuneCommand
 {
-    private static readonly Dictionary<string, FineTuneTask> Tasks = new(StringComparer.Ordinal)
+    /// <summary>
+    /// The <c>--task</c> names: the registry's name of the head each task trains, and for sequence classification's two
+    /// other problem types a name of their own.
+    /// </summary>
+    private static readonly Dictionary<string, FineTuneTask> Tasks = Enum.GetValues<FineTuneTask>().ToDictionary(task => task switch
     {
-        ["sequence-classification"] = FineTuneTask.SequenceClassification,
-        ["multi-label-classification"] = FineTuneTask.MultiLabelClassification,
-        ["regression"] = FineTuneTask.Regression,
-        ["token-classification"] = FineTuneTask.TokenClassification,
-        ["question-answering"] = FineTuneTask.QuestionAnswering,
-        ["multiple-choice"] = FineTuneTask.MultipleChoice,
-    };
+        FineTuneTask.MultiLabelClassification => "multi-label-classification",
+        FineTuneTask.Regression => "regression",
+        _ => AlbertHeadRegistry.Of(FineTuner.HeadOf(task)).Task,
+    }, StringComparer.Ordinal);
 
     public static Command Create(CliContext context)
     {

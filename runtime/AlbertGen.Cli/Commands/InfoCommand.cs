@@ -80,7 +80,7 @@ internal sealed record ModelInfo(
             refusal = null;
             return InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Int8 = true, Device = device });
         }
-        catch (NotSupportedException e)
+        catch (PlatformNotSupportedException e)
         {
             refusal = e.Message;
             return null;

@@ -36,11 +36,18 @@ internal static class ServeCommand
         var modelId = new Option<string?>("--model-id") { Description = "The model's name in /info and OpenAI responses (default: the model folder's name)." };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "Seconds a shutdown (SIGTERM, Ctrl+C) waits for in-flight requests.", DefaultValueFactory = _ => (int)hostingDefaults.ShutdownTimeout.TotalSeconds };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Log one JSON object per line." };
+        var noPlayground = new Option<bool>("--no-playground") { Description = "Do not serve the playground page at /." };
+        var models = new Option<string[]>("--model")
+        {
+            Description = "Model directory or HuggingFace hub id (omitted: the built-in default model). Repeat as --model NAME=DIR to serve "
+                + "several models, each with its own batcher; requests choose one with \"model\" (default: the first).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("serve", "Serve the model over HTTP: TEI-compatible routes (/embed, /predict, /rerank, /tokenize, /v1/embeddings, …) and HuggingFace task routes.")
         {
-            host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs,
+            models, host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs, noPlayground,
         };
-        model.AddTo(command);
+        model.AddTo(command, model: false);
         device.AddTo(command);
 
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl+C to the host, which stops taking requests,
@@ -53,11 +60,19 @@ internal static class ServeCommand
             }
 
             TorchSharp.torch.Device runOn = device.Read(parse);
+            var served = (parse.GetValue(models) ?? []).Select(ParseModel).ToList();
+            if (served.Skip(1).Where(m => m.Name is null).Select(m => m.Model).FirstOrDefault() is string unnamed)
+            {
+                throw new UsageException($"--model {unnamed}: name every model after the first, as --model NAME=DIR; requests choose models by name.");
+            }
+
+            (string? firstName, string? firstModel) = served.Count == 0 ? (null, null) : served[0];
             var options = new AlbertServerOptions
             {
-                ModelDirectory = model.Resolve(parse),
+                ModelDirectory = model.Resolve(firstModel, parse),
+                ModelId = firstName ?? parse.GetValue(modelId) ?? ModelName(firstModel),
+                AdditionalModels = [.. served.Skip(1).Select(m => new ServedModelSource(m.Name!, model.Resolve(m.Model, parse)))],
                 LoadOptions = new Checkpoints.LoadOptions { Device = runOn },
-                ModelId = parse.GetValue(modelId) ?? ModelName(parse.GetValue(model.Model)),
                 MaxBatchTokens = parse.GetValue(maxBatchTokens),
                 MaxBatchRequests = parse.GetValue(maxBatchRequests),
                 MaxBatchPadding = parse.GetValue(maxPadding),
@@ -73,6 +88,7 @@ internal static class ServeCommand
                     _ => null,
                 },
                 ApiKey = parse.GetValue(apiKey) ?? NullIfEmpty(Environment.GetEnvironmentVariable(ApiKeyVariable)),
+                Playground = !parse.GetValue(noPlayground),
             };
             var hosting = new AlbertServerHosting
             {
@@ -98,6 +114,23 @@ internal static class ServeCommand
     /// <summary>A hub id names itself; a folder is named by its folder name (the server's default); the default model is "shakespeare".</summary>
     private static string? ModelName(string? given) =>
         string.IsNullOrEmpty(given) ? "shakespeare" : Directory.Exists(given) ? null : given;
+
+    /// <summary>
+    /// One <c>--model</c>: <c>NAME=DIR</c> (a name without path separators before the first <c>=</c>) or a bare directory
+    /// or hub id.
+    /// </summary>
+    internal static (string? Name, string Model) ParseModel(string value)
+    {
+        int equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || value.AsSpan(0, equals).IndexOfAny('/', '\\') >= 0)
+        {
+            return (null, value);
+        }
+
+        string name = value[..equals];
+        string path = value[(equals + 1)..];
+        return path.Length > 0 ? (name, path) : throw new UsageException($"--model {value}: give the model's folder after '{name}='.");
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

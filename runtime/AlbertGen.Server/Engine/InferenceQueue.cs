@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace AlbertGen.Server.Engine;
 
 /// <summary>
-/// Dynamic batching: requests' inputs arrive tokenised on a channel; one consumer thread per model instance forms
-/// batches under the token budget (<see cref="BatchPlanner"/>) and runs them. With an empty queue an input runs at once:
-/// there is no waiting window, batches form from what queued while the model was busy.
+/// Dynamic batching: requests' inputs arrive preprocessed (tokenised once, on the request's thread) on a channel; one
+/// consumer thread per served model forms batches under the token budget (<see cref="BatchPlanner"/>) and runs only their
+/// forward passes: each item's output goes back to its request, which postprocesses it on its own thread. With an empty
+/// queue an input runs at once: there is no waiting window, batches form from what queued while the model was busy.
 /// </summary>
 /// <remarks>
 /// The consumer is a dedicated thread because a forward pass blocks its thread for its whole duration (libtorch spreads
@@ -23,6 +24,7 @@ internal sealed class InferenceQueue : IDisposable
     private readonly AlbertServerOptions _options;
     private readonly ServerMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly KeyValuePair<string, object?> _modelTag;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
     private Thread? _thread;
@@ -31,12 +33,17 @@ internal sealed class InferenceQueue : IDisposable
     private int _waiting;
     private long _batches;
 
-    public InferenceQueue(AlbertServerOptions options, ServerMetrics metrics, ILogger logger)
+    public InferenceQueue(AlbertServerOptions options, ServerMetrics metrics, ILogger logger, string modelName)
     {
         _options = options;
         _metrics = metrics;
         _logger = logger;
+        ModelName = modelName;
+        _modelTag = new("model", modelName);
     }
+
+    /// <summary>The served model's name (its <c>model</c> label, its thread's name).</summary>
+    public string ModelName { get; }
 
     /// <summary>Inputs queued and not yet running.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
@@ -53,7 +60,7 @@ internal sealed class InferenceQueue : IDisposable
     /// <summary>Starts the consumer thread.</summary>
     public void Start()
     {
-        _thread = new Thread(Consume) { IsBackground = true, Name = "albertgen-batcher" };
+        _thread = new Thread(Consume) { IsBackground = true, Name = $"albertgen-batcher {ModelName}" };
         _thread.Start();
     }
 
@@ -73,9 +80,12 @@ internal sealed class InferenceQueue : IDisposable
         return new Permit(this);
     }
 
-    /// <summary>Queues an input and returns its result when its batch has run.</summary>
+    /// <summary>Called on the batcher thread with each batch as planned, before it runs (tests read the plans).</summary>
+    public event Action<IReadOnlyList<WorkItem>>? BatchPlanned;
+
+    /// <summary>Queues an input; its item completes when its batch has run.</summary>
     /// <exception cref="ApiException">503 when the server is stopping.</exception>
-    public Task<object> Enqueue(WorkItem item)
+    public void Enqueue(WorkItem item)
     {
         Interlocked.Increment(ref _waiting);
         if (!_channel.Writer.TryWrite(item))
@@ -83,8 +93,6 @@ internal sealed class InferenceQueue : IDisposable
             Interlocked.Decrement(ref _waiting);
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, "The server is shutting down.");
         }
-
-        return item.Completion;
     }
 
     /// <summary>Stops taking new inputs, lets the queued ones finish, and waits for the consumer (or gives up at <paramref name="cancellationToken"/>).</summary>
@@ -143,6 +151,7 @@ internal sealed class InferenceQueue : IDisposable
                 {
                     List<WorkItem> batch = BatchPlanner.TakeNext(pending, _options.MaxBatchTokens, _options.MaxBatchRequests, _options.MaxBatchPadding);
                     Interlocked.Add(ref _waiting, -batch.Count);
+                    BatchPlanned?.Invoke(batch);
                     RunBatch(batch);
                 }
             }
@@ -185,12 +194,7 @@ internal sealed class InferenceQueue : IDisposable
         int padded = rows * batch.Max(i => i.Length);
         try
         {
-            IReadOnlyList<object> results = batch[0].Kind.Run([.. batch.Select(i => i.Input)]);
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                batch[i].Complete(results[i], elapsed);
-            }
+            batch[0].Stage.Run(batch, start);
         }
         catch (Exception e) when (batch.Count > 1 && e is not OutOfMemoryException)
         {
@@ -207,11 +211,11 @@ internal sealed class InferenceQueue : IDisposable
             batch[0].Fail(e);
         }
 
-        _metrics.BatchSize.Record(rows);
-        _metrics.BatchTokens.Record(padded);
-        _metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        _logger.LogDebug("Batch {BatchId}: {Inputs} inputs, {Rows} rows, {PaddedTokens} padded tokens, {Milliseconds:0.0} ms",
-            id, batch.Count, rows, padded, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        _metrics.BatchSize.Record(rows, _modelTag);
+        _metrics.BatchTokens.Record(padded, _modelTag);
+        _metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, _modelTag);
+        _logger.LogDebug("Batch {BatchId} ({Stage}): {Inputs} inputs, {Rows} rows, {PaddedTokens} padded tokens, {Milliseconds:0.0} ms",
+            id, batch[0].Stage.Name, batch.Count, rows, padded, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     private sealed class Permit(InferenceQueue queue) : IDisposable

@@ -5,14 +5,12 @@ using AlbertGen.Tokenization;
 namespace AlbertGen.Server.Engine;
 
 /// <summary>
-/// The loaded checkpoint: its tokenizer, the embedding pipeline (every checkpoint has an encoder) and the pipeline of its
-/// task head, if any. The head and the encoder are separate model instances; the server's batcher is the only caller of
-/// either, so their forward passes never overlap.
+/// The loaded checkpoint: its tokenizer, the embedding pipeline (every checkpoint has an encoder), the pipeline of its task
+/// head, if any, and the forward stage of each, which the batcher runs. Requests preprocess and postprocess with the
+/// pipelines on their own threads; only the batcher runs forward passes, so passes never overlap.
 /// </summary>
-public sealed class ServedModel : IDisposable
+internal sealed class ServedModel : IDisposable
 {
-    private readonly SentenceEmbeddingGenerator _raw;
-    private readonly SentenceEmbeddingGenerator _normalized;
     private readonly List<IDisposable> _owned = [];
 
     private ServedModel(string directory, AlbertConfig config, AlbertServerOptions options)
@@ -30,34 +28,39 @@ public sealed class ServedModel : IDisposable
         };
         try
         {
-            _raw = SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Pooling = options.Pooling }, pipelineOptions);
-            _owned.Add(_raw);
-            _normalized = new SentenceEmbeddingGenerator(_raw.Model, _raw.Tokenizer, _raw.EmbeddingOptions with { Normalize = true }, pipelineOptions);
-            Tokenizer = _raw.Tokenizer;
-            MaxLength = _raw.MaxLength;
-            if ((Heads & (AlbertHeads.MaskedLM | AlbertHeads.PreTraining)) != 0)
+            // Not normalised: each request asks for unit vectors or not, and the postprocess stage scales them.
+            Embeddings = Own(SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Pooling = options.Pooling }, pipelineOptions));
+            EmbedStage = new("embed", Embeddings.Forward);
+            Tokenizer = Embeddings.Tokenizer;
+            MaxLength = Embeddings.MaxLength;
+            if (Has(AlbertHeads.MaskedLM))
             {
                 FillMask = Own(FillMaskPipeline.FromPretrained(directory, pipelineOptions));
+                FillMaskStage = new("fill-mask", FillMask.Forward);
             }
 
-            if ((Heads & AlbertHeads.SequenceClassification) != 0)
+            if (Has(AlbertHeads.SequenceClassification))
             {
                 Classifier = Own(TextClassificationPipeline.FromPretrained(directory, pipelineOptions));
+                ClassifyStage = new("classify", Classifier.Forward);
             }
 
-            if ((Heads & AlbertHeads.TokenClassification) != 0)
+            if (Has(AlbertHeads.TokenClassification))
             {
                 TokenClassifier = Own(TokenClassificationPipeline.FromPretrained(directory, pipelineOptions));
+                TokenClassificationStage = new("token-classification", TokenClassifier.Forward);
             }
 
-            if ((Heads & AlbertHeads.QuestionAnswering) != 0)
+            if (Has(AlbertHeads.QuestionAnswering))
             {
                 QuestionAnswering = Own(QuestionAnsweringPipeline.FromPretrained(directory, pipelineOptions));
+                QuestionAnsweringStage = new("question-answering", QuestionAnswering.Forward);
             }
 
-            if ((Heads & AlbertHeads.MultipleChoice) != 0)
+            if (Has(AlbertHeads.MultipleChoice))
             {
                 MultipleChoice = Own(MultipleChoicePipeline.FromPretrained(directory, pipelineOptions));
+                MultipleChoiceStage = new("multiple-choice", MultipleChoice.Forward, equalRows: true);
             }
         }
         catch
@@ -67,76 +70,71 @@ public sealed class ServedModel : IDisposable
         }
     }
 
-    /// <summary>Loads everything the checkpoint in <paramref name="options"/> can serve.</summary>
-    /// <param name="options">The server options (model directory, load options, batch limits).</param>
-    /// <returns>The model, ready to run.</returns>
-    public static ServedModel Load(AlbertServerOptions options)
+    /// <summary>Loads everything the checkpoint in <paramref name="source"/> can serve, with the limits of <paramref name="options"/>.</summary>
+    public static ServedModel Load(ServedModelSource source, AlbertServerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        AlbertConfig config = AlbertConfigReader.ReadFile(options.ModelDirectory);
-        return new ServedModel(options.ModelDirectory, config, options);
+        AlbertConfig config = AlbertConfigReader.ReadFile(source.Directory);
+        return new ServedModel(source.Directory, config, options);
     }
 
-    /// <summary>The model directory.</summary>
     public string Directory { get; }
 
-    /// <summary>The configuration.</summary>
     public AlbertConfig Config { get; }
 
-    /// <summary>The heads the checkpoint holds, from its <c>architectures</c>.</summary>
+    /// <summary>The heads the checkpoint holds, from its <c>architectures</c> (a pre-training checkpoint holds the masked-LM head too).</summary>
     public AlbertHeads Heads { get; }
 
-    /// <summary>The tokenizer (shared by all pipelines' inputs: requests are tokenised with it on arrival).</summary>
+    /// <summary>The tokenizer of every pipeline (the tokenizer routes use it directly).</summary>
     public AlbertTokenizer Tokenizer { get; }
 
     /// <summary>Longest input in tokens, special tokens included.</summary>
     public int MaxLength { get; }
 
-    /// <summary>Fill-mask, when the checkpoint has a masked-LM head.</summary>
+    /// <summary>Sentence embeddings, not normalised (see <see cref="SentenceEmbeddingGenerator.Postprocess"/>).</summary>
+    public SentenceEmbeddingGenerator Embeddings { get; }
+
+    public ForwardStage<EncodedText, float[]> EmbedStage { get; }
+
     public FillMaskPipeline? FillMask { get; }
 
-    /// <summary>Sequence classification, when the checkpoint has that head.</summary>
+    public ForwardStage<FillMaskInput, float[][]>? FillMaskStage { get; }
+
     public TextClassificationPipeline<string>? Classifier { get; }
 
-    /// <summary>Token classification, when the checkpoint has that head.</summary>
+    public ForwardStage<EncodedText, float[]>? ClassifyStage { get; }
+
     public TokenClassificationPipeline? TokenClassifier { get; }
 
-    /// <summary>Question answering, when the checkpoint has that head.</summary>
+    public ForwardStage<EncodedText, float[][]>? TokenClassificationStage { get; }
+
     public QuestionAnsweringPipeline? QuestionAnswering { get; }
 
-    /// <summary>Multiple choice, when the checkpoint has that head.</summary>
+    public ForwardStage<QuestionAnsweringInput, IReadOnlyList<SpanLogits>>? QuestionAnsweringStage { get; }
+
     public MultipleChoicePipeline? MultipleChoice { get; }
 
-    /// <summary>Length of an embedding: <c>hidden_size</c>.</summary>
-    public int Dimensions => _raw.Dimensions;
+    public ForwardStage<MultipleChoiceInput, float[]>? MultipleChoiceStage { get; }
 
-    /// <summary>The embedding pipeline, with or without unit-length vectors.</summary>
-    /// <param name="normalize">Whether vectors are scaled to unit L2 norm.</param>
-    /// <returns>The pipeline.</returns>
-    public SentenceEmbeddingGenerator Embeddings(bool normalize) => normalize ? _normalized : _raw;
+    /// <summary>Length of an embedding: <c>hidden_size</c>.</summary>
+    public int Dimensions => Embeddings.Dimensions;
+
+    /// <summary>Tokenizer calls the pipelines' preprocess stages have made (the server tokenises nowhere else).</summary>
+    public long TokenizerCalls =>
+        Embeddings.TokenizerCalls + (FillMask?.TokenizerCalls ?? 0) + (Classifier?.TokenizerCalls ?? 0) + (TokenClassifier?.TokenizerCalls ?? 0)
+        + (QuestionAnswering?.TokenizerCalls ?? 0) + (MultipleChoice?.TokenizerCalls ?? 0);
 
     /// <summary>Whether the model can serve <paramref name="capability"/>.</summary>
-    /// <param name="capability">The capability.</param>
-    /// <returns>True when it can.</returns>
-    public bool Supports(ModelCapability capability) => capability switch
-    {
-        ModelCapability.Embeddings => true,
-        ModelCapability.FillMask => FillMask is not null,
-        ModelCapability.Classification => Classifier is not null,
-        ModelCapability.Reranking => Classifier is not null && Config.NumLabels == 1,
-        ModelCapability.TokenClassification => TokenClassifier is not null,
-        ModelCapability.QuestionAnswering => QuestionAnswering is not null,
-        ModelCapability.MultipleChoice => MultipleChoice is not null,
-        _ => false,
-    };
+    public bool Supports(ModelCapability capability) =>
+        capability == ModelCapability.Embeddings
+        || (Has(ModelCapabilities.Head(capability)) && (capability != ModelCapability.Reranking || Config.NumLabels == 1));
 
     /// <summary>Runs each pipeline once on a short input, so the first request does not pay for first-call costs.</summary>
     public void WarmUp()
     {
         const string text = "warm up";
-        _raw.Embed(text);
-        _normalized.Embed(text);
+        Embeddings.Embed(text);
         FillMask?.Predict(AlbertTokenizer.MaskToken);
         Classifier?.Classify(text, topK: null);
         TokenClassifier?.Predict(text);
@@ -154,6 +152,8 @@ public sealed class ServedModel : IDisposable
 
         _owned.Clear();
     }
+
+    private bool Has(AlbertHeads head) => head != AlbertHeads.None && (Heads & head) == head;
 
     private T Own<T>(T pipeline)
         where T : IDisposable

@@ -20,16 +20,11 @@ internal static class ClassificationRoutes
         bool raw = JsonFields.Bool(request, "raw_scores") ?? false;
         scope.CheckBatch(inputs.Count, "inputs");
         TextClassificationPipeline<string> pipeline = scope.Model.Classifier!;
-        var kind = new ClassifyWork(pipeline, raw ? ClassificationFunction.None : pipeline.DefaultFunction);
-        for (int i = 0; i < inputs.Count; i++)
-        {
-            var (_, length) = scope.Encode(inputs[i].Text, inputs[i].Pair, truncate, isBatch ? $"inputs[{i}]" : "inputs");
-            scope.Add(kind, inputs[i], 1, length);
-        }
-
-        var predictions = (await scope.RunAsync().ConfigureAwait(false))
-            .Select(r => ((IReadOnlyList<TextClassification<string>>)r).Select(c => new { score = c.Score, label = c.LabelName }).ToList())
-            .ToList();
+        ClassificationFunction function = raw ? ClassificationFunction.None : pipeline.DefaultFunction;
+        var items = await ClassifyAsync(scope, inputs, i => isBatch ? $"inputs[{i}]" : "inputs", truncate).ConfigureAwait(false);
+        var predictions = scope.Postprocess(() => items
+            .Select(item => pipeline.Postprocess(item.Completion.Result, topK: null, function).Select(c => new { score = c.Score, label = c.LabelName }).ToList())
+            .ToList());
         return isBatch ? predictions : predictions[0];
     }
 
@@ -47,19 +42,37 @@ internal static class ClassificationRoutes
         bool raw = JsonFields.Bool(request, "raw_scores") ?? false;
         bool returnText = JsonFields.Bool(request, "return_text") ?? false;
         scope.CheckBatch(texts.Count, "texts");
-        var kind = new ClassifyWork(scope.Model.Classifier!, raw ? ClassificationFunction.None : ClassificationFunction.Sigmoid);
-        for (int i = 0; i < texts.Count; i++)
-        {
-            var (_, length) = scope.Encode(query, texts[i], truncate, $"(query, texts[{i}])");
-            scope.Add(kind, (query, (string?)texts[i]), 1, length);
-        }
-
-        object[] results = await scope.RunAsync().ConfigureAwait(false);
-        return results
-            .Select((r, i) => (Index: i, Score: ((IReadOnlyList<TextClassification<string>>)r)[0].Score))
+        TextClassificationPipeline<string> pipeline = scope.Model.Classifier!;
+        ClassificationFunction function = raw ? ClassificationFunction.None : ClassificationFunction.Sigmoid;
+        var items = await ClassifyAsync(scope, [.. texts.Select(t => (query, (string?)t))], i => $"(query, texts[{i}])", truncate).ConfigureAwait(false);
+        return scope.Postprocess(() => items
+            .Select((item, i) => (Index: i, Score: pipeline.Postprocess(item.Completion.Result, topK: 1, function)[0].Score))
             .OrderByDescending(r => r.Score)
             .Select(r => returnText ? (object)new { index = r.Index, text = texts[r.Index], score = r.Score } : new { index = r.Index, score = r.Score })
-            .ToList();
+            .ToList());
+    }
+
+    /// <summary>Preprocesses each input (or pair) and runs them through the classifier's forward stage.</summary>
+    private static async Task<List<WorkItem<EncodedText, float[]>>> ClassifyAsync(RequestScope scope, IReadOnlyList<(string Text, string? Pair)> inputs, Func<int, string> name, bool truncate)
+    {
+        TextClassificationPipeline<string> pipeline = scope.Model.Classifier!;
+        var items = new List<WorkItem<EncodedText, float[]>>(inputs.Count);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var (text, pair) = inputs[i];
+            string what = name(i);
+            RequestScope.NotEmpty(text, what);
+            if (pair is not null)
+            {
+                RequestScope.NotEmpty(pair, what);
+            }
+
+            EncodedText prepared = scope.Preprocess(what, text.Length + (pair?.Length ?? 0), () => pipeline.Preprocess(text, pair, truncate));
+            items.Add(scope.Add(scope.Model.ClassifyStage!, prepared));
+        }
+
+        await scope.RunAsync(items).ConfigureAwait(false);
+        return items;
     }
 
     /// <summary>TEI's predict input: a text, a pair <c>[a, b]</c>, or a batch of <c>[a]</c> / <c>[a, b]</c> lists.</summary>
@@ -68,7 +81,7 @@ internal static class ClassificationRoutes
         const string Expected = "\"inputs\" must be a string, a pair [string, string], or a batch of [string] and [string, string] lists";
         if (inputs.ValueKind == JsonValueKind.String)
         {
-            return ([(inputs.GetString()!, null)], false);
+            return ([(JsonFields.Text(inputs, "inputs"), null)], false);
         }
 
         if (inputs.ValueKind != JsonValueKind.Array)
@@ -80,7 +93,7 @@ internal static class ClassificationRoutes
         if (items.Length > 0 && items.All(e => e.ValueKind == JsonValueKind.String))
         {
             return items.Length <= 2
-                ? ([(items[0].GetString()!, items.Length == 2 ? items[1].GetString() : null)], false)
+                ? ([(JsonFields.Text(items[0], "inputs[0]"), items.Length == 2 ? JsonFields.Text(items[1], "inputs[1]") : null)], false)
                 : throw ApiException.Invalid($"{Expected}: a list of {items.Length} strings is neither (wrap each text in a list to send a batch: [[\"a\"], [\"b\"], …]).");
         }
 
@@ -93,7 +106,7 @@ internal static class ClassificationRoutes
                 throw ApiException.Invalid($"{Expected}; inputs[{i}] is {JsonFields.Describe(item)}.");
             }
 
-            batch.Add((item[0].GetString()!, item.GetArrayLength() == 2 ? item[1].GetString() : null));
+            batch.Add((JsonFields.Text(item[0], $"inputs[{i}][0]"), item.GetArrayLength() == 2 ? JsonFields.Text(item[1], $"inputs[{i}][1]") : null));
         }
 
         return (batch, true);

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using AlbertGen.Server.Engine;
+using AlbertGen.Tasks;
 
 namespace AlbertGen.Server.Http;
 
@@ -42,11 +43,6 @@ internal static class EmbeddingRoutes
             throw ApiException.Invalid($"\"encoding_format\" must be \"float\" or \"base64\", not \"{format}\".");
         }
 
-        if (JsonFields.Optional(request, "model") is JsonElement model)
-        {
-            JsonFields.String(model, "model"); // any name is accepted: one model is served
-        }
-
         int? dimensions = Dimensions(scope, request);
         float[][] vectors = await EmbedAsync(scope, texts, isList, "input", scope.Options.AutoTruncate, normalize: true, dimensions).ConfigureAwait(false);
         return new
@@ -58,7 +54,7 @@ internal static class EmbeddingRoutes
                 embedding = format == "base64" ? (object)Convert.ToBase64String(MemoryMarshal.AsBytes(v.AsSpan())) : v,
                 index = i,
             }),
-            model = scope.Options.EffectiveModelId,
+            model = scope.ModelName,
             usage = new { prompt_tokens = scope.Tokens, total_tokens = scope.Tokens },
         };
     }
@@ -66,15 +62,18 @@ internal static class EmbeddingRoutes
     private static async Task<float[][]> EmbedAsync(RequestScope scope, IReadOnlyList<string> texts, bool isList, string field, bool truncate, bool normalize, int? dimensions)
     {
         scope.CheckBatch(texts.Count, field);
-        var kind = new EmbedWork(scope.Model.Embeddings(normalize));
+        var items = new List<WorkItem<EncodedText, float[]>>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
         {
-            var (_, length) = scope.Encode(texts[i], null, truncate, isList ? $"{field}[{i}]" : field);
-            scope.Add(kind, texts[i], 1, length);
+            string text = texts[i];
+            string what = isList ? $"{field}[{i}]" : field;
+            RequestScope.NotEmpty(text, what);
+            EncodedText prepared = scope.Preprocess(what, text.Length, () => scope.Model.Embeddings.Preprocess(text, truncate));
+            items.Add(scope.Add(scope.Model.EmbedStage, prepared));
         }
 
-        object[] results = await scope.RunAsync().ConfigureAwait(false);
-        return [.. results.Select(r => Shorten((float[])r, dimensions, normalize))];
+        await scope.RunAsync(items).ConfigureAwait(false);
+        return scope.Postprocess(() => items.Select(i => Shorten(scope.Model.Embeddings.Postprocess(i.Completion.Result, normalize), dimensions, normalize)).ToArray());
     }
 
     /// <summary>The optional <c>dimensions</c>: at most the model's hidden size.</summary>

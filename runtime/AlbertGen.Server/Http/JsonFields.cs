@@ -39,7 +39,38 @@ internal static class JsonFields
 
     /// <summary>A JSON string.</summary>
     public static string String(JsonElement value, string name) =>
-        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw ApiException.Invalid($"\"{name}\" must be a string, not {Kind(value)}.");
+        value.ValueKind == JsonValueKind.String ? Text(value, name) : throw ApiException.Invalid($"\"{name}\" must be a string, not {Kind(value)}.");
+
+    /// <summary>
+    /// A JSON string's text, refused (422 naming the field) when it is not text: invalid UTF-8, or an escaped lone UTF-16
+    /// surrogate (<c>"\ud800"</c>), which System.Text.Json either refuses to decode or hands on as a broken string.
+    /// </summary>
+    public static string Text(JsonElement value, string name)
+    {
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ApiException.Invalid($"\"{name}\" is not valid text: {e.Message}");
+        }
+
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                throw ApiException.Invalid($"\"{name}\" holds a lone UTF-16 surrogate (\\u{(int)text[i]:x4}) at char {i}; a string must be valid Unicode text.");
+            }
+        }
+
+        return text;
+    }
 
     /// <summary>An optional boolean field.</summary>
     public static bool? Bool(JsonElement obj, string name) => Optional(obj, name) switch
@@ -71,12 +102,12 @@ internal static class JsonFields
     {
         if (value.ValueKind == JsonValueKind.String)
         {
-            return ([value.GetString()!], false);
+            return ([Text(value, name)], false);
         }
 
         if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
         {
-            return ([.. value.EnumerateArray().Select(e => e.GetString()!)], true);
+            return ([.. value.EnumerateArray().Select((e, i) => Text(e, $"{name}[{i}]"))], true);
         }
 
         throw ApiException.Invalid($"\"{name}\" must be a string or a list of strings, not {Describe(value)}.");
@@ -85,7 +116,7 @@ internal static class JsonFields
     /// <summary>A list of strings.</summary>
     public static IReadOnlyList<string> Strings(JsonElement value, string name) =>
         value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
-            ? [.. value.EnumerateArray().Select(e => e.GetString()!)]
+            ? [.. value.EnumerateArray().Select((e, i) => Text(e, $"{name}[{i}]"))]
             : throw ApiException.Invalid($"\"{name}\" must be a list of strings, not {Describe(value)}.");
 
     /// <summary>A short description of a value for error messages: its JSON type, and the value itself when it is short.</summary>

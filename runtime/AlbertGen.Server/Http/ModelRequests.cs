@@ -25,6 +25,7 @@ internal static class ModelRequests
         var host = context.RequestServices.GetRequiredService<AlbertModelHost>();
         ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("AlbertGen.Server.Requests");
         var routeTag = new KeyValuePair<string, object?>("route", route.Path);
+        var modelTag = new KeyValuePair<string, object?>("model", host.Slots[0].Name); // until the body names one
         host.Metrics.Requests.Add(1, routeTag);
         if (!ApiKey.Allows(context, host.Options))
         {
@@ -36,25 +37,27 @@ internal static class ModelRequests
         RequestScope? scope = null;
         try
         {
-            ServedModel model = host.Model is { } loaded && host.IsReady
+            JsonElement body = await ReadBodyAsync(context).ConfigureAwait(false);
+            ModelSlot slot = host.Find(ModelName(body));
+            modelTag = new KeyValuePair<string, object?>("model", slot.Name);
+            ServedModel model = slot.Model is { } loaded && slot.IsReady
                 ? loaded
-                : throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, host.NotReadyReason!);
+                : throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, host.NotReadyReason ?? "The model is not ready.");
             if (route.Needs is ModelCapability needed && !model.Supports(needed))
             {
                 throw new ApiException(StatusCodes.Status400BadRequest, ErrorTypes.Backend, Unsupported(model, route, needed));
             }
 
-            using IDisposable permit = host.Queue.AcquirePermit();
-            JsonElement body = await ReadBodyAsync(context).ConfigureAwait(false);
-            scope = new RequestScope(model, host.Options, host.Queue, context.RequestAborted);
+            using IDisposable permit = slot.Queue.AcquirePermit();
+            scope = new RequestScope(model, slot.Name, host.Options, slot.Queue, context.RequestAborted);
             object result = await handle(scope, body).ConfigureAwait(false);
             TimeSpan total = Stopwatch.GetElapsedTime(start);
             WriteTimingHeaders(context.Response, scope, total);
-            RecordSuccess(host, scope, routeTag, total);
+            RecordSuccess(host, scope, routeTag, modelTag, total);
             logger.LogInformation(
-                "{HttpMethod} {Route} 200: {Inputs} inputs, {Tokens} tokens; total {TotalMs:0.00} ms, tokenization {TokenizationMs:0.00} ms, queue {QueueMs:0.00} ms, inference {InferenceMs:0.00} ms",
+                "{HttpMethod} {Route} 200: {Inputs} inputs, {Tokens} tokens; total {TotalMs:0.00} ms, tokenization {TokenizationMs:0.00} ms, queue {QueueMs:0.00} ms, inference {InferenceMs:0.00} ms, postprocessing {PostprocessingMs:0.00} ms",
                 context.Request.Method, route.Path, scope.Inputs, scope.Tokens, total.TotalMilliseconds, scope.Tokenization.TotalMilliseconds,
-                scope.Queue.TotalMilliseconds, scope.Inference.TotalMilliseconds);
+                scope.Queue.TotalMilliseconds, scope.Inference.TotalMilliseconds, scope.Postprocessing.TotalMilliseconds);
             await Results.Json(result, Json).ExecuteAsync(context).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -66,7 +69,7 @@ internal static class ModelRequests
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             ApiException error = AsApiError(e);
-            host.Metrics.Failures.Add(1, new KeyValuePair<string, object?>("err", error.ErrorType), routeTag);
+            host.Metrics.Failures.Add(1, new KeyValuePair<string, object?>("err", error.ErrorType), routeTag, modelTag);
             if (error.Status >= 424 && error.ErrorType == ErrorTypes.Backend)
             {
                 logger.LogError(e, "{HttpMethod} {Route} {Status} {ErrorType}: {Error}", context.Request.Method, route.Path, error.Status, error.ErrorType, error.Message);
@@ -92,16 +95,11 @@ internal static class ModelRequests
     /// <summary>The message of a route the model cannot serve, with what would serve it and what can be used instead.</summary>
     public static string Unsupported(ServedModel model, ServerRoute route, ModelCapability needed)
     {
-        string what = needed switch
+        string what = $"a checkpoint of {ModelCapabilities.Classes(needed)} ({ModelCapabilities.Description(needed)})" + needed switch
         {
-            ModelCapability.FillMask => "a masked-LM head (AlbertForMaskedLM or AlbertForPreTraining)",
-            ModelCapability.Classification => "a sequence-classification head (AlbertForSequenceClassification)",
-            ModelCapability.Reranking => "a sequence-classification head with one label (a cross-encoder)" +
+            ModelCapability.Reranking => " with one label (a cross-encoder)" +
                 (model.Classifier is null ? "" : $"; this one has {model.Config.NumLabels} labels, use /predict"),
-            ModelCapability.TokenClassification => "a token-classification head (AlbertForTokenClassification)",
-            ModelCapability.QuestionAnswering => "a question-answering head (AlbertForQuestionAnswering)",
-            ModelCapability.MultipleChoice => "a multiple-choice head (AlbertForMultipleChoice)",
-            _ => needed.ToString(),
+            _ => "",
         };
         string architectures = model.Config.Architectures.Count == 0 ? "none" : string.Join(", ", model.Config.Architectures);
         string available = string.Join(", ", RouteCatalog.All.Where(r => r.Needs is not ModelCapability n || model.Supports(n)).Select(r => r.Path));
@@ -145,14 +143,23 @@ internal static class ModelRequests
         response.Headers["x-inference-time"] = Ms(scope.Inference);
     }
 
-    private static void RecordSuccess(AlbertModelHost host, RequestScope scope, KeyValuePair<string, object?> routeTag, TimeSpan total)
+    private static void RecordSuccess(AlbertModelHost host, RequestScope scope, KeyValuePair<string, object?> routeTag, KeyValuePair<string, object?> modelTag, TimeSpan total)
     {
         var method = new KeyValuePair<string, object?>("method", scope.Method);
-        host.Metrics.Successes.Add(1, method, routeTag);
-        host.Metrics.Duration.Record(total.TotalSeconds, routeTag);
-        host.Metrics.TokenizationDuration.Record(scope.Tokenization.TotalSeconds, routeTag);
-        host.Metrics.QueueDuration.Record(scope.Queue.TotalSeconds, routeTag);
-        host.Metrics.InferenceDuration.Record(scope.Inference.TotalSeconds, routeTag);
-        host.Metrics.InputLength.Record(scope.Tokens, routeTag);
+        host.Metrics.Successes.Add(1, method, routeTag, modelTag);
+        host.Metrics.Duration.Record(total.TotalSeconds, routeTag, modelTag);
+        host.Metrics.TokenizationDuration.Record(scope.Tokenization.TotalSeconds, routeTag, modelTag);
+        host.Metrics.QueueDuration.Record(scope.Queue.TotalSeconds, routeTag, modelTag);
+        host.Metrics.InferenceDuration.Record(scope.Inference.TotalSeconds, routeTag, modelTag);
+        host.Metrics.InputLength.Record(scope.Tokens, routeTag, modelTag);
     }
+
+    /// <summary>
+    /// The body's <c>"model"</c> (OpenAI's field; TEI-style bodies may carry it too), or null for the first model. The
+    /// tokenizer routes' bodies may be a bare string or list, which names no model.
+    /// </summary>
+    private static string? ModelName(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("model", out JsonElement model)
+            ? JsonFields.String(model, "model")
+            : null;
 }

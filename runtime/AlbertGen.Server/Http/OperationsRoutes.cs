@@ -13,7 +13,8 @@ internal static class OperationsRoutes
 {
     /// <summary>
     /// TEI's info fields (<c>model_id</c>, <c>model_type</c>, the limits, …) plus the checkpoint's <c>architectures</c>, the
-    /// embedding size and <c>routes</c>: the routes this model serves.
+    /// embedding size, <c>routes</c>: the routes this model serves, and <c>models</c>: the names of every served model.
+    /// <c>?model=NAME</c> describes that model; without it, the first.
     /// </summary>
     public static async Task InfoAsync(HttpContext context)
     {
@@ -24,7 +25,19 @@ internal static class OperationsRoutes
             return;
         }
 
-        if (host.Model is not { } model || !host.IsReady)
+        string? name = context.Request.Query["model"].FirstOrDefault();
+        ModelSlot slot;
+        try
+        {
+            slot = host.Find(name);
+        }
+        catch (ApiException e)
+        {
+            await ModelRequests.WriteErrorAsync(context, e).ConfigureAwait(false);
+            return;
+        }
+
+        if (slot.Model is not { } model || !slot.IsReady)
         {
             await ModelRequests.WriteErrorAsync(context, new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unhealthy, host.NotReadyReason ?? "The model is not ready.")).ConfigureAwait(false);
             return;
@@ -41,7 +54,7 @@ internal static class OperationsRoutes
             : new { embedding = new { pooling = options.Pooling == EmbeddingPooling.Cls ? "cls" : "mean" } };
         var info = new
         {
-            model_id = options.EffectiveModelId,
+            model_id = slot.Name,
             model_sha = (string?)null,
             model_dtype = options.Inference switch
             {
@@ -62,9 +75,34 @@ internal static class OperationsRoutes
             tokenization_workers = Environment.ProcessorCount,
             version = typeof(OperationsRoutes).Assembly.GetName().Version?.ToString(),
             routes = RouteCatalog.All.Where(r => r.Needs is not ModelCapability n || model.Supports(n)).Select(r => new { method = r.Method, path = r.Path }),
+            models = host.Slots.Select(s => s.Name),
         };
         await Results.Json(info, ModelRequests.Json).ExecuteAsync(context).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// OpenAI's model list: <c>{"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}]}</c>, one entry
+    /// per served model, the default first.
+    /// </summary>
+    public static async Task ModelsAsync(HttpContext context)
+    {
+        var host = context.RequestServices.GetRequiredService<AlbertModelHost>();
+        if (!ApiKey.Allows(context, host.Options))
+        {
+            await ApiKey.RejectAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var list = new
+        {
+            @object = "list",
+            data = host.Slots.Select(s => new { id = s.Name, @object = "model", created = StartedAt, owned_by = "albertgen" }),
+        };
+        await Results.Json(list, ModelRequests.Json).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>When the process started, as Unix seconds: OpenAI's <c>created</c> of a model served since then.</summary>
+    private static long StartedAt { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 }
 
 /// <summary>Ready when the model is loaded and warmed and its batcher runs; reads a flag, never queues.</summary>

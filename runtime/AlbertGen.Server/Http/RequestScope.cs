@@ -1,27 +1,32 @@
 using System.Diagnostics;
 using AlbertGen.Server.Engine;
-using AlbertGen.Tokenization;
+using AlbertGen.Tasks;
 
 namespace AlbertGen.Server.Http;
 
 /// <summary>
-/// One model request on its way through the server: tokenises its inputs on arrival (checking lengths), queues them,
-/// and keeps the counts and times that become the response headers, metrics and the request log.
+/// One model request on its way through the server: preprocesses its inputs with the pipelines' preprocess stage on the
+/// request's thread (each input tokenised once, lengths checked), queues the encodings for the batcher's forward passes,
+/// postprocesses the outputs on the request's thread again, and keeps the counts and times that become the response
+/// headers, metrics and the request log.
 /// </summary>
-internal sealed class RequestScope(ServedModel model, AlbertServerOptions options, InferenceQueue queue, CancellationToken aborted)
+internal sealed class RequestScope(ServedModel model, string modelName, AlbertServerOptions options, InferenceQueue queue, CancellationToken aborted)
 {
-    private static readonly AlbertEncodeOptions Untruncated = new() { Truncation = TruncationStrategy.None };
     private readonly List<WorkItem> _items = [];
     private long _tokenizationTicks;
+    private long _postprocessingTicks;
 
     public ServedModel Model { get; } = model;
+
+    /// <summary>The served model's name (OpenAI responses' <c>model</c>).</summary>
+    public string ModelName { get; } = modelName;
 
     public AlbertServerOptions Options { get; } = options;
 
     /// <summary>Inputs in the request.</summary>
     public int Inputs { get; private set; }
 
-    /// <summary>Tokens the model computes for this request (after truncation).</summary>
+    /// <summary>Tokens the model computes for this request (after truncation; every window of a long context).</summary>
     public int Tokens { get; private set; }
 
     /// <summary>Characters of the inputs.</summary>
@@ -31,6 +36,8 @@ internal sealed class RequestScope(ServedModel model, AlbertServerOptions option
     public string Method { get; set; } = "single";
 
     public TimeSpan Tokenization => Stopwatch.GetElapsedTime(0, _tokenizationTicks);
+
+    public TimeSpan Postprocessing => Stopwatch.GetElapsedTime(0, _postprocessingTicks);
 
     /// <summary>The longest wait of the request's inputs.</summary>
     public TimeSpan Queue => _items.Count == 0 ? TimeSpan.Zero : _items.Max(i => i.QueueTime);
@@ -54,28 +61,42 @@ internal sealed class RequestScope(ServedModel model, AlbertServerOptions option
         Method = count > 1 ? "batch" : Method;
     }
 
-    /// <summary>
-    /// Tokenises an input (or pair) and returns its encoding and length after truncation.
-    /// </summary>
-    /// <param name="text">The text; must not be empty.</param>
-    /// <param name="pair">The second text of a pair, or null.</param>
-    /// <param name="truncate">Whether a too-long input is cut (else 413).</param>
-    /// <param name="what">The input's name in errors (<c>inputs[2]</c>).</param>
-    /// <param name="limit">Longest allowed input; null = the model's maximum.</param>
-    public (AlbertEncoding Encoding, int Length) Encode(string text, string? pair, bool truncate, string what, int? limit = null)
+    /// <summary>Refuses an empty text (400) before it reaches a pipeline.</summary>
+    public static void NotEmpty(string text, string what)
     {
-        if (text.Length == 0 || pair is { Length: 0 })
+        if (text.Length == 0)
         {
             throw ApiException.Empty($"{what} cannot be empty.");
         }
+    }
 
+    /// <summary>
+    /// Runs a pipeline's preprocess stage on one input, timed as tokenisation. A too-long input is 413; a tokenizer's
+    /// refusal is 422 <c>tokenizer</c>; the pipeline's own refusal (no <c>[MASK]</c>, …) becomes <paramref name="invalid"/>'s
+    /// error, by default 422 naming the input.
+    /// </summary>
+    /// <param name="what">The input's name in errors (<c>inputs[2]</c>).</param>
+    /// <param name="characters">The input's characters, for <c>x-compute-characters</c>.</param>
+    /// <param name="preprocess">The stage call.</param>
+    /// <param name="invalid">Turns the pipeline's <see cref="ArgumentException"/> into the response's error; null = 422 with its message.</param>
+    public TPrepared Preprocess<TPrepared>(string what, int characters, Func<TPrepared> preprocess, Func<ArgumentException, ApiException>? invalid = null)
+        where TPrepared : PreparedInput
+    {
         long start = Stopwatch.GetTimestamp();
-        AlbertEncoding encoding;
+        TPrepared prepared;
         try
         {
-            encoding = Model.Tokenizer.Encode(text, pair, Untruncated);
+            prepared = preprocess();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        catch (InputTooLongException e)
+        {
+            throw ApiException.TooLarge($"{what} has {e.Tokens} tokens; the model takes at most {e.MaxTokens}. Send \"truncate\": true to cut it.");
+        }
+        catch (ArgumentException e)
+        {
+            throw invalid?.Invoke(e) ?? ApiException.Invalid($"{what}: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
             throw new ApiException(422, ErrorTypes.Tokenizer, $"{what} could not be tokenised: {e.Message}");
         }
@@ -84,36 +105,44 @@ internal sealed class RequestScope(ServedModel model, AlbertServerOptions option
             _tokenizationTicks += Stopwatch.GetTimestamp() - start;
         }
 
-        int max = limit ?? Model.MaxLength;
-        if (encoding.Length > max && !truncate)
-        {
-            throw ApiException.TooLarge($"{what} has {encoding.Length} tokens; the model takes at most {max}. Send \"truncate\": true to cut it.");
-        }
-
-        int length = Math.Min(encoding.Length, max);
         Inputs++;
-        Tokens += length;
-        Characters += text.Length + (pair?.Length ?? 0);
-        return (encoding, length);
+        Tokens += prepared.Tokens;
+        Characters += characters;
+        return prepared;
     }
 
-    /// <summary>Queues one input.</summary>
-    public WorkItem Add(WorkKind kind, object input, int rows, int length)
+    /// <summary>Adds one preprocessed input for the batcher (queued by <see cref="RunAsync"/>).</summary>
+    public WorkItem<TPrepared, TRaw> Add<TPrepared, TRaw>(ForwardStage<TPrepared, TRaw> stage, TPrepared input)
+        where TPrepared : PreparedInput
     {
-        var item = new WorkItem(kind, input, rows, length, aborted);
+        WorkItem<TPrepared, TRaw> item = stage.Item(input, aborted);
         _items.Add(item);
         return item;
     }
 
-    /// <summary>Queues every added input and waits for all results, in the order added.</summary>
-    public async Task<object[]> RunAsync()
+    /// <summary>Queues every added input (once all were preprocessed, so a bad input queues none) and waits for their forward passes.</summary>
+    public async Task RunAsync<TPrepared, TRaw>(IReadOnlyList<WorkItem<TPrepared, TRaw>> items)
+        where TPrepared : PreparedInput
     {
-        var tasks = new Task<object>[_items.Count];
-        for (int i = 0; i < _items.Count; i++)
+        foreach (WorkItem item in items)
         {
-            tasks[i] = queue.Enqueue(_items[i]);
+            queue.Enqueue(item);
         }
 
-        return await Task.WhenAll(tasks).ConfigureAwait(false);
+        await Task.WhenAll(items.Select(i => i.Completion)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a postprocess stage on the request's thread, timed.</summary>
+    public T Postprocess<T>(Func<T> postprocess)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            return postprocess();
+        }
+        finally
+        {
+            _postprocessingTicks += Stopwatch.GetTimestamp() - start;
+        }
     }
 }

@@ -6,10 +6,10 @@ namespace AlbertGen.Server.Http;
 /// <param name="Method">GET or POST.</param>
 /// <param name="Path">The path.</param>
 /// <param name="Needs">What the model must be able to do; null for routes every model serves.</param>
-public sealed record ServerRoute(string Method, string Path, ModelCapability? Needs);
+internal sealed record ServerRoute(string Method, string Path, ModelCapability? Needs);
 
 /// <summary>Every route, in the order <c>/info</c> lists them: the single table the endpoints and <c>/info</c> are built from.</summary>
-public static class RouteCatalog
+internal static class RouteCatalog
 {
     /// <summary><c>POST /embed</c> (TEI).</summary>
     public static ServerRoute Embed { get; } = new("POST", "/embed", ModelCapability.Embeddings);
@@ -50,9 +50,12 @@ public static class RouteCatalog
     /// <summary><c>GET /metrics</c>: Prometheus text.</summary>
     public static ServerRoute Metrics { get; } = new("GET", "/metrics", null);
 
+    /// <summary><c>GET /v1/models</c> (OpenAI): the served models.</summary>
+    public static ServerRoute Models { get; } = new("GET", "/v1/models", null);
+
     /// <summary>All routes.</summary>
     public static IReadOnlyList<ServerRoute> All { get; } =
     [
-        Embed, OpenAIEmbeddings, Predict, Rerank, Tokenize, Decode, FillMask, TokenClassification, QuestionAnswering, MultipleChoice, Info, Health, Metrics,
+        Embed, OpenAIEmbeddings, Predict, Rerank, Tokenize, Decode, FillMask, TokenClassification, QuestionAnswering, MultipleChoice, Info, Models, Health, Metrics,
     ];
 }

@@ -21,33 +21,26 @@ internal static class TaskRoutes
         FillMaskPipeline pipeline = scope.Model.FillMask!;
         int topK = JsonFields.Int(parameters, "top_k", 1) ?? FillMaskPipeline.DefaultTopK;
         IReadOnlyList<string>? targets = JsonFields.Optional(parameters, "targets") is JsonElement t ? JsonFields.StringOrStrings(t, "parameters.targets").Items : null;
-        if (targets is not null)
-        {
-            pipeline.ResolveTargets(targets); // refuses, before queueing, a target list with no usable word
-        }
-
+        IReadOnlyList<FillMaskTarget>? resolved = targets is null ? null : pipeline.ResolveTargets(targets); // refuses, before queueing, a target list with no usable word
         scope.CheckBatch(texts.Count, "inputs");
-        var kind = new FillMaskWork(pipeline, topK, targets);
+        var items = new List<WorkItem<FillMaskInput, float[][]>>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
         {
+            string text = texts[i];
             string what = isList ? $"inputs[{i}]" : "inputs";
-            var (encoding, length) = scope.Encode(texts[i], null, scope.Options.AutoTruncate, what);
-            if (!encoding.InputIds.Take(length - 1).Contains(scope.Model.Tokenizer.MaskTokenId))
-            {
-                throw ApiException.Invalid($"{what} has no {AlbertTokenizer.MaskToken} token{(encoding.Length > length ? $" in its first {length} tokens (it is truncated)" : "")}; fill-mask needs at least one.");
-            }
-
-            scope.Add(kind, texts[i], 1, length);
+            RequestScope.NotEmpty(text, what);
+            FillMaskInput prepared = scope.Preprocess(what, text.Length, () => pipeline.Preprocess(text, scope.Options.AutoTruncate), e => NoMask(what, e));
+            items.Add(scope.Add(scope.Model.FillMaskStage!, prepared));
         }
 
-        object[] results = await scope.RunAsync().ConfigureAwait(false);
-        var shaped = results.Select(r =>
+        await scope.RunAsync(items).ConfigureAwait(false);
+        var shaped = scope.Postprocess(() => items.Select(item =>
         {
-            var masks = ((FillMaskResult)r).Masks
+            var masks = pipeline.Postprocess(item.Input, item.Completion.Result, topK, resolved).Masks
                 .Select(m => m.Select(c => new { score = c.Score, token = c.Token, token_str = c.TokenStr, sequence = c.Sequence }).ToList())
                 .ToList();
             return masks.Count == 1 ? (object)masks[0] : masks;
-        }).ToList();
+        }).ToList());
         return isList ? shaped : shaped[0];
     }
 
@@ -70,16 +63,21 @@ internal static class TaskRoutes
             _ => throw ApiException.Invalid($"\"parameters.aggregation_strategy\" must be none, simple, first, average or max, not \"{name}\"."),
         };
         scope.CheckBatch(texts.Count, "inputs");
-        var kind = new TokenClassificationWork(scope.Model.TokenClassifier!, strategy);
+        TokenClassificationPipeline pipeline = scope.Model.TokenClassifier!;
+        var items = new List<WorkItem<EncodedText, float[][]>>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
         {
-            var (_, length) = scope.Encode(texts[i], null, scope.Options.AutoTruncate, isList ? $"inputs[{i}]" : "inputs");
-            scope.Add(kind, texts[i], 1, length);
+            string text = texts[i];
+            string what = isList ? $"inputs[{i}]" : "inputs";
+            RequestScope.NotEmpty(text, what);
+            EncodedText prepared = scope.Preprocess(what, text.Length, () => pipeline.Preprocess(text, scope.Options.AutoTruncate));
+            items.Add(scope.Add(scope.Model.TokenClassificationStage!, prepared));
         }
 
-        var shaped = (await scope.RunAsync().ConfigureAwait(false)).Select(r => ((IReadOnlyList<TokenEntity>)r).Select(e => e.Index is int index
+        await scope.RunAsync(items).ConfigureAwait(false);
+        var shaped = scope.Postprocess(() => items.Select(item => pipeline.Postprocess(item.Input, item.Completion.Result, strategy).Select(e => e.Index is int index
             ? (object)new { entity = e.Entity, score = e.Score, index, word = e.Word, start = e.Start, end = e.End }
-            : new { entity_group = e.Entity, score = e.Score, word = e.Word, start = e.Start, end = e.End }).ToList()).ToList();
+            : new { entity_group = e.Entity, score = e.Score, word = e.Word, start = e.Start, end = e.End }).ToList()).ToList());
         return isList ? shaped : shaped[0];
     }
 
@@ -107,8 +105,8 @@ internal static class TaskRoutes
             AlignToWords = JsonFields.Bool(parameters, "align_to_words") ?? defaults.AlignToWords,
         };
         scope.CheckBatch(items.Length, "inputs");
-        var kind = new QuestionAnsweringWork(scope.Model.QuestionAnswering!, options);
-        int window = Math.Min(options.MaxSeqLength ?? 384, scope.Model.MaxLength);
+        QuestionAnsweringPipeline pipeline = scope.Model.QuestionAnswering!;
+        var questions = new List<(QuestionAnsweringInput Input, List<WorkItem<QuestionAnsweringInput, IReadOnlyList<SpanLogits>>> Parts)>(items.Length);
         for (int i = 0; i < items.Length; i++)
         {
             string what = isList ? $"inputs[{i}]" : "inputs";
@@ -119,17 +117,21 @@ internal static class TaskRoutes
 
             string question = JsonFields.RequiredString(items[i], "question");
             string context = JsonFields.RequiredString(items[i], "context");
-            // Long contexts are never refused: the pipeline splits them into windows. The planner counts the windows roughly.
-            var (encoding, _) = scope.Encode(question, context, truncate: true, what, limit: int.MaxValue);
-            int windows = 1 + (Math.Max(0, encoding.Length - window) / Math.Max(1, window / 2));
-            scope.Add(kind, (question, context), windows, Math.Min(encoding.Length, window));
+            RequestScope.NotEmpty(question, what);
+            RequestScope.NotEmpty(context, what);
+            // Long contexts are never refused: the preprocess stage splits them into windows, and the windows are queued
+            // in runs that fit the token budget, so no pass exceeds it.
+            QuestionAnsweringInput prepared = scope.Preprocess(what, question.Length + context.Length, () => pipeline.Preprocess(question, context, options));
+            questions.Add((prepared, [.. WindowRuns(prepared, scope.Options).Select(run => scope.Add(scope.Model.QuestionAnsweringStage!, run))]));
         }
 
-        var shaped = (await scope.RunAsync().ConfigureAwait(false)).Select(r =>
+        await scope.RunAsync([.. questions.SelectMany(q => q.Parts)]).ConfigureAwait(false);
+        var shaped = scope.Postprocess(() => questions.Select(q =>
         {
-            var answers = ((QuestionAnsweringResult)r).Answers.Select(a => new { score = a.Score, start = a.Start, end = a.End, answer = a.Answer }).ToList();
+            QuestionAnsweringResult result = pipeline.Postprocess(q.Input, [.. q.Parts.SelectMany(p => p.Completion.Result)]);
+            var answers = result.Answers.Select(a => new { score = a.Score, start = a.Start, end = a.End, answer = a.Answer }).ToList();
             return options.TopK != 1 || answers.Count != 1 ? (object)answers : answers[0];
-        }).ToList();
+        }).ToList());
         return isList ? shaped : shaped[0];
     }
 
@@ -144,7 +146,8 @@ internal static class TaskRoutes
         bool isList = inputs.ValueKind == JsonValueKind.Array;
         JsonElement[] items = isList ? [.. inputs.EnumerateArray()] : [inputs];
         scope.CheckBatch(items.Length, "inputs");
-        var kind = new MultipleChoiceWork(scope.Model.MultipleChoice!);
+        MultipleChoicePipeline pipeline = scope.Model.MultipleChoice!;
+        var work = new List<WorkItem<MultipleChoiceInput, float[]>>(items.Length);
         for (int i = 0; i < items.Length; i++)
         {
             string what = isList ? $"inputs[{i}]" : "inputs";
@@ -160,24 +163,46 @@ internal static class TaskRoutes
                 throw ApiException.Empty($"{what}.choices cannot be empty.");
             }
 
-            int longest = 0;
             for (int c = 0; c < choices.Count; c++)
             {
-                // An empty prompt is allowed (the choices alone are scored); Encode refuses empty texts, so it sees the choice first.
-                var (_, length) = prompt.Length == 0
-                    ? scope.Encode(choices[c], null, scope.Options.AutoTruncate, $"{what}.choices[{c}]")
-                    : scope.Encode(prompt, choices[c], scope.Options.AutoTruncate, $"{what}.choices[{c}]");
-                longest = Math.Max(longest, length);
+                RequestScope.NotEmpty(choices[c], $"{what}.choices[{c}]"); // an empty prompt is allowed: the choices alone are scored
             }
 
-            scope.Add(kind, (prompt, choices), choices.Count, longest);
+            MultipleChoiceInput prepared = scope.Preprocess(what, prompt.Length + choices.Sum(c => c.Length), () => pipeline.Preprocess(prompt, choices, scope.Options.AutoTruncate));
+            work.Add(scope.Add(scope.Model.MultipleChoiceStage!, prepared));
         }
 
-        var shaped = (await scope.RunAsync().ConfigureAwait(false))
-            .Select(r => ((IReadOnlyList<ChoiceScore>)r).Select(s => new { index = s.Index, choice = s.Choice, score = s.Score }).ToList())
-            .ToList();
+        await scope.RunAsync(work).ConfigureAwait(false);
+        var shaped = scope.Postprocess(() => work
+            .Select(item => pipeline.Postprocess(item.Input, item.Completion.Result).Select(s => new { index = s.Index, choice = s.Choice, score = s.Score }).ToList())
+            .ToList());
         return isList ? shaped : shaped[0];
     }
+
+    /// <summary>
+    /// A question's windows in runs that fit one pass: at most <c>--max-batch-tokens</c> padded tokens (and
+    /// <c>--max-batch-requests</c> rows); a single window longer than the budget is a run of its own.
+    /// </summary>
+    internal static IEnumerable<QuestionAnsweringInput> WindowRuns(QuestionAnsweringInput input, AlbertServerOptions options)
+    {
+        int perRun = Math.Max(1, Math.Min(options.MaxBatchTokens / input.Length, options.MaxBatchRequests ?? int.MaxValue));
+        if (perRun >= input.RowCount)
+        {
+            yield return input;
+            yield break;
+        }
+
+        for (int first = 0; first < input.RowCount; first += perRun)
+        {
+            yield return input.Windows(first, Math.Min(perRun, input.RowCount - first));
+        }
+    }
+
+    /// <summary>The 422 of a text the fill-mask preprocess stage refused: it has no mask (left after truncation).</summary>
+    private static ApiException NoMask(string what, ArgumentException e) =>
+        ApiException.Invalid(e.Message.Contains(AlbertTokenizer.MaskToken, StringComparison.Ordinal)
+            ? $"{what} has no {AlbertTokenizer.MaskToken} token{(e.Message.Contains("truncated", StringComparison.Ordinal) ? " in the part the model takes (it is truncated)" : "")}; fill-mask needs at least one."
+            : $"{what}: {e.Message}");
 
     private static (IReadOnlyList<string> Texts, bool IsList, JsonElement Parameters) Inputs(JsonElement body)
     {

@@ -7,7 +7,7 @@ namespace AlbertGen.Server.Telemetry;
 /// text-embeddings-inference names them (<c>te_*</c>) so TEI dashboards work unchanged. Durations are in seconds; the
 /// instruments carry no unit so the Prometheus names stay TEI's (an exporter would append <c>_seconds</c>).
 /// </summary>
-public sealed class ServerMetrics
+internal sealed class ServerMetrics
 {
     /// <summary>The meter's name (what an OpenTelemetry <c>AddMeter</c> call subscribes to).</summary>
     public const string MeterName = "AlbertGen.Server";
@@ -21,7 +21,7 @@ public sealed class ServerMetrics
     /// <summary>Creates the instruments; <paramref name="queueSize"/> is read when metrics are collected.</summary>
     /// <param name="meterFactory">The host's meter factory, which owns (and disposes) the meter.</param>
     /// <param name="queueSize">The number of inputs waiting for the model.</param>
-    public ServerMetrics(IMeterFactory meterFactory, Func<int> queueSize)
+    public ServerMetrics(IMeterFactory meterFactory, Func<IEnumerable<Measurement<int>>> queueSize)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(queueSize);
@@ -40,7 +40,7 @@ public sealed class ServerMetrics
         BatchTokens = _meter.CreateHistogram("te_batch_next_tokens", description: "Padded tokens per forward pass.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = TokenBuckets });
         BatchDuration = Seconds("te_batch_inference_duration", "Time per forward pass (with pre- and post-processing), in seconds.");
-        _meter.CreateObservableGauge("te_queue_size", queueSize, description: "Inputs waiting for the model.");
+        _meter.CreateObservableGauge("te_queue_size", queueSize, description: "Inputs waiting for the model, by model.");
     }
 
     /// <summary><c>te_request_count</c>.</summary>

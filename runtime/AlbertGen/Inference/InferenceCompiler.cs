@@ -20,7 +20,7 @@ public static class InferenceCompiler
     /// <returns>The session; dispose it before the model.</returns>
     /// <exception cref="InvalidOperationException">The model is in training mode.</exception>
     /// <exception cref="ArgumentException"><see cref="InferenceOptions.MatMulDType"/> is not a floating-point dtype.</exception>
-    /// <exception cref="NotSupportedException">A forced kernel cannot run here (the message says why).</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel cannot run here (the message says why).</exception>
     public static InferenceSession<TOutput> CompileForInference<TOutput>(this AlbertPreTrainedModel<TOutput> model, InferenceOptions? options = null)
         where TOutput : AlbertOutput
     {
@@ -81,7 +81,7 @@ public static class InferenceCompiler
     /// <param name="modelDType">The model's parameter dtype.</param>
     /// <param name="options">As for <see cref="CompileForInference{TOutput}"/>.</param>
     /// <returns>The products' dtype, every product's kernel, and the warnings a session would give.</returns>
-    /// <exception cref="NotSupportedException">A forced kernel cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel cannot run here.</exception>
     public static InferencePlan Plan(AlbertConfig config, ScalarType modelDType, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -93,19 +93,19 @@ public static class InferenceCompiler
         ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, warnings);
         Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
-        (string Product, long Outputs, long Inputs)[] shapes =
-            [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
+        (LayerProduct Product, long Outputs, long Inputs)[] shapes =
+            [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
         var products = new List<ProductKernelChoice>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
         {
             for (int l = 0; l < config.InnerGroupNum; l++)
             {
-                foreach ((string product, long outputs, long inputs) in shapes)
+                foreach ((LayerProduct product, long outputs, long inputs) in shapes)
                 {
                     ProductKernel kind = TensorVersions.IsAvailable
                         ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, cpu)));
+                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, cpu)));
                 }
             }
         }

@@ -23,7 +23,7 @@ public sealed record InferenceOptions
 
     /// <summary>
     /// Runs every product on this kernel instead of choosing per product from the CPU and the product's shape; null
-    /// (default) chooses. Compiling fails with <see cref="NotSupportedException"/> when the kernel cannot run here.
+    /// (default) chooses. Compiling fails with <see cref="PlatformNotSupportedException"/> when the kernel cannot run here.
     /// </summary>
     public ProductKernel? Kernel { get; init; }
 
@@ -33,7 +33,7 @@ public sealed record InferenceOptions
     /// 8-bit activations), on CPUs with AVX2 but no VNNI on AlbertGen's managed int8 kernel
     /// (<see cref="ProductKernel.ManagedInt8"/>, 7-bit activations). Embeddings, LayerNorms, softmax, residual additions
     /// and task heads stay float32, and outputs are float32. Needs a float32 model on a CPU with AVX2; compiling fails with
-    /// a one-line <see cref="NotSupportedException"/> elsewhere. Default false.
+    /// a one-line <see cref="PlatformNotSupportedException"/> elsewhere. Default false.
     /// </summary>
     /// <remarks>
     /// Weights are int8 per output channel, activations quantised at every call from their own range (one scale and zero

@@ -1,4 +1,4 @@
-using AlbertGen.Memory;
+using AlbertGen.Runtime;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 
@@ -47,7 +47,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
         MatMulDType = matMulDType;
         Warnings = warnings;
         Products = [.. encoder.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
-            layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product, p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
+            layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product.Name(), p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
     }
 
     /// <summary>The model the session runs (it reads the model's parameters; do not dispose the model first).</summary>
@@ -58,9 +58,6 @@ public sealed class InferenceSession<TOutput> : IDisposable
 
     /// <summary>The dtype the layers' products run in (the requested one, or the model's when the CPU cannot run it natively).</summary>
     public ScalarType MatMulDType { get; }
-
-    /// <summary>The attention kernel: libtorch's fused <c>scaled_dot_product_attention</c>.</summary>
-    public string AttentionKernel => "libtorch-sdpa";
 
     /// <summary>The kernel of every product of every distinct layer.</summary>
     public IReadOnlyList<ProductKernelChoice> Products { get; }

@@ -26,6 +26,7 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     private readonly bool _ownsModel;
     private readonly Lock _recompiling = new();
     private InferenceSession<TOutput> _session;
+    private long _tokenizerCalls;
     private bool _disposed;
 
     /// <summary>Checks the pieces fit together and puts the model in eval mode.</summary>
@@ -145,85 +146,167 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     /// <summary>Throws when disposed.</summary>
     private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>Encoding settings: the pipeline's truncation and length, batches padded to their longest row.</summary>
-    private protected AlbertEncodeOptions BatchEncodeOptions => new()
-    {
-        Truncation = Options.Truncation ? TruncationStrategy.LongestFirst : TruncationStrategy.None,
-        MaxLength = MaxLength,
-        Padding = PaddingStrategy.Longest,
-    };
+    /// <summary>How many times the pipeline has called its tokenizer to encode an input (preprocess stages only).</summary>
+    internal long TokenizerCalls => Interlocked.Read(ref _tokenizerCalls);
 
     /// <summary>
-    /// Encodes inputs a batch at a time and hands each padded batch, with the index of its first input, to
-    /// <paramref name="run"/>; checks cancellation between batches.
+    /// Encodes one row unpadded (the forward stage pads each pass to its longest row), cut to <see cref="MaxLength"/> when
+    /// <paramref name="truncate"/> (null = <see cref="PipelineOptions.Truncation"/>) is on.
     /// </summary>
-    private protected void ForEachBatch(
-        IReadOnlyList<(string Text, string? TextPair)> inputs,
-        CancellationToken cancellationToken,
-        Action<int, AlbertBatchEncoding> run)
+    /// <exception cref="InputTooLongException">The row is longer than <see cref="MaxLength"/> and truncation is off.</exception>
+    private protected AlbertEncoding EncodeRow(string text, string? pair, bool? truncate)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(text);
         ThrowIfDisposed();
-        for (int first = 0; first < inputs.Count; first += Options.BatchSize)
+        bool cut = truncate ?? Options.Truncation;
+        AlbertEncoding encoding = Encode(text, pair, new AlbertEncodeOptions
+        {
+            Truncation = cut ? TruncationStrategy.LongestFirst : TruncationStrategy.None,
+            MaxLength = cut ? MaxLength : null,
+        });
+        if (encoding.Length > MaxLength)
+        {
+            throw new InputTooLongException(encoding.Length, MaxLength);
+        }
+
+        return encoding;
+    }
+
+    /// <summary>Every tokenisation of a preprocess stage goes through here, so tests can count them.</summary>
+    private protected AlbertEncoding Encode(string text, string? pair, AlbertEncodeOptions options)
+    {
+        Interlocked.Increment(ref _tokenizerCalls);
+        return Tokenizer.Encode(text, pair, options);
+    }
+
+    /// <summary>
+    /// The one-call API: preprocesses every input, runs them through <paramref name="forward"/> in chunks of at most
+    /// <see cref="PipelineOptions.BatchSize"/> rows (an input is never split), and postprocesses each.
+    /// </summary>
+    private protected TResult[] Compose<TPrepared, TRaw, TResult>(
+        IReadOnlyList<TPrepared> prepared,
+        Func<IReadOnlyList<TPrepared>, IReadOnlyList<TRaw>> forward,
+        Func<TPrepared, TRaw, TResult> postprocess,
+        CancellationToken cancellationToken)
+        where TPrepared : PreparedInput
+    {
+        ThrowIfDisposed();
+        var results = new TResult[prepared.Count];
+        int first = 0;
+        while (first < prepared.Count)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(Options.BatchSize, inputs.Count - first);
-            var chunk = new (string, string?)[count];
-            for (int i = 0; i < count; i++)
+            int end = first + 1;
+            int rows = prepared[first].RowCount;
+            while (end < prepared.Count && rows + prepared[end].RowCount <= Options.BatchSize)
             {
-                chunk[i] = inputs[first + i];
-                if (chunk[i].Item1 is null)
-                {
-                    throw new ArgumentNullException(nameof(inputs), $"Input {first + i} is null.");
-                }
+                rows += prepared[end].RowCount;
+                end++;
             }
 
-            AlbertBatchEncoding batch = Tokenizer.EncodeBatch(chunk, BatchEncodeOptions);
-            for (int i = 0; i < batch.Count; i++)
+            TPrepared[] chunk = [.. prepared.Skip(first).Take(end - first)];
+            IReadOnlyList<TRaw> raw = forward(chunk);
+            for (int i = 0; i < chunk.Length; i++)
             {
-                CheckLength(batch[i], first + i);
+                results[first + i] = postprocess(chunk[i], raw[i]);
             }
 
-            run(first, batch);
+            first = end;
         }
+
+        return results;
     }
 
-    /// <summary>Refuses an input longer than <see cref="MaxLength"/> (only possible with truncation off).</summary>
-    private protected void CheckLength(AlbertEncoding encoding, int index)
+    /// <summary>Preprocesses inputs in order; an error names the input's index.</summary>
+    private protected static TPrepared[] PreprocessAll<TInput, TPrepared>(IReadOnlyList<TInput> inputs, Func<TInput, TPrepared> preprocess)
     {
-        int real = encoding.AttentionMask.Count(a => a != 0);
-        if (real > MaxLength)
+        ArgumentNullException.ThrowIfNull(inputs);
+        var prepared = new TPrepared[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
         {
-            throw new ArgumentException(
-                $"Input {index} has {real} tokens; the model takes at most {MaxLength}. Shorten it or enable truncation (PipelineOptions.Truncation).");
+            try
+            {
+                prepared[i] = preprocess(inputs[i]);
+            }
+            catch (InputTooLongException e)
+            {
+                throw new InputTooLongException(e.Tokens, e.MaxTokens, i);
+            }
+            catch (ArgumentNullException)
+            {
+                throw new ArgumentNullException(nameof(inputs), $"Input {i} is null.");
+            }
+            catch (ArgumentException e) when (e is not ArgumentOutOfRangeException)
+            {
+                throw new ArgumentException($"Input {i}: {e.Message}", e);
+            }
         }
+
+        return prepared;
+    }
+
+    /// <summary>Every input's rows, in order: the rows of one forward pass.</summary>
+    private protected static List<AlbertEncoding> RowsOf(IEnumerable<PreparedInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return [.. inputs.SelectMany(i => i.Rows)];
     }
 
     /// <summary>
-    /// Runs the model on equal-length rows and reads what is needed into managed memory; every tensor is disposed before
-    /// this returns.
+    /// Runs the model once on rows of any lengths, padded to the longest, and reads what is needed into managed memory;
+    /// every tensor is disposed before this returns.
     /// </summary>
-    /// <param name="rows">Encodings of one length.</param>
-    /// <param name="read">Reads the output; must return managed data only.</param>
-    /// <param name="shape">Turns the <c>[rows, S]</c> tensors into the model's inputs (for example <c>[B, C, S]</c>); null = as they are.</param>
-    private protected TResult Run<TResult>(IReadOnlyList<AlbertEncoding> rows, Func<TOutput, AlbertInputTensors, TResult> read, Func<AlbertInputTensors, AlbertInputs>? shape = null)
+    /// <param name="rows">The rows of the pass (unpadded encodings).</param>
+    /// <param name="read">Reads the output given the <c>[rows, S]</c> attention mask; must return managed data only.</param>
+    /// <param name="shape">Turns the <c>[rows, S]</c> inputs into the model's inputs (for example <c>[B, C, S]</c>); null = as they are.</param>
+    private protected TResult Run<TResult>(IReadOnlyList<AlbertEncoding> rows, Func<TOutput, Tensor, TResult> read, Func<AlbertInputs, AlbertInputs>? shape = null)
     {
+        ArgumentNullException.ThrowIfNull(rows);
         ThrowIfDisposed();
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException("A forward pass needs at least one input.", nameof(rows));
+        }
+
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         InferenceSession<TOutput> session = Session;
-        using AlbertInputTensors tensors = AlbertInputTensors.Create(rows, Model.Device);
-        AlbertInputs inputs = shape?.Invoke(tensors) ?? new AlbertInputs
-        {
-            InputIds = tensors.InputIds,
-            AttentionMask = tensors.AttentionMask,
-            TokenTypeIds = tensors.TokenTypeIds,
-        };
-
+        AlbertInputs inputs = PaddedInputs(rows);
+        Tensor mask = inputs.AttentionMask!;
+        inputs = shape?.Invoke(inputs) ?? inputs;
         using (TOutput output = session.Run(inputs))
         {
-            return read(output, tensors);
+            return read(output, mask);
         }
+    }
+
+    /// <summary>Rows of unequal lengths as <c>[rows, longest]</c> tensors, padded with the pad id, attention 0 and type 0.</summary>
+    private AlbertInputs PaddedInputs(IReadOnlyList<AlbertEncoding> rows)
+    {
+        int longest = rows.Max(r => r.Length);
+        var ids = new long[rows.Count * longest];
+        var attention = new long[ids.Length];
+        var types = new long[ids.Length];
+        Array.Fill(ids, Tokenizer.PadTokenId);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            AlbertEncoding row = rows[r];
+            for (int i = 0; i < row.Length; i++)
+            {
+                int at = (r * longest) + i;
+                ids[at] = row.InputIds[i];
+                attention[at] = row.AttentionMask[i];
+                types[at] = row.TokenTypeIds[i];
+            }
+        }
+
+        long[] shape = [rows.Count, longest];
+        return new AlbertInputs
+        {
+            InputIds = tensor(ids, shape, ScalarType.Int64, Model.Device),
+            AttentionMask = tensor(attention, shape, ScalarType.Int64, Model.Device),
+            TokenTypeIds = tensor(types, shape, ScalarType.Int64, Model.Device),
+        };
     }
 
     /// <summary>A tensor's values as float32, row-major.</summary>

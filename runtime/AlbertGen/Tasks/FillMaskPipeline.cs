@@ -24,6 +24,22 @@ public sealed record FillMaskCandidate(float Score, int Token, string TokenStr, 
 /// </param>
 public sealed record FillMaskTarget(string Target, int TokenId, string Token, string? Note);
 
+/// <summary>A text after fill-mask's preprocess stage: its row and where its masks are.</summary>
+public sealed class FillMaskInput : PreparedInput
+{
+    internal FillMaskInput(AlbertEncoding encoding, int[] maskPositions)
+        : base([encoding])
+    {
+        MaskPositions = maskPositions;
+    }
+
+    /// <summary>Its only row.</summary>
+    public AlbertEncoding Encoding => Rows[0];
+
+    /// <summary>The token index of each mask (<c>[CLS]</c> is index 0).</summary>
+    public IReadOnlyList<int> MaskPositions { get; }
+}
+
 /// <summary>The candidates of one text.</summary>
 /// <param name="Masks">One list per <c>[MASK]</c> in the text, in order; each list best first.</param>
 /// <param name="MaskPositions">The token index of each mask in the encoded input (<c>[CLS]</c> is index 0).</param>
@@ -139,50 +155,67 @@ public sealed class FillMaskPipeline : AlbertPipeline<AlbertForMaskedLM, MaskedL
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         IReadOnlyList<FillMaskTarget> resolved = targets is null ? [] : ResolveTargets(targets);
-        int[]? targetIds = resolved.Count == 0 ? null : [.. resolved.Select(t => t.TokenId)];
-        int k = targetIds is null ? topK : Math.Min(topK, targetIds.Length);
+        FillMaskInput[] prepared = PreprocessAll(texts, t => Preprocess(t));
+        return Compose(prepared, Forward, (input, probabilities) => Postprocess(input, probabilities, topK, resolved), cancellationToken);
+    }
 
-        var results = new FillMaskResult[texts.Count];
-        ForEachBatch([.. texts.Select(t => (t, (string?)null))], cancellationToken, (first, batch) =>
+    /// <summary>Preprocess stage: encodes a text as one row and finds its masks.</summary>
+    /// <param name="text">Text with at least one <c>[MASK]</c>.</param>
+    /// <param name="truncate">Whether a text longer than <see cref="AlbertPipeline{TModel, TOutput}.MaxLength"/> is cut; null = <see cref="PipelineOptions.Truncation"/>.</param>
+    /// <returns>The encoded text with its mask positions.</returns>
+    /// <exception cref="ArgumentException">The text has no <c>[MASK]</c> (or truncation removed them all).</exception>
+    /// <exception cref="InputTooLongException">The text is too long and truncation is off.</exception>
+    public FillMaskInput Preprocess(string text, bool? truncate = null)
+    {
+        AlbertEncoding encoding = EncodeRow(text, null, truncate);
+        int[] positions = [.. Enumerable.Range(0, encoding.Length).Where(i => encoding.InputIds[i] == Tokenizer.MaskTokenId && encoding.AttentionMask[i] != 0)];
+        if (positions.Length == 0)
         {
-            var positions = new int[batch.Count][];
-            for (int r = 0; r < batch.Count; r++)
+            bool cut = (truncate ?? Options.Truncation) && text.Contains(AlbertTokenizer.MaskToken, StringComparison.Ordinal);
+            throw new ArgumentException($"The text has no {AlbertTokenizer.MaskToken} token{(cut ? " in its first " + MaxLength + " tokens (it is truncated)" : "")}; fill-mask needs at least one.", nameof(text));
+        }
+
+        return new FillMaskInput(encoding, positions);
+    }
+
+    /// <summary>Forward stage: one pass; for each input, the probabilities over the vocabulary at each of its masks.</summary>
+    /// <param name="inputs">Preprocessed texts.</param>
+    /// <returns>Per input, one array of <c>vocab_size</c> probabilities per mask.</returns>
+    public IReadOnlyList<float[][]> Forward(IReadOnlyList<FillMaskInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        int vocabulary = Model.Config.VocabSize;
+        return Run(RowsOf(inputs), (output, _) =>
+        {
+            var rows = new float[inputs.Count][][];
+            for (int r = 0; r < inputs.Count; r++)
             {
-                positions[r] = [.. Enumerable.Range(0, batch[r].Length).Where(i => batch[r].InputIds[i] == Tokenizer.MaskTokenId && batch[r].AttentionMask[i] != 0)];
-                if (positions[r].Length == 0)
-                {
-                    throw new ArgumentException($"Input {first + r} has no {AlbertTokenizer.MaskToken} token{(Options.Truncation ? " (after truncation to " + MaxLength + " tokens)" : "")}; fill-mask needs at least one.");
-                }
+                IReadOnlyList<int> positions = inputs[r].MaskPositions;
+                using Tensor index = tensor(positions.Select(p => (long)p).ToArray(), device: output.Logits.device);
+                float[] flat = ToArray(output.Logits[r].index_select(0, index).to(ScalarType.Float32).softmax(-1)); // [masks, V]
+                rows[r] = [.. Enumerable.Range(0, positions.Count).Select(m => flat.AsSpan(m * vocabulary, vocabulary).ToArray())];
             }
 
-            float[][][] probabilities = Run(batch, (output, _) =>
-            {
-                var rows = new float[batch.Count][][];
-                for (int r = 0; r < batch.Count; r++)
-                {
-                    using Tensor index = tensor(positions[r].Select(p => (long)p).ToArray(), device: output.Logits.device);
-                    Tensor probs = output.Logits[r].index_select(0, index).to(ScalarType.Float32).softmax(-1); // [masks, V]
-                    if (targetIds is not null)
-                    {
-                        using Tensor ids = tensor(targetIds.Select(i => (long)i).ToArray(), device: probs.device);
-                        probs = probs.index_select(1, ids); // [masks, targets]
-                    }
-
-                    float[] flat = ToArray(probs);
-                    int width = (int)probs.shape[1];
-                    rows[r] = [.. Enumerable.Range(0, positions[r].Length).Select(m => flat.AsSpan(m * width, width).ToArray())];
-                }
-
-                return rows;
-            });
-
-            for (int r = 0; r < batch.Count; r++)
-            {
-                results[first + r] = Candidates(batch[r], positions[r], probabilities[r], targetIds, k, resolved);
-            }
+            return rows;
         });
+    }
 
-        return results;
+    /// <summary>Postprocess stage: the top-k candidates at each mask of one input.</summary>
+    /// <param name="input">The preprocessed text.</param>
+    /// <param name="probabilities">Its output from <see cref="Forward"/>.</param>
+    /// <param name="topK">Candidates per mask (at most the number of targets when targets are given).</param>
+    /// <param name="targets">Candidates allowed, from <see cref="ResolveTargets"/>; null or empty = the whole vocabulary.</param>
+    /// <returns>One candidate list per mask.</returns>
+    public FillMaskResult Postprocess(FillMaskInput input, float[][] probabilities, int topK = DefaultTopK, IReadOnlyList<FillMaskTarget>? targets = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(probabilities);
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
+        targets ??= [];
+        int[]? targetIds = targets.Count == 0 ? null : [.. targets.Select(t => t.TokenId)];
+        int k = targetIds is null ? topK : Math.Min(topK, targetIds.Length);
+        float[][] scores = targetIds is null ? probabilities : [.. probabilities.Select(p => targetIds.Select(id => p[id]).ToArray())];
+        return Candidates(input.Encoding, [.. input.MaskPositions], scores, targetIds, k, targets);
     }
 
     private FillMaskResult Candidates(AlbertEncoding encoding, int[] positions, float[][] probabilities, int[]? targetIds, int k, IReadOnlyList<FillMaskTarget> targets)

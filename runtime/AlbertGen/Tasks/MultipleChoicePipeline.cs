@@ -9,6 +9,23 @@ namespace AlbertGen.Tasks;
 /// <param name="Score">Softmax over the choices of one prompt: scores sum to one.</param>
 public sealed record ChoiceScore(int Index, string Choice, float Score);
 
+/// <summary>A prompt after multiple choice's preprocess stage: one row per choice.</summary>
+public sealed class MultipleChoiceInput : PreparedInput
+{
+    internal MultipleChoiceInput(string prompt, IReadOnlyList<string> choices, IReadOnlyList<AlbertEncoding> rows)
+        : base(rows)
+    {
+        Prompt = prompt;
+        Choices = choices;
+    }
+
+    /// <summary>The question or context.</summary>
+    public string Prompt { get; }
+
+    /// <summary>The choices, in order.</summary>
+    public IReadOnlyList<string> Choices { get; }
+}
+
 /// <summary>
 /// Multiple choice (<c>AlbertForMultipleChoice</c>; HuggingFace has no pipeline for it): each choice is encoded as the pair
 /// <c>[CLS] prompt [SEP] choice [SEP]</c>, as the SWAG / RACE fine-tuning scripts do, every pair is scored, and the scores are
@@ -44,6 +61,30 @@ public sealed class MultipleChoicePipeline : AlbertPipeline<AlbertForMultipleCho
     /// <returns>A score per choice, in the choices' order.</returns>
     public IReadOnlyList<ChoiceScore> Choose(string prompt, IReadOnlyList<string> choices, CancellationToken cancellationToken = default)
     {
+        MultipleChoiceInput input = Preprocess(prompt, choices);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Postprocess(input, Forward([input])[0]);
+    }
+
+    /// <summary>Scores several prompts, each with its own choices, in order; prompts with as many choices share passes.</summary>
+    /// <param name="inputs">Prompts with their choices.</param>
+    /// <param name="cancellationToken">Cancels between passes.</param>
+    /// <returns>One score list per prompt.</returns>
+    public IReadOnlyList<IReadOnlyList<ChoiceScore>> ChooseBatch(IReadOnlyList<(string Prompt, IReadOnlyList<string> Choices)> inputs, CancellationToken cancellationToken = default)
+    {
+        MultipleChoiceInput[] prepared = PreprocessAll(inputs, input => Preprocess(input.Prompt, input.Choices));
+        return Compose(prepared, Forward, Postprocess, cancellationToken);
+    }
+
+    /// <summary>Preprocess stage: encodes each choice as the pair <c>[CLS] prompt [SEP] choice [SEP]</c>, one row per choice.</summary>
+    /// <param name="prompt">The question or context (may be empty).</param>
+    /// <param name="choices">At least one choice.</param>
+    /// <param name="truncate">Whether a pair longer than <see cref="AlbertPipeline{TModel, TOutput}.MaxLength"/> is cut; null = <see cref="PipelineOptions.Truncation"/>.</param>
+    /// <returns>The rows.</returns>
+    /// <exception cref="ArgumentException">There are no choices.</exception>
+    /// <exception cref="InputTooLongException">A pair is too long and truncation is off.</exception>
+    public MultipleChoiceInput Preprocess(string prompt, IReadOnlyList<string> choices, bool? truncate = null)
+    {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(choices);
         if (choices.Count == 0)
@@ -51,35 +92,51 @@ public sealed class MultipleChoicePipeline : AlbertPipeline<AlbertForMultipleCho
             throw new ArgumentException("At least one choice is needed.", nameof(choices));
         }
 
-        ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
-        AlbertBatchEncoding rows = Tokenizer.EncodeBatch([.. choices.Select(c => (prompt, (string?)c))], BatchEncodeOptions);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            CheckLength(rows[i], i);
-        }
-
-        float[] logits = Run(
-            rows,
-            (output, _) => ToArray(output.Logits),
-            t => new AlbertInputs
-            {
-                // [C, S] → one question with C choices: [1, C, S].
-                InputIds = t.InputIds.unsqueeze(0),
-                AttentionMask = t.AttentionMask.unsqueeze(0),
-                TokenTypeIds = t.TokenTypeIds.unsqueeze(0),
-            });
-        float[] scores = ScoreMath.Softmax(logits);
-        return [.. choices.Select((c, i) => new ChoiceScore(i, c, scores[i]))];
+        return new MultipleChoiceInput(prompt, choices, [.. choices.Select(c => EncodeRow(prompt, c, truncate))]);
     }
 
-    /// <summary>Scores several prompts, each with its own choices, in order.</summary>
-    /// <param name="inputs">Prompts with their choices.</param>
-    /// <param name="cancellationToken">Cancels between prompts.</param>
-    /// <returns>One score list per prompt.</returns>
-    public IReadOnlyList<IReadOnlyList<ChoiceScore>> ChooseBatch(IReadOnlyList<(string Prompt, IReadOnlyList<string> Choices)> inputs, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Forward stage: the logit of every choice. Prompts with the same number of choices go through one pass
+    /// (<c>[prompts, choices, S]</c>); a list mixing choice counts takes one pass per count.
+    /// </summary>
+    /// <param name="inputs">Preprocessed prompts.</param>
+    /// <returns>Per input, one logit per choice.</returns>
+    public IReadOnlyList<float[]> Forward(IReadOnlyList<MultipleChoiceInput> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return [.. inputs.Select(input => Choose(input.Prompt, input.Choices, cancellationToken))];
+        var results = new float[inputs.Count][];
+        foreach (var group in inputs.Select((input, index) => (input, index)).GroupBy(x => x.input.RowCount))
+        {
+            var members = group.ToList();
+            int choices = group.Key;
+            float[] logits = Run(
+                RowsOf(members.Select(m => m.input)),
+                (output, _) => ToArray(output.Logits),
+                t => new AlbertInputs
+                {
+                    // [B·C, S] → B prompts with C choices each: [B, C, S].
+                    InputIds = t.InputIds!.view(members.Count, choices, -1),
+                    AttentionMask = t.AttentionMask!.view(members.Count, choices, -1),
+                    TokenTypeIds = t.TokenTypeIds!.view(members.Count, choices, -1),
+                });
+            for (int m = 0; m < members.Count; m++)
+            {
+                results[members[m].index] = logits.AsSpan(m * choices, choices).ToArray();
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Postprocess stage: softmax over one prompt's choices.</summary>
+    /// <param name="input">The preprocessed prompt.</param>
+    /// <param name="logits">Its output from <see cref="Forward"/>.</param>
+    /// <returns>A score per choice, in the choices' order.</returns>
+    public IReadOnlyList<ChoiceScore> Postprocess(MultipleChoiceInput input, float[] logits)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(logits);
+        float[] scores = ScoreMath.Softmax(logits);
+        return [.. input.Choices.Select((c, i) => new ChoiceScore(i, c, scores[i]))];
     }
 }

@@ -55,6 +55,47 @@ public sealed record ExtractedAnswer(string Answer, float Score, int Start, int 
 /// <param name="WindowCount">How many windows the context was split into.</param>
 public sealed record QuestionAnsweringResult(IReadOnlyList<ExtractedAnswer> Answers, int WindowCount);
 
+/// <summary>A question after question answering's preprocess stage: its context's windows and the options they were made with.</summary>
+public sealed class QuestionAnsweringInput : PreparedInput
+{
+    internal QuestionAnsweringInput(string question, string context, QuestionAnsweringOptions options, IReadOnlyList<AlbertEncoding> windows)
+        : base(windows)
+    {
+        Question = question;
+        Context = context;
+        Options = options;
+    }
+
+    /// <summary>The question.</summary>
+    public string Question { get; }
+
+    /// <summary>The context the answers come from.</summary>
+    public string Context { get; }
+
+    /// <summary>The options the windows were made with; the postprocess stage applies the rest of them.</summary>
+    public QuestionAnsweringOptions Options { get; }
+
+    /// <summary>
+    /// The same question over a run of its windows, to put a long context through several forward passes; the
+    /// postprocess stage takes this input with the outputs of all runs, in order.
+    /// </summary>
+    /// <param name="first">Index of the first window.</param>
+    /// <param name="count">How many windows.</param>
+    /// <returns>An input of those windows.</returns>
+    public QuestionAnsweringInput Windows(int first, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first + count, RowCount, nameof(count));
+        return new QuestionAnsweringInput(Question, Context, Options, [.. Rows.Skip(first).Take(count)]);
+    }
+}
+
+/// <summary>The span logits of one window.</summary>
+/// <param name="Start">Start logits, one per token of the window (padding of its pass included).</param>
+/// <param name="End">End logits, one per token.</param>
+public sealed record SpanLogits(float[] Start, float[] End);
+
 /// <summary>
 /// Extractive question answering (HuggingFace <c>QuestionAnsweringPipeline</c>): the question and context are encoded as a
 /// pair, a long context is split into overlapping windows, and the best span over all windows is returned with its
@@ -98,6 +139,53 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
     /// <exception cref="ArgumentException">The question or context is empty, or a setting is out of range.</exception>
     public QuestionAnsweringResult Answer(string question, string context, QuestionAnsweringOptions? options = null, CancellationToken cancellationToken = default)
     {
+        QuestionAnsweringInput input = Preprocess(question, context, options);
+        return Postprocess(input, ForwardWindows(input, cancellationToken));
+    }
+
+    /// <summary>Answers several questions, each against its own context, in order; windows of several questions share passes.</summary>
+    /// <param name="inputs">Question and context pairs.</param>
+    /// <param name="options">Settings; null = defaults.</param>
+    /// <param name="cancellationToken">Cancels between batches of windows.</param>
+    /// <returns>One result per input.</returns>
+    public IReadOnlyList<QuestionAnsweringResult> AnswerBatch(IReadOnlyList<(string Question, string Context)> inputs, QuestionAnsweringOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        QuestionAnsweringInput[] prepared = [.. inputs.Select(input => Preprocess(input.Question, input.Context, options))];
+        var results = new QuestionAnsweringResult[inputs.Count];
+        var small = new List<int>();
+        for (int i = 0; i < prepared.Length; i++)
+        {
+            if (prepared[i].RowCount > Options.BatchSize)
+            {
+                results[i] = Postprocess(prepared[i], ForwardWindows(prepared[i], cancellationToken)); // more windows than a pass takes: in chunks
+            }
+            else
+            {
+                small.Add(i);
+            }
+        }
+
+        QuestionAnsweringResult[] answered = Compose([.. small.Select(i => prepared[i])], Forward, Postprocess, cancellationToken);
+        for (int j = 0; j < small.Count; j++)
+        {
+            results[small[j]] = answered[j];
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Preprocess stage: cuts the question to <see cref="QuestionAnsweringOptions.MaxQuestionLength"/> and encodes it with
+    /// the context as overlapping windows of <see cref="QuestionAnsweringOptions.MaxSeqLength"/> tokens.
+    /// </summary>
+    /// <param name="question">The question (non-empty).</param>
+    /// <param name="context">The text holding the answer (non-empty).</param>
+    /// <param name="options">Settings; null = <see cref="QuestionAnsweringOptions.Default"/>. The postprocess stage uses the same.</param>
+    /// <returns>The windows.</returns>
+    /// <exception cref="ArgumentException">The question or context is empty, or a setting is out of range.</exception>
+    public QuestionAnsweringInput Preprocess(string question, string context, QuestionAnsweringOptions? options = null)
+    {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(context);
         ThrowIfDisposed();
@@ -108,15 +196,16 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
         }
 
         (int maxSeq, int stride) = Validate(options);
-        string shortQuestion = CutQuestion(question, options.MaxQuestionLength);
-        int questionTokens = Tokenizer.EncodeToIds(shortQuestion, addSpecialTokens: false).Length;
+        AlbertEncoding questionOnly = Encode(question, null, new AlbertEncodeOptions { AddSpecialTokens = false });
+        int questionTokens = Math.Min(questionOnly.Length, options.MaxQuestionLength);
+        string shortQuestion = questionOnly.Length <= options.MaxQuestionLength ? question : question[..questionOnly.Offsets[options.MaxQuestionLength - 1].End];
         int room = maxSeq - questionTokens - 3;
         if (room < 1)
         {
             throw new ArgumentException($"The question takes {questionTokens} tokens, leaving no room for context in windows of {maxSeq}; raise MaxSeqLength or lower MaxQuestionLength.");
         }
 
-        AlbertEncoding main = Tokenizer.Encode(shortQuestion, context, new AlbertEncodeOptions
+        AlbertEncoding main = Encode(shortQuestion, context, new AlbertEncodeOptions
         {
             Truncation = TruncationStrategy.OnlySecond,
             MaxLength = maxSeq,
@@ -124,38 +213,66 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
             ReturnOverflowingTokens = true,
             Padding = PaddingStrategy.Longest,
         });
-        AlbertEncoding[] windows = [main, .. main.Overflowing];
+        return new QuestionAnsweringInput(question, context, options, [main, .. main.Overflowing]);
+    }
 
+    /// <summary>Forward stage: one pass over every input's windows; for each input, the start and end logits of each window.</summary>
+    /// <param name="inputs">Preprocessed questions.</param>
+    /// <returns>Per input, one <see cref="SpanLogits"/> per window.</returns>
+    public IReadOnlyList<IReadOnlyList<SpanLogits>> Forward(IReadOnlyList<QuestionAnsweringInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        List<AlbertEncoding> rows = RowsOf(inputs);
+        (float[] starts, float[] ends, int length) = Run(rows, (output, _) => (ToArray(output.StartLogits), ToArray(output.EndLogits), (int)output.StartLogits.shape[1]));
+        var results = new IReadOnlyList<SpanLogits>[inputs.Count];
+        int row = 0;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var windows = new SpanLogits[inputs[i].RowCount];
+            for (int w = 0; w < windows.Length; w++, row++)
+            {
+                windows[w] = new SpanLogits(starts.AsSpan(row * length, length).ToArray(), ends.AsSpan(row * length, length).ToArray());
+            }
+
+            results[i] = windows;
+        }
+
+        return results;
+    }
+
+    /// <summary>Postprocess stage: the best spans over one input's windows, as character ranges of its context.</summary>
+    /// <param name="input">The preprocessed question (its options apply).</param>
+    /// <param name="windows">Its output from <see cref="Forward"/>.</param>
+    /// <returns>The answers and the number of windows.</returns>
+    public QuestionAnsweringResult Postprocess(QuestionAnsweringInput input, IReadOnlyList<SpanLogits> windows)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(windows);
+        QuestionAnsweringOptions options = input.Options;
         int preTopK = options.AlignToWords ? (options.TopK * 2) + 10 : options.TopK; // aligned spans may merge
         float minNull = 1_000_000f;
         var answers = new List<ExtractedAnswer>();
-        for (int first = 0; first < windows.Length; first += Options.BatchSize)
+        for (int w = 0; w < input.RowCount; w++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            AlbertEncoding[] batch = windows[first..Math.Min(windows.Length, first + Options.BatchSize)];
-            (float[] starts, float[] ends) = Run(batch, (output, _) => (ToArray(output.StartLogits), ToArray(output.EndLogits)));
-            int length = batch[0].Length;
-            for (int w = 0; w < batch.Length; w++)
+            AlbertEncoding window = input.Rows[w];
+            int length = window.Length;
+            bool[] allowed = [.. Enumerable.Range(0, length).Select(i =>
+                window.AttentionMask[i] != 0 && (window.SequenceIds[i] == 1 || window.InputIds[i] == Tokenizer.ClsTokenId))];
+            List<TokenSpan> spans = AnswerSpanScorer.Score(
+                windows[w].Start.AsSpan(0, length), windows[w].End.AsSpan(0, length), allowed, preTopK, options.MaxAnswerLength, out float nullScore);
+            minNull = Math.Min(minNull, nullScore);
+            foreach (TokenSpan span in spans)
             {
-                AlbertEncoding window = batch[w];
-                bool[] allowed = [.. Enumerable.Range(0, length).Select(i =>
-                    window.AttentionMask[i] != 0 && (window.SequenceIds[i] == 1 || window.InputIds[i] == Tokenizer.ClsTokenId))];
-                List<TokenSpan> spans = AnswerSpanScorer.Score(
-                    starts.AsSpan(w * length, length), ends.AsSpan(w * length, length), allowed, preTopK, options.MaxAnswerLength, out float nullScore);
-                minNull = Math.Min(minNull, nullScore);
-                foreach (TokenSpan span in spans)
+                (int startChar, int endChar) = CharRange(input.Context, window, span, options.AlignToWords);
+                string text = input.Context[startChar..endChar];
+                int same = answers.FindIndex(a => string.Equals(a.Answer, text, StringComparison.OrdinalIgnoreCase));
+                if (same >= 0)
                 {
-                    (int startChar, int endChar) = CharRange(context, window, span, options.AlignToWords);
-                    string text = context[startChar..endChar];
-                    int same = answers.FindIndex(a => string.Equals(a.Answer, text, StringComparison.OrdinalIgnoreCase));
-                    if (same >= 0)
-                    {
-                        answers[same] = answers[same] with { Score = answers[same].Score + span.Score };
-                    }
-                    else
-                    {
-                        answers.Add(new ExtractedAnswer(text, span.Score, startChar, endChar));
-                    }
+                    answers[same] = answers[same] with { Score = answers[same].Score + span.Score };
+                }
+                else
+                {
+                    answers.Add(new ExtractedAnswer(text, span.Score, startChar, endChar));
                 }
             }
         }
@@ -165,18 +282,20 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
             answers.Add(new ExtractedAnswer("", minNull, 0, 0));
         }
 
-        return new QuestionAnsweringResult([.. answers.OrderByDescending(a => a.Score).Take(options.TopK)], windows.Length);
+        return new QuestionAnsweringResult([.. answers.OrderByDescending(a => a.Score).Take(options.TopK)], input.RowCount);
     }
 
-    /// <summary>Answers several questions, each against its own context, in order.</summary>
-    /// <param name="inputs">Question and context pairs.</param>
-    /// <param name="options">Settings; null = defaults.</param>
-    /// <param name="cancellationToken">Cancels between batches of windows.</param>
-    /// <returns>One result per input.</returns>
-    public IReadOnlyList<QuestionAnsweringResult> AnswerBatch(IReadOnlyList<(string Question, string Context)> inputs, QuestionAnsweringOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>The windows of one input through the model, <see cref="PipelineOptions.BatchSize"/> windows a pass.</summary>
+    private SpanLogits[] ForwardWindows(QuestionAnsweringInput input, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        return [.. inputs.Select(input => Answer(input.Question, input.Context, options, cancellationToken))];
+        var logits = new List<SpanLogits>(input.RowCount);
+        for (int first = 0; first < input.RowCount; first += Options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            logits.AddRange(Forward([input.Windows(first, Math.Min(Options.BatchSize, input.RowCount - first))])[0]);
+        }
+
+        return [.. logits];
     }
 
     private (int MaxSeq, int Stride) Validate(QuestionAnsweringOptions options)
@@ -209,13 +328,6 @@ public sealed class QuestionAnsweringPipeline : AlbertPipeline<AlbertForQuestion
         }
 
         return (maxSeq, stride);
-    }
-
-    /// <summary>The question cut after its first <paramref name="maxTokens"/> tokens.</summary>
-    private string CutQuestion(string question, int maxTokens)
-    {
-        AlbertEncoding encoded = Tokenizer.Encode(question, new AlbertEncodeOptions { AddSpecialTokens = false });
-        return encoded.Length <= maxTokens ? question : question[..encoded.Offsets[maxTokens - 1].End];
     }
 
     /// <summary>The span's chars in the context, widened to whole whitespace-separated words when asked.</summary>

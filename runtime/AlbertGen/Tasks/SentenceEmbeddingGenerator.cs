@@ -85,19 +85,43 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
     /// <returns>One vector per text, in order.</returns>
     public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(texts);
-        int hidden = Dimensions;
-        var vectors = new float[texts.Count][];
-        ForEachBatch([.. texts.Select(t => (t, (string?)null))], cancellationToken, (first, batch) =>
-        {
-            float[] pooled = Run(batch, (output, inputs) => ToArray(Pool(output.LastHiddenState, inputs.AttentionMask)));
-            for (int r = 0; r < batch.Count; r++)
-            {
-                vectors[first + r] = pooled.AsSpan(r * hidden, hidden).ToArray();
-            }
-        });
+        EncodedText[] prepared = PreprocessAll(texts, t => Preprocess(t));
+        return Compose(prepared, Forward, (_, pooled) => Postprocess(pooled), cancellationToken);
+    }
 
-        return vectors;
+    /// <summary>Preprocess stage: encodes one text as one row.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="truncate">Whether a text longer than <see cref="AlbertPipeline{TModel, TOutput}.MaxLength"/> is cut; null = <see cref="PipelineOptions.Truncation"/>.</param>
+    /// <returns>The encoded text.</returns>
+    /// <exception cref="InputTooLongException">The text is too long and truncation is off.</exception>
+    public EncodedText Preprocess(string text, bool? truncate = null) => new(text, null, EncodeRow(text, null, truncate));
+
+    /// <summary>Forward stage: one pass over the inputs' rows; the pooled vector of each input, not normalised.</summary>
+    /// <param name="inputs">Preprocessed texts.</param>
+    /// <returns>One pooled vector per input, in order.</returns>
+    public IReadOnlyList<float[]> Forward(IReadOnlyList<EncodedText> inputs)
+    {
+        List<AlbertEncoding> rows = RowsOf(inputs);
+        int hidden = Dimensions;
+        float[] pooled = Run(rows, (output, mask) => ToArray(Pool(output.LastHiddenState, mask)));
+        return [.. Enumerable.Range(0, rows.Count).Select(r => pooled.AsSpan(r * hidden, hidden).ToArray())];
+    }
+
+    /// <summary>Postprocess stage: the vector, scaled to unit length when asked.</summary>
+    /// <param name="pooled">A vector from <see cref="Forward"/>.</param>
+    /// <param name="normalize">Whether to scale it to unit L2 norm; null = <see cref="SentenceEmbeddingOptions.Normalize"/>.</param>
+    /// <returns>The embedding (a new array when normalised, else <paramref name="pooled"/>).</returns>
+    public float[] Postprocess(float[] pooled, bool? normalize = null)
+    {
+        ArgumentNullException.ThrowIfNull(pooled);
+        if (!(normalize ?? EmbeddingOptions.Normalize))
+        {
+            return pooled;
+        }
+
+        double norm = Math.Sqrt(pooled.Sum(x => (double)x * x));
+        double scale = 1 / Math.Max(norm, 1e-12); // torch's normalize: divide by max(norm, eps)
+        return [.. pooled.Select(x => (float)(x * scale))];
     }
 
     /// <summary>[B, S, H] states and [B, S] mask → [B, H] sentence vectors.</summary>
@@ -114,7 +138,6 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
             pooled = states.mul(mask).sum(1).div(mask.sum(1).clamp_min(1e-9));
         }
 
-        pooled = pooled.to(ScalarType.Float32);
-        return EmbeddingOptions.Normalize ? nn.functional.normalize(pooled, p: 2, dim: 1) : pooled;
+        return pooled.to(ScalarType.Float32);
     }
 }

@@ -205,19 +205,43 @@ public sealed class TextClassificationPipeline<TLabel> : AlbertPipeline<AlbertFo
             throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1 (or null for all labels).");
         }
 
-        ClassificationFunction apply = function ?? DefaultFunction;
-        int labels = Model.Config.NumLabels;
-        var results = new IReadOnlyList<TextClassification<TLabel>>[inputs.Count];
-        ForEachBatch(inputs, cancellationToken, (first, batch) =>
-        {
-            float[] logits = Run(batch, (output, _) => ToArray(output.Logits));
-            for (int r = 0; r < batch.Count; r++)
-            {
-                results[first + r] = Rank(TextClassificationPipeline.Score(logits.AsSpan(r * labels, labels), apply), topK);
-            }
-        });
+        EncodedText[] prepared = PreprocessAll(inputs, input => Preprocess(input.Text, input.TextPair));
+        return Compose(prepared, Forward, (_, logits) => Postprocess(logits, topK, function), cancellationToken);
+    }
 
-        return results;
+    /// <summary>Preprocess stage: encodes a text or pair as one row.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="textPair">The second text of a pair, or null.</param>
+    /// <param name="truncate">Whether an input longer than <see cref="AlbertPipeline{TModel, TOutput}.MaxLength"/> is cut; null = <see cref="PipelineOptions.Truncation"/>.</param>
+    /// <returns>The encoded input.</returns>
+    /// <exception cref="InputTooLongException">The input is too long and truncation is off.</exception>
+    public EncodedText Preprocess(string text, string? textPair = null, bool? truncate = null) => new(text, textPair, EncodeRow(text, textPair, truncate));
+
+    /// <summary>Forward stage: one pass; the logits of each input (<c>num_labels</c> floats).</summary>
+    /// <param name="inputs">Preprocessed inputs.</param>
+    /// <returns>One row of logits per input, in order.</returns>
+    public IReadOnlyList<float[]> Forward(IReadOnlyList<EncodedText> inputs)
+    {
+        List<AlbertEncoding> rows = RowsOf(inputs);
+        int labels = Model.Config.NumLabels;
+        float[] logits = Run(rows, (output, _) => ToArray(output.Logits));
+        return [.. Enumerable.Range(0, rows.Count).Select(r => logits.AsSpan(r * labels, labels).ToArray())];
+    }
+
+    /// <summary>Postprocess stage: scores and ranks the labels of one input.</summary>
+    /// <param name="logits">One row from <see cref="Forward"/>.</param>
+    /// <param name="topK">How many labels, best first; null = all.</param>
+    /// <param name="function">Score function; null = <see cref="DefaultFunction"/>.</param>
+    /// <returns>The labels, best first.</returns>
+    public IReadOnlyList<TextClassification<TLabel>> Postprocess(float[] logits, int? topK = 1, ClassificationFunction? function = null)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (topK is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1 (or null for all labels).");
+        }
+
+        return Rank(TextClassificationPipeline.Score(logits, function ?? DefaultFunction), topK);
     }
 
     private IReadOnlyList<TextClassification<TLabel>> Rank(float[] scores, int? topK)

@@ -90,27 +90,45 @@ public sealed class TokenClassificationPipeline : AlbertPipeline<AlbertForTokenC
     public IReadOnlyList<IReadOnlyList<TokenEntity>> PredictBatch(IReadOnlyList<string> texts, AggregationStrategy strategy = AggregationStrategy.None, IReadOnlyCollection<string>? ignoreLabels = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        IReadOnlyCollection<string> ignored = ignoreLabels ?? DefaultIgnoreLabels;
+        EncodedText[] prepared = PreprocessAll(texts, t => Preprocess(t));
+        return Compose(prepared, Forward, (input, logits) => Postprocess(input, logits, strategy, ignoreLabels), cancellationToken);
+    }
+
+    /// <summary>Preprocess stage: encodes a text as one row.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="truncate">Whether a text longer than <see cref="AlbertPipeline{TModel, TOutput}.MaxLength"/> is cut; null = <see cref="PipelineOptions.Truncation"/>.</param>
+    /// <returns>The encoded text.</returns>
+    /// <exception cref="InputTooLongException">The text is too long and truncation is off.</exception>
+    public EncodedText Preprocess(string text, bool? truncate = null) => new(text, null, EncodeRow(text, null, truncate));
+
+    /// <summary>Forward stage: one pass; for each input, one row of <c>num_labels</c> logits per token of its encoding.</summary>
+    /// <param name="inputs">Preprocessed texts.</param>
+    /// <returns>Per input, its tokens' logits.</returns>
+    public IReadOnlyList<float[][]> Forward(IReadOnlyList<EncodedText> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
         int labels = Model.Config.NumLabels;
-        var results = new IReadOnlyList<TokenEntity>[texts.Count];
-        ForEachBatch([.. texts.Select(t => (t, (string?)null))], cancellationToken, (first, batch) =>
+        return Run(RowsOf(inputs), (output, _) =>
         {
-            float[] logits = Run(batch, (output, _) => ToArray(output.Logits)); // [B, S, labels]
-            int length = batch[0].Length;
-            for (int r = 0; r < batch.Count; r++)
-            {
-                AlbertEncoding e = batch[r];
-                var rows = new float[length][];
-                for (int i = 0; i < length; i++)
-                {
-                    rows[i] = logits.AsSpan(((r * length) + i) * labels, labels).ToArray();
-                }
-
-                List<PreEntity> pre = TokenAggregator.Gather(texts[first + r], e.Tokens, e.InputIds, e.SpecialTokensMask, e.Offsets, rows, Tokenizer.UnknownTokenId);
-                results[first + r] = TokenAggregator.Aggregate(pre, Model.Config.Id2Label, strategy, ignored, Tokenizer.ConvertTokensToString);
-            }
+            float[] logits = ToArray(output.Logits); // [B, S, labels]
+            int length = (int)output.Logits.shape[1];
+            return inputs.Select((input, r) => Enumerable.Range(0, input.Encoding.Length)
+                .Select(i => logits.AsSpan(((r * length) + i) * labels, labels).ToArray()).ToArray()).ToArray();
         });
+    }
 
-        return results;
+    /// <summary>Postprocess stage: labels one input's tokens and groups them into entities.</summary>
+    /// <param name="input">The preprocessed text.</param>
+    /// <param name="logits">Its output from <see cref="Forward"/>.</param>
+    /// <param name="strategy">How tokens are aggregated.</param>
+    /// <param name="ignoreLabels">Labels left out; null = <see cref="DefaultIgnoreLabels"/>.</param>
+    /// <returns>The entities in text order.</returns>
+    public IReadOnlyList<TokenEntity> Postprocess(EncodedText input, float[][] logits, AggregationStrategy strategy = AggregationStrategy.None, IReadOnlyCollection<string>? ignoreLabels = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(logits);
+        AlbertEncoding e = input.Encoding;
+        List<PreEntity> pre = TokenAggregator.Gather(input.Text, e.Tokens, e.InputIds, e.SpecialTokensMask, e.Offsets, logits, Tokenizer.UnknownTokenId);
+        return TokenAggregator.Aggregate(pre, Model.Config.Id2Label, strategy, ignoreLabels ?? DefaultIgnoreLabels, Tokenizer.ConvertTokensToString);
     }
 }

@@ -105,7 +105,7 @@ public sealed record FineTuneOptions
 
     /// <summary>
     /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
-    /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>); evaluation stays in float32.
+    /// (gradients and optimiser state stay float32 too: "mixed precision"); evaluation stays in float32.
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
 

@@ -61,8 +61,6 @@ public static class FineTuner
         {
             model.to(device); // before the optimizer holds the parameters: moving may replace them
         }
-
-        Modeling.MixedPrecision.SetTrainingProducts(model, options.TrainingMatMulDType);
         model.train();
 
         int batchesPerEpoch = (trainRows.Count + settings.BatchSize - 1) / settings.BatchSize;
@@ -79,7 +77,7 @@ public static class FineTuner
         bool stoppedEarly = false;
         double epochLoss = 0;
         int epoch = 0;
-        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress);
+        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress, options.TrainingMatMulDType);
         for (; epoch < settings.Epochs && !stoppedEarly; epoch++)
         {
             var order = Enumerable.Range(0, trainRows.Count).ToList();
@@ -154,6 +152,16 @@ public static class FineTuner
         adapter.Save(directory);
         tokenizer.SaveVocabulary(directory);
     }
+
+    /// <summary>The head <paramref name="task"/> trains.</summary>
+    internal static AlbertHeads HeadOf(FineTuneTask task) => task switch
+    {
+        FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => AlbertHeads.SequenceClassification,
+        FineTuneTask.TokenClassification => AlbertHeads.TokenClassification,
+        FineTuneTask.QuestionAnswering => AlbertHeads.QuestionAnswering,
+        FineTuneTask.MultipleChoice => AlbertHeads.MultipleChoice,
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown task."),
+    };
 
     private static TaskAdapter CreateAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) => options.Task switch
     {

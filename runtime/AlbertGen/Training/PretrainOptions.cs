@@ -90,7 +90,7 @@ public sealed record PretrainOptions
 
     /// <summary>
     /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
-    /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>; ALBERT was pretrained in bfloat16).
+    /// (gradients and optimiser state stay float32 too: "mixed precision"; ALBERT was pretrained in bfloat16).
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
 

@@ -65,8 +65,6 @@ public static class Pretrainer
         {
             model.to(device); // before the optimizer holds the parameters: moving may replace them
         }
-
-        model.TrainingMatMulDType = options.TrainingMatMulDType;
         IReadOnlyList<ParameterGroup> groups = ParameterGroups.Split(model, options.WeightDecay);
         using TrainingOptimizer optimizer = options.Optimizer == PretrainOptimizer.Lamb ? new Lamb(groups) : new AdamW(groups);
         var curve = new LossCurve();
@@ -84,7 +82,7 @@ public static class Pretrainer
         long stopAt = Math.Min(options.StopAfterStep ?? options.MaxSteps, options.MaxSteps);
         long step = state.Step;
         int epoch = state.Epoch, position = state.Position;
-        var loop = new TrainingLoop(optimizer, schedule, options.MaxGradNorm, accumulation: 1, options.LoggingSteps, options.MaxSteps, curve, progress);
+        var loop = new TrainingLoop(optimizer, schedule, options.MaxGradNorm, accumulation: 1, options.LoggingSteps, options.MaxSteps, curve, progress, options.TrainingMatMulDType);
         var runClock = Stopwatch.StartNew();
         long runTokens = 0;
         double firstLoss = double.NaN, lastLoss = double.NaN;
@@ -103,7 +101,9 @@ public static class Pretrainer
             loop.Accumulate(() =>
             {
                 (AlbertInputs inputs, long tokens) = Collate(rows, tokenizer.PadTokenId, model.Device);
-                (Tensor maskedLm, Tensor sentenceOrder) = model.PretrainingLosses(inputs);
+                (Tensor logits, Tensor labels, Tensor orderLogits) = model.PredictAtLabels(inputs);
+                Tensor maskedLm = Losses.CrossEntropy(logits, labels);
+                Tensor sentenceOrder = model.SentenceOrderLoss(orderLogits, inputs.SentenceOrderLabel!);
                 runTokens += tokens;
                 return (maskedLm.add(sentenceOrder), [(MaskedLmTerm, maskedLm), (SentenceOrderTerm, sentenceOrder)], tokens);
             });

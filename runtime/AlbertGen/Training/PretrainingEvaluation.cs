@@ -33,7 +33,7 @@ public static class PretrainingEvaluation
     /// <param name="padTokenId">Id of the padding token.</param>
     /// <returns>The metrics.</returns>
     /// <exception cref="ArgumentException">There are no instances, or none has a masked position.</exception>
-    public static EvaluationResult Evaluate(AlbertForPreTraining model, IReadOnlyList<PretrainingInstance> instances, int batchSize, int padTokenId)
+    internal static EvaluationResult Evaluate(AlbertForPreTraining model, IReadOnlyList<PretrainingInstance> instances, int batchSize, int padTokenId)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(instances);

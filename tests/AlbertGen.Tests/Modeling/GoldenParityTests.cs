@@ -30,7 +30,7 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
         {
             session = model.CompileForInference(new InferenceOptions { Kernel = kernel });
         }
-        catch (NotSupportedException e)
+        catch (PlatformNotSupportedException e)
         {
             log.WriteLine($"SKIPPED for this CPU: {e.Message}");
             return null;

@@ -19,8 +19,10 @@ public sealed class PipelineContractTests
     {
         using var pipeline = TextClassificationPipeline.FromPretrained(TaskModelDirectory.Head("seqcls-single3"), new PipelineOptions { Truncation = false });
         string text = string.Join(" ", Enumerable.Repeat("word", 100));
-        var e = Assert.Throws<ArgumentException>(() => pipeline.Classify(text));
+        var e = Assert.Throws<InputTooLongException>(() => pipeline.Classify(text));
         Assert.Contains("at most 64", e.Message);
+        Assert.Equal(64, e.MaxTokens);
+        Assert.True(e.Tokens > 64, $"{e.Tokens} tokens");
     }
 
     [Fact]

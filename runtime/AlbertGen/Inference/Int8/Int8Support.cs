@@ -13,14 +13,11 @@ internal static class Int8Support
 {
     /// <summary>
     /// Smallest side (inputs or outputs) of a product that the automatic choice runs in int8. A judgement between two
-    /// measurements, not a measured crossover: albert-base's 768-wide products gain 2–5× at 16–128 rows
-    /// (<c>benchmarks/README.md</c>), while products as small as the test fixtures' (32 wide) are dominated by the per-call
-    /// work around the product (finding the activations' range, quantising them) and lose up to 14 % of accuracy.
+    /// measurements in <c>benchmarks/README.md</c>, not a measured crossover: albert-base's 768-wide products gain several
+    /// times, while products as small as the test fixtures' (32 wide) are dominated by the per-call work around the product
+    /// (finding the activations' range, quantising them) and lose accuracy.
     /// </summary>
     internal const long MinimumSide = 256;
-
-    /// <summary>Whether int8 products can run for a model in <paramref name="modelDType"/> on <paramref name="device"/> with <paramref name="cpu"/>.</summary>
-    public static bool CanRun(CpuFeatures cpu, ScalarType modelDType, DeviceType device) => WhyNot(cpu, modelDType, device) is null;
 
     /// <summary>Why no int8 product (neither kernel) can run here, as the end of a sentence; null when one can.</summary>
     public static string? WhyNot(CpuFeatures cpu, ScalarType modelDType, DeviceType device) =>
@@ -57,19 +54,19 @@ internal static class Int8Support
     }
 
     /// <summary>
-    /// Whether the automatic choice runs <paramref name="product"/> <c>[outputs, inputs]</c> in int8: when an int8 kernel
+    /// Whether the automatic choice runs a product <c>[outputs, inputs]</c> in int8: when an int8 kernel
     /// runs here (<see cref="Kernel"/>) and the product is large enough to gain (<see cref="MinimumSide"/>). Every product
     /// of ALBERT's layers gains alike (none is kept float32 for accuracy: each one alone moved masked-LM agreement by about
     /// one point).
     /// </summary>
-    public static bool Chooses(CpuFeatures cpu, string product, long outputs, long inputs) => Kernel(cpu) is not null && Math.Min(outputs, inputs) >= MinimumSide;
+    public static bool Chooses(CpuFeatures cpu, long outputs, long inputs) => Kernel(cpu) is not null && Math.Min(outputs, inputs) >= MinimumSide;
 
     /// <summary>
     /// Refuses, in one line, int8 options that cannot be honoured: int8 together with other product dtypes, or int8 where
     /// no int8 kernel (or not the forced one) can run (the reason named). Nothing is checked when int8 was not asked for.
     /// </summary>
     /// <exception cref="ArgumentException">int8 and <see cref="InferenceOptions.MatMulDType"/> are both set.</exception>
-    /// <exception cref="NotSupportedException">int8 products cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">int8 products cannot run here.</exception>
     public static void CheckRequest(InferenceOptions options, CpuFeatures cpu, ScalarType modelDType, DeviceType device, bool mayDeriveWeights)
     {
         bool forced = options.Kernel is ProductKernel.OneDnnInt8 or ProductKernel.ManagedInt8;
@@ -88,7 +85,7 @@ internal static class Int8Support
             : forced ? WhyNot(options.Kernel!.Value, cpu, modelDType, device) : WhyNot(cpu, modelDType, device);
         if (why is not null)
         {
-            throw new NotSupportedException($"int8 products cannot run here: {why}.");
+            throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
         }
     }
 

@@ -23,13 +23,13 @@ internal static class ProductKernels
     /// The kernel for <paramref name="product"/> <c>[outputs, inputs]</c> in <paramref name="dtype"/> on <paramref name="device"/>;
     /// with <paramref name="int8"/>, int8 where <see cref="Int8Support.Chooses"/> says it gains.
     /// </summary>
-    /// <exception cref="NotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
-    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, string product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
+    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
     {
         if (forced is ProductKernel.OneDnnInt8 or ProductKernel.ManagedInt8)
         {
             return Int8Support.WhyNot(forced.Value, cpu, dtype, device) is { } why
-                ? throw new NotSupportedException($"int8 products cannot run here: {why}.")
+                ? throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.")
                 : forced.Value;
         }
 
@@ -37,10 +37,10 @@ internal static class ProductKernels
         {
             if (Int8Support.WhyNot(cpu, dtype, device) is { } why)
             {
-                throw new NotSupportedException($"int8 products cannot run here: {why}.");
+                throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
             }
 
-            if (Int8Support.Chooses(cpu, product, outputs, inputs))
+            if (Int8Support.Chooses(cpu, outputs, inputs))
             {
                 return Int8Support.Kernel(cpu)!.Value;
             }
@@ -57,7 +57,7 @@ internal static class ProductKernels
         {
             if (kernel == ProductKernel.OneDnnPacked && !oneDnnRuns)
             {
-                throw new NotSupportedException(
+                throw new PlatformNotSupportedException(
                     $"The {kernel} kernel cannot run {DTypeName(dtype)} products here ({WhyNotOneDnn(cpu, dtype, device)}); use ProductKernel.Libtorch or no forced kernel.");
             }
 
@@ -90,7 +90,7 @@ internal static class ProductKernels
         if (kind == ProductKernel.ManagedInt8)
         {
             ManagedIsa isa = ManagedInt8Product.Best(cpu)
-                ?? throw new NotSupportedException($"The managed int8 kernel needs AVX2 (allowed by the CPU's features and the .NET runtime); this CPU has: {cpu}.");
+                ?? throw new PlatformNotSupportedException($"The managed int8 kernel needs AVX2 (allowed by the CPU's features and the .NET runtime); this CPU has: {cpu}.");
             var managed = new ManagedProductKernel(ManagedInt8Product.Create(weights.Weight, weights.Bias, activation, isa));
             weights.DisposeIfOwned(); // the product keeps its own quantised copy
             return managed;

@@ -50,7 +50,7 @@ public sealed class ExitCodeTests
     {
         CpuFeatures noAvx2 = CpuFeatures.Current.Restrict(["sse2"]);
         var refusal = Assert.ThrowsAny<Exception>(() =>
-            Int8Support.CheckRequest(new InferenceOptions { Int8 = true }, noAvx2, ScalarType.Float32, DeviceType.CPU, mayDeriveWeights: true, []));
+            Int8Support.CheckRequest(new InferenceOptions { Int8 = true }, noAvx2, ScalarType.Float32, DeviceType.CPU, mayDeriveWeights: true));
 
         Assert.Equal(CliApp.InputError, CliErrors.ExitCode(refusal));
         string line = CliErrors.Describe(refusal);

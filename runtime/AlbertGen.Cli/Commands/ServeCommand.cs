@@ -31,7 +31,7 @@ internal static class ServeCommand
         var pooling = new Option<string>("--pooling") { Description = "Embedding pooling: mean (as albertgen embed) or cls.", DefaultValueFactory = _ => "mean" };
         pooling.AcceptOnlyFromAmong("mean", "cls");
         var bf16 = new Option<bool>("--bf16") { Description = "Run the transformer's matrix products in bfloat16 (about 1.8 times as fast on CPUs with AVX512-BF16; outputs stay float32)." };
-        var int8 = new Option<bool>("--int8") { Description = "Run the transformer's matrix products in int8 with dynamic quantisation (faster on CPUs with VNNI; outputs stay float32, predictions may differ slightly)." };
+        var int8 = new Option<bool>("--int8") { Description = "Run the transformer's matrix products in int8 with dynamic quantisation (oneDNN's kernel on CPUs with VNNI, AlbertGen's own on other AVX2 CPUs; outputs stay float32, predictions may differ slightly)." };
         var apiKey = new Option<string?>("--api-key") { Description = $"Require 'Authorization: Bearer <key>' on every route but /health (default: ${ApiKeyVariable}, else no key)." };
         var modelId = new Option<string?>("--model-id") { Description = "The model's name in /info and OpenAI responses (default: the model folder's name)." };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "Seconds a shutdown (SIGTERM, Ctrl+C) waits for in-flight requests.", DefaultValueFactory = _ => (int)hostingDefaults.ShutdownTimeout.TotalSeconds };

@@ -41,7 +41,7 @@ internal sealed class TaskCommandSupport
 
     public Option<bool> Int8 { get; } = new("--int8")
     {
-        Description = "Run the transformer's matrix products in int8 with dynamic quantisation (faster on CPUs with VNNI; outputs stay float32, predictions may differ slightly).",
+        Description = "Run the transformer's matrix products in int8 with dynamic quantisation (oneDNN's kernel on CPUs with VNNI, AlbertGen's own on other AVX2 CPUs; outputs stay float32, predictions may differ slightly).",
     };
 
     /// <summary>Adds the shared options (and the text argument when the command takes one).</summary>

@@ -49,7 +49,7 @@ public static class InferenceCompiler
         DeviceType device = model.Device.type;
         ManagedWeightStorage storage = watch.TracksInPlaceChanges ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, model.DType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
         ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, storage, warnings);
-        Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges, warnings);
+        Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges);
 
         var compiled = new List<CompiledLayer[]>();
         try
@@ -94,7 +94,7 @@ public static class InferenceCompiler
         var warnings = new List<string>();
         ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
         ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, storage, warnings);
-        Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable, warnings);
+        Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (LayerProduct Product, long Outputs, long Inputs)[] shapes =
             [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
@@ -108,7 +108,7 @@ public static class InferenceCompiler
                     ProductKernel kind = TensorVersions.IsAvailable
                         ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu), cpu, storage)));
+                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, cpu, storage)));
                 }
             }
         }

@@ -28,16 +28,19 @@ public sealed record InferenceOptions
     public ProductKernel? Kernel { get; init; }
 
     /// <summary>
-    /// Runs the transformer layers' matrix products in int8 (dynamic quantisation, <see cref="ProductKernel.OneDnnInt8"/>)
-    /// where the product is large enough to gain from it (at least 256 inputs and outputs); embeddings, LayerNorms,
-    /// softmax, residual additions and task heads stay float32, and outputs are float32. Needs a float32 model on a CPU with
-    /// AVX2 (Linux x86-64); compiling fails with a one-line <see cref="PlatformNotSupportedException"/> elsewhere. Default false.
+    /// Runs the transformer layers' matrix products in int8 (dynamic quantisation) where the product is large enough to gain
+    /// from it (at least 256 inputs and outputs): on CPUs with VNNI on oneDNN (<see cref="ProductKernel.OneDnnInt8"/>,
+    /// 8-bit activations), on CPUs with AVX2 but no VNNI on AlbertGen's managed int8 kernel
+    /// (<see cref="ProductKernel.ManagedInt8"/>, 7-bit activations). Embeddings, LayerNorms, softmax, residual additions
+    /// and task heads stay float32, and outputs are float32. Needs a float32 model on a CPU with AVX2; compiling fails with
+    /// a one-line <see cref="PlatformNotSupportedException"/> elsewhere. Default false.
     /// </summary>
     /// <remarks>
-    /// About twice float32's speed on albert-base-sized models; masked-LM predictions agree with float32's at about 99 % of
-    /// positions (<c>benchmarks/README.md</c> has the measurements). Cannot be combined with bfloat16 products
-    /// (<see cref="MatMulDType"/>). To run every product in int8 whatever its size, set <see cref="Kernel"/> to
-    /// <see cref="ProductKernel.OneDnnInt8"/>.
+    /// Weights are int8 per output channel, activations quantised at every call from their own range (one scale and zero
+    /// point per product call). Speed and masked-LM agreement with float32 per CPU kind are in <c>benchmarks/README.md</c>.
+    /// Cannot be combined with bfloat16 products (<see cref="MatMulDType"/>). To run every product in int8 whatever its
+    /// size, or on one kernel, set <see cref="Kernel"/> to <see cref="ProductKernel.OneDnnInt8"/> or
+    /// <see cref="ProductKernel.ManagedInt8"/>.
     /// </remarks>
     public bool Int8 { get; init; }
 

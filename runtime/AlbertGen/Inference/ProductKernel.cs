@@ -27,4 +27,13 @@ public enum ProductKernel
     /// AVX2 and FMA, a float32 model and the CPU.
     /// </summary>
     Managed,
+
+    /// <summary>
+    /// int8 products in AlbertGen's own managed code (<see cref="InferenceOptions.Int8"/>'s choice on CPUs without VNNI):
+    /// weights int8 per output channel, laid out once per session; activations quantised to 7 bits (0…127) at every call
+    /// from their own range, so that AVX2's u8×s8 multiply-add (<c>vpmaddubsw</c>) never saturates; int32 sums, float32 in
+    /// and out. Runs on 512-bit vectors where AVX512BW is allowed, 256-bit ones elsewhere; needs AVX2 and a float32 model on
+    /// the CPU; any operating system.
+    /// </summary>
+    ManagedInt8,
 }

@@ -32,16 +32,23 @@ internal static class ProductKernels
         CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false,
         ManagedWeightStorage storage = ManagedWeightStorage.Float32)
     {
-        if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
+        if (forced is ProductKernel.OneDnnInt8 or ProductKernel.ManagedInt8)
+        {
+            return Int8Support.WhyNot(forced.Value, cpu, dtype, device) is { } why
+                ? throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.")
+                : forced.Value;
+        }
+
+        if (forced is null && int8)
         {
             if (Int8Support.WhyNot(cpu, dtype, device) is { } why)
             {
                 throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
             }
 
-            if (forced is not null || Int8Support.Chooses(cpu, outputs, inputs))
+            if (Int8Support.Chooses(cpu, outputs, inputs))
             {
-                return ProductKernel.OneDnnInt8;
+                return Int8Support.Kernel(cpu)!.Value;
             }
         }
 
@@ -106,6 +113,15 @@ internal static class ProductKernels
             kind = cpu.HasAvx2Fma ? ProductKernel.OneDnnPacked : ProductKernel.Libtorch;
         }
 
+        if (kind == ProductKernel.ManagedInt8)
+        {
+            ManagedIsa isa = ManagedInt8Product.Best(cpu)
+                ?? throw new PlatformNotSupportedException($"The managed int8 kernel needs AVX2 (allowed by the CPU's features and the .NET runtime); this CPU has: {cpu}.");
+            var managed = new ManagedProductKernel(ManagedInt8Product.Create(weights.Weight, weights.Bias, activation, isa));
+            weights.DisposeIfOwned(); // the product keeps its own quantised copy
+            return managed;
+        }
+
         if (kind == ProductKernel.OneDnnPacked && OneDnnPackedKernel.TryCreate(weights, dtype, activation) is { } packed)
         {
             return packed;
@@ -115,14 +131,15 @@ internal static class ProductKernels
     }
 
     /// <summary>
-    /// The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has (<see cref="IProductKernel.Name"/>);
-    /// a managed one's names its instruction set on <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>) and <paramref name="storage"/>.
+    /// The name a kernel of kind <paramref name="kind"/> in <paramref name="dtype"/> has (<see cref="IProductKernel.Name"/>)
+    /// on <paramref name="cpu"/> (default <see cref="CpuFeatures.Current"/>); a managed one's names its instruction set and <paramref name="storage"/>.
     /// </summary>
-    public static string Name(ProductKernel kind, ScalarType dtype, int activationLevels = 255, CpuFeatures? cpu = null, ManagedWeightStorage storage = ManagedWeightStorage.Float32) => kind switch
+    public static string Name(ProductKernel kind, ScalarType dtype, CpuFeatures? cpu = null, ManagedWeightStorage storage = ManagedWeightStorage.Float32) => kind switch
     {
         ProductKernel.Managed => ManagedProducts.Name(ManagedProducts.BestIsa(cpu ?? CpuFeatures.Current) ?? ManagedIsa.Avx2, storage),
         ProductKernel.OneDnnPacked => "onednn-packed-" + DTypeName(dtype),
-        ProductKernel.OneDnnInt8 => OneDnnInt8Kernel.KernelName(activationLevels),
+        ProductKernel.OneDnnInt8 => OneDnnInt8Kernel.KernelName(Int8Support.ActivationLevels(cpu ?? CpuFeatures.Current)),
+        ProductKernel.ManagedInt8 => ManagedInt8Product.Best(cpu ?? CpuFeatures.Current) is { } isa ? ManagedInt8Product.KernelName(isa) : "managed-int8",
         _ => "libtorch-" + DTypeName(dtype),
     };
 

@@ -39,9 +39,10 @@ public sealed class ConsumerProjectTests
 
             // The core package carries no plotting or Microsoft.Extensions.AI dependency; those are in their own packages. Its
             // others: the tokenizer, libtorch, and the readers of Flax (MessagePack) and TensorFlow (PureHDF) checkpoints and
-            // of the zip .bin storages' checksums (System.IO.Hashing).
+            // of the zip .bin storages' checksums (System.IO.Hashing), and the managed kernels' element-wise primitives
+            // (System.Numerics.Tensors).
             Assert.Equal(
-                ["MessagePack", "Microsoft.ML.Tokenizers", "PureHDF", "System.IO.Hashing", "TorchSharp", "libtorch-cpu-linux-x64"],
+                ["MessagePack", "Microsoft.ML.Tokenizers", "PureHDF", "System.IO.Hashing", "System.Numerics.Tensors", "TorchSharp", "libtorch-cpu-linux-x64"],
                 Dependencies(Path.Combine(feed, $"AlbertGen.{version}.nupkg")));
             Assert.Contains("ScottPlot", Dependencies(Path.Combine(feed, $"AlbertGen.Training.Plots.{version}.nupkg")));
             Assert.Contains("Microsoft.Extensions.AI.Abstractions", Dependencies(Path.Combine(feed, $"AlbertGen.Extensions.AI.{version}.nupkg")));

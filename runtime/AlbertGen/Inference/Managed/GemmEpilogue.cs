@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AlbertGen.Inference.Managed;
+
+/// <summary>
+/// The end of a managed product on one stored row segment, in place: the activation, then the addend. Vectorised here
+/// rather than through <c>TensorPrimitives</c> because GELU's exact (erf) form has no primitive, and because each form is
+/// rewritten to be accurate where libtorch's is (see <see cref="Activate"/>).
+/// </summary>
+internal static unsafe class GemmEpilogue
+{
+    /// <summary><c>row[j] = activation(row[j]) (+ addend[j])</c> for <c>j &lt; count</c>; nothing to do without either.</summary>
+    public static void Apply(float* row, int count, ManagedActivation activation, float* addend)
+    {
+        if (activation == ManagedActivation.None && addend is null)
+        {
+            return;
+        }
+
+        int j = 0;
+        for (; j <= count - Vector256<float>.Count; j += Vector256<float>.Count)
+        {
+            Vector256<float> x = Activate(Vector256.Load(row + j), activation);
+            if (addend is not null)
+            {
+                x += Vector256.Load(addend + j);
+            }
+
+            x.Store(row + j);
+        }
+
+        if (j < count)
+        {
+            // The tail through a full vector, so it gets exactly the same arithmetic as the rest of the row.
+            float* tail = stackalloc float[Vector256<float>.Count];
+            Vector256<float>.Zero.Store(tail);
+            int left = count - j;
+            new ReadOnlySpan<float>(row + j, left).CopyTo(new Span<float>(tail, left));
+            Vector256<float> x = Activate(Vector256.Load(tail), activation);
+            x.Store(tail);
+            for (int t = 0; t < left; t++)
+            {
+                row[j + t] = tail[t] + (addend is null ? 0f : addend[j + t]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The activation of eight values. GELU's tanh form is computed as <c>x·sigmoid(2u)</c>, which equals
+    /// <c>0.5·x·(1+tanh(u))</c> without its cancellation for negative x; the erf form as <c>0.5·x·erfc(−x/√2)</c>, with erfc
+    /// from the Chebyshev fit of Numerical Recipes (relative error below 1.2e-7 everywhere), so small negative outputs keep
+    /// their relative accuracy too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Activate(Vector256<float> x, ManagedActivation activation) => activation switch
+    {
+        ManagedActivation.None => x,
+        ManagedActivation.Relu => Vector256.Max(x, Vector256<float>.Zero),
+        ManagedActivation.Silu => x * Sigmoid(x),
+        ManagedActivation.QuickGelu => x * Sigmoid(x * Vector256.Create(1.702f)),
+        ManagedActivation.GeluTanh => x * Sigmoid(x * (Vector256.Create(2 * 0.7978845608028654f) + Vector256.Create(2 * 0.7978845608028654f * 0.044715f) * x * x)),
+        ManagedActivation.GeluErf => GeluErf(x),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown managed activation."),
+    };
+
+    /// <summary>1 / (1 + e^−x); e^−x overflowing to infinity gives exactly 0.</summary>
+    private static Vector256<float> Sigmoid(Vector256<float> x) =>
+        Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+
+    private static Vector256<float> GeluErf(Vector256<float> x)
+    {
+        // z = −x/√2; erfc(z) = e for z ≥ 0, 2 − e for z < 0, with e = erfc(|z|) = t·exp(−z² + P(t)), t = 1/(1 + |z|/2).
+        Vector256<float> z = x * Vector256.Create(-0.70710678118654752f);
+        Vector256<float> a = Vector256.Abs(z);
+        Vector256<float> t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * a);
+        Vector256<float> p = Vector256.Create(0.17087277f);
+        p = p * t + Vector256.Create(-0.82215223f);
+        p = p * t + Vector256.Create(1.48851587f);
+        p = p * t + Vector256.Create(-1.13520398f);
+        p = p * t + Vector256.Create(0.27886807f);
+        p = p * t + Vector256.Create(-0.18628806f);
+        p = p * t + Vector256.Create(0.09678418f);
+        p = p * t + Vector256.Create(0.37409196f);
+        p = p * t + Vector256.Create(1.00002368f);
+        p = p * t + Vector256.Create(-1.26551223f);
+        Vector256<float> e = t * Vector256.Exp(p - a * a);
+        Vector256<float> erfc = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), Vector256.Create(2f) - e, e);
+        return Vector256.Create(0.5f) * x * erfc;
+    }
+}
+
+/// <summary>The activations a managed product fuses (ALBERT's <c>hidden_act</c> values, gelu_new and gelu_fast being one).</summary>
+internal enum ManagedActivation
+{
+    /// <summary>None: the product and bias only.</summary>
+    None,
+
+    /// <summary><c>gelu</c>: 0.5·x·(1+erf(x/√2)).</summary>
+    GeluErf,
+
+    /// <summary><c>gelu_new</c> / <c>gelu_fast</c>: 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))).</summary>
+    GeluTanh,
+
+    /// <summary><c>quick_gelu</c>: x·sigmoid(1.702·x).</summary>
+    QuickGelu,
+
+    /// <summary><c>relu</c>.</summary>
+    Relu,
+
+    /// <summary><c>silu</c>: x·sigmoid(x).</summary>
+    Silu,
+}

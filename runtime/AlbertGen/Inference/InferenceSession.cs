@@ -46,6 +46,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
         Cpu = cpu;
         MatMulDType = matMulDType;
         Warnings = warnings;
+        FusedLayers = encoder.Fused is { } fused ? FusedPathChoice.Describe(fused.Mapping.Name, encoder.FusedMaximumRows) : null;
         Products = [.. encoder.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
             layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product, p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
     }
@@ -59,8 +60,15 @@ public sealed class InferenceSession<TOutput> : IDisposable
     /// <summary>The dtype the layers' products run in (the requested one, or the model's when the CPU cannot run it natively).</summary>
     public ScalarType MatMulDType { get; }
 
-    /// <summary>The attention kernel: libtorch's fused <c>scaled_dot_product_attention</c>.</summary>
+    /// <summary>The attention kernel of the per-product path: libtorch's fused <c>scaled_dot_product_attention</c> (the fused layers compute their own, see <see cref="FusedLayers"/>).</summary>
     public string AttentionKernel => "libtorch-sdpa";
+
+    /// <summary>
+    /// The fused layers (<see cref="InferenceOptions.FusedLayers"/>) and the calls that take them instead of
+    /// <see cref="Products"/>, e.g. <c>fused-managed-avx512-fp32 for calls of up to 512 rows (batch × sequence)</c>; null
+    /// when every call runs the per-product path.
+    /// </summary>
+    public string? FusedLayers { get; }
 
     /// <summary>The kernel of every product of every distinct layer.</summary>
     public IReadOnlyList<ProductKernelChoice> Products { get; }

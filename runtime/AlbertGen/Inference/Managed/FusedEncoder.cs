@@ -42,6 +42,56 @@ internal sealed unsafe class FusedEncoder : IDisposable
         _layerScratch = groups.SelectMany(g => g).Select(l => l.ScratchFloats(1)).DefaultIfEmpty(0).Max();
     }
 
+    /// <summary>
+    /// A fused encoder over <paramref name="encoder"/>'s modules: the mapping and every layer's products made by
+    /// <paramref name="make"/> (from the weight <c>[N, K]</c>, bias and activation; query, key and value fused) and owned;
+    /// the LayerNorms are the model's, read at each call.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The encoder has relative positions (the fused attention computes absolute-position attention only).</exception>
+    public static FusedEncoder Create(AlbertTransformer encoder, float eps, Func<ReadOnlySpan<float>, ReadOnlySpan<float>, int, int, AlbertActivation?, IManagedProduct> make)
+    {
+        var owned = new List<IManagedProduct>();
+        IManagedProduct Make(Tensor weight, Tensor bias, AlbertActivation? activation)
+        {
+            using Tensor w = weight.contiguous(), b = bias.contiguous();
+            int outputs = (int)w.shape[0], inputs = (int)w.shape[1];
+            IManagedProduct product = make(
+                new ReadOnlySpan<float>(TensorMemory.Floats(w, "A product weight"), outputs * inputs),
+                new ReadOnlySpan<float>(TensorMemory.Floats(b, "A product bias"), outputs), outputs, inputs, activation);
+            owned.Add(product);
+            return product;
+        }
+
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            FusedLayer[][] groups = encoder.Groups.Select(g => g.Layers.Select(layer =>
+            {
+                AlbertAttention a = layer.Attention;
+                if (a.HasRelativePositions)
+                {
+                    throw new NotSupportedException("The fused layers compute absolute-position attention; this model has relative position embeddings.");
+                }
+
+                return new FusedLayer(
+                    Make(cat([a.Query.weight!, a.Key.weight!, a.Value.weight!], 0), cat([a.Query.bias!, a.Key.bias!, a.Value.bias!], 0), null),
+                    Make(a.Dense.weight!, a.Dense.bias!, null),
+                    Make(layer.Ffn.weight!, layer.Ffn.bias!, layer.Activation),
+                    Make(layer.FfnOutput.weight!, layer.FfnOutput.bias!, null),
+                    a.OutputLayerNorm, layer.OutputLayerNorm, a.Heads, eps);
+            }).ToArray()).ToArray();
+            IManagedProduct mapping = Make(encoder.EmbeddingMapping.weight!, encoder.EmbeddingMapping.bias!, null);
+            owned.Remove(mapping);
+            return new FusedEncoder(mapping, groups, owned);
+        }
+        catch
+        {
+            owned.ForEach(p => p.Dispose());
+            throw;
+        }
+    }
+
     /// <summary>The embedding mapping product.</summary>
     public IManagedProduct Mapping => _mapping;
 

@@ -14,35 +14,9 @@ namespace AlbertGen.Tests.Inference.Managed;
 [Collection(nameof(LiveTensorCount))]
 public sealed class FusedEncoderTests(ITestOutputHelper log)
 {
-    /// <summary>A fused encoder over <paramref name="encoder"/>'s modules with products from <paramref name="make"/> (all owned).</summary>
-    internal static FusedEncoder Build(AlbertTransformer encoder, AlbertConfig config, Func<Tensor, Tensor, AlbertActivation?, IManagedProduct> make)
-    {
-        var owned = new List<IManagedProduct>();
-        IManagedProduct Make(Tensor weight, Tensor bias, AlbertActivation? activation)
-        {
-            IManagedProduct product = make(weight, bias, activation);
-            owned.Add(product);
-            return product;
-        }
-
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        FusedLayer[][] groups = encoder.Groups.Select(g => g.Layers.Select(layer =>
-        {
-            AlbertAttention a = layer.Attention;
-            return new FusedLayer(
-                Make(cat([a.Query.weight!, a.Key.weight!, a.Value.weight!], 0), cat([a.Query.bias!, a.Key.bias!, a.Value.bias!], 0), null),
-                Make(a.Dense.weight!, a.Dense.bias!, null),
-                Make(layer.Ffn.weight!, layer.Ffn.bias!, layer.Activation),
-                Make(layer.FfnOutput.weight!, layer.FfnOutput.bias!, null),
-                a.OutputLayerNorm, layer.OutputLayerNorm, a.Heads, (float)config.LayerNormEps);
-        }).ToArray()).ToArray();
-        IManagedProduct mapping = make(encoder.EmbeddingMapping.weight!, encoder.EmbeddingMapping.bias!, null);
-        return new FusedEncoder(mapping, groups, owned);
-    }
-
-    internal static IManagedProduct Reference(Tensor weight, Tensor bias, AlbertActivation? activation) =>
-        new ReferenceProduct(weight.contiguous().data<float>().ToArray(), bias.contiguous().data<float>().ToArray(), (int)weight.shape[0], (int)weight.shape[1], activation);
+    internal static FusedEncoder Build(AlbertTransformer encoder, AlbertConfig config) =>
+        FusedEncoder.Create(encoder, (float)config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
+            new ReferenceProduct(weight.ToArray(), bias.ToArray(), outputs, inputs, activation));
 
     /// <summary>The additive mask the models build, <c>[B, 1, 1, S]</c>, with sequence b holding <c>lengths[b]</c> tokens.</summary>
     internal static Tensor Mask(int[] lengths, int seq)
@@ -83,7 +57,7 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
         Tensor embeddings = randn([batch, seq, config.EmbeddingSize], generator: new TorchSharp.torch.Generator(11));
         int[] lengths = Enumerable.Range(0, batch).Select(b => Math.Max(1, seq - (2 * b))).ToArray();
         Tensor mask = Mask(lengths, seq);
-        using FusedEncoder fused = Build(model.Encoder, config, Reference);
+        using FusedEncoder fused = Build(model.Encoder, config);
 
         foreach (Tensor? m in new[] { mask, null })
         {
@@ -114,7 +88,7 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
         model.eval();
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        using FusedEncoder fused = Build(model.Encoder, config, Reference);
+        using FusedEncoder fused = Build(model.Encoder, config);
         Tensor embeddings = randn([1, 9, config.EmbeddingSize], generator: new TorchSharp.torch.Generator(3));
         Tensor other = embeddings.clone();
         other[0, TensorIndex.Slice(6)] = randn([3, config.EmbeddingSize]);
@@ -133,7 +107,7 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
         AlbertConfig config = TinyModels.Config(hidden: 24, heads: 3, intermediate: 40, layers: 3) with { MaxPositionEmbeddings = 64 };
         using var model = new AlbertModel(config);
         model.eval();
-        using FusedEncoder fused = Build(model.Encoder, config, Reference);
+        using FusedEncoder fused = Build(model.Encoder, config);
         int[] seqs = [1, 5, 13, 31, 64, 2, 8, 20];
         float[][] expected = seqs.Select(seq =>
         {

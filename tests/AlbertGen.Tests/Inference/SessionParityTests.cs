@@ -46,6 +46,7 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     [Theory]
     [InlineData("fp32-libtorch")]
     [InlineData("fp32-onednn")]
+    [InlineData("fp32-fused")]
     public void Every_head_matches_the_plain_model_within_1e_5(string path)
     {
         (InferenceOptions? options, string? skip) = KernelPaths.Options(path);
@@ -88,6 +89,7 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     [Theory]
     [InlineData("fp32-libtorch")]
     [InlineData("fp32-onednn")]
+    [InlineData("fp32-fused")]
     public void An_albert_base_sized_model_matches_the_plain_model_within_1e_5(string path)
     {
         (InferenceOptions? options, string? skip) = KernelPaths.Options(path);

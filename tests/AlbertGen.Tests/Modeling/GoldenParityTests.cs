@@ -12,8 +12,10 @@ namespace AlbertGen.Tests.Modeling;
 /// </summary>
 public sealed class GoldenParityTests(ITestOutputHelper log)
 {
-    /// <summary>How a case is run: the plain model's forward, or a session on one forced kernel.</summary>
-    public static readonly string[] Paths = ["plain", nameof(ProductKernel.Libtorch), nameof(ProductKernel.OneDnnPacked)];
+    /// <summary>How a case is run: the plain model's forward, a session on one forced kernel, or a session on the fused managed layers.</summary>
+    public static readonly string[] Paths = ["plain", nameof(ProductKernel.Libtorch), nameof(ProductKernel.OneDnnPacked), Fused];
+
+    private const string Fused = "FusedLayers";
 
     /// <summary>Runs <paramref name="model"/> on <paramref name="inputs"/> along <paramref name="path"/>; null when this CPU cannot run that path.</summary>
     private TOutput? Run<TOutput>(AlbertPreTrainedModel<TOutput> model, AlbertInputs inputs, string path)
@@ -24,11 +26,11 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
             return model.forward(inputs);
         }
 
-        ProductKernel kernel = Enum.Parse<ProductKernel>(path);
+        ProductKernel? kernel = path == Fused ? null : Enum.Parse<ProductKernel>(path);
         InferenceSession<TOutput> session;
         try
         {
-            session = model.CompileForInference(new InferenceOptions { Kernel = kernel });
+            session = model.CompileForInference(kernel is null ? new InferenceOptions { FusedLayers = true } : new InferenceOptions { Kernel = kernel });
         }
         catch (NotSupportedException e)
         {
@@ -38,7 +40,17 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
 
         using (session)
         {
-            Assert.All(session.Products, p => Assert.Equal(kernel == ProductKernel.Libtorch ? "libtorch-fp32" : "onednn-packed-fp32", p.Kernel));
+            if (kernel is null)
+            {
+                Assert.StartsWith("fused-managed-", session.FusedLayers, StringComparison.Ordinal);
+                Assert.EndsWith("for every call", session.FusedLayers, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Null(session.FusedLayers);
+                Assert.All(session.Products, p => Assert.Equal(kernel == ProductKernel.Libtorch ? "libtorch-fp32" : "onednn-packed-fp32", p.Kernel));
+            }
+
             return session.Run(inputs);
         }
     }

@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using AlbertGen.Inference.Managed;
 using AlbertGen.Modeling;
 using AlbertGen.Tests.Modeling;
@@ -78,6 +79,48 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
                 Assert.True(stateDiff <= 1e-5, $"{name}: hidden state {i} max abs diff {stateDiff}");
             }
         }
+    }
+
+    public static TheoryData<string> Isas() => new() { nameof(ManagedIsa.Avx2), nameof(ManagedIsa.Avx512) };
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void On_the_managed_products_of_each_instruction_set_matches_the_model_encoder_within_1e_5(string isaName)
+    {
+        ManagedIsa isa = Enum.Parse<ManagedIsa>(isaName);
+        if (!ManagedProducts.Allows(CpuFeatures.Current, isa))
+        {
+            log.WriteLine($"SKIPPED {isa}: not allowed on this CPU ({CpuFeatures.Current}; DOTNET_EnableAVX512F)");
+            return;
+        }
+
+        // Sizes that are not multiples of the panels or the microkernels' rows, an odd head size, two groups.
+        AlbertConfig config = TinyModels.Config(AlbertActivation.Gelu, layers: 4, groups: 2, hidden: 40, heads: 4, intermediate: 72) with { EmbeddingSize = 24, MaxPositionEmbeddings = 160 };
+        using var model = new AlbertModel(config);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        using FusedEncoder fused = FusedEncoder.Create(model.Encoder, (float)config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
+            ManagedProducts.Create(weight, bias, outputs, inputs, activation, CpuFeatures.Current, isa: isa));
+        Assert.All(fused.Groups.SelectMany(g => g).SelectMany(l => l.Products).Append(fused.Mapping), p => Assert.Equal(ManagedProducts.Name(isa, ManagedWeightStorage.Float32), p.Name));
+        foreach ((int batch, int seq) in new[] { (1, 1), (1, 13), (3, 37), (2, 150) })
+        {
+            Tensor embeddings = randn([batch, seq, config.EmbeddingSize], generator: new TorchSharp.torch.Generator(17));
+            Tensor mask = Mask(Enumerable.Range(0, batch).Select(b => Math.Max(1, seq - (5 * b))).ToArray(), seq);
+            Tensor expected = model.Encoder.forward(embeddings, mask, null, null, null);
+            float diff = fused.Run(model.Encoder, embeddings, mask, null).sub(expected).abs().max().item<float>();
+            log.WriteLine($"{isa} {batch}x{seq}: max abs diff {diff:E2}");
+            Assert.True(diff <= 1e-5, $"{isa} {batch}x{seq}: max abs diff {diff}");
+        }
+    }
+
+    [Fact]
+    public void A_relative_position_encoder_is_refused()
+    {
+        AlbertConfig config = TinyModels.Config(positions: PositionEmbeddingType.RelativeKey);
+        using var model = new AlbertModel(config);
+        var e = Assert.Throws<NotSupportedException>(() => Build(model.Encoder, config));
+        Assert.Contains("relative position", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

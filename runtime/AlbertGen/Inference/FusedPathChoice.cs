@@ -21,7 +21,7 @@ internal static class FusedPathChoice
     internal const int MaximumRows = 1 << 20;
 
     /// <summary>Null when a session with these properties can run the fused path; otherwise why not (one clause).</summary>
-    public static string? WhyNot(AlbertConfig config, ScalarType modelDType, ScalarType productDType, DeviceType device, InferenceOptions options, CpuFeatures cpu, bool mayDerive)
+    public static string? WhyNot(ScalarType modelDType, ScalarType productDType, DeviceType device, InferenceOptions options, CpuFeatures cpu, bool mayDerive)
     {
         if (device != DeviceType.CPU)
         {
@@ -36,11 +36,6 @@ internal static class FusedPathChoice
         if (options.Int8 || options.Kernel is not null)
         {
             return options.Int8 ? "int8 products run on the per-product path" : $"every product is forced onto the {options.Kernel} kernel";
-        }
-
-        if (config.PositionEmbeddingType != PositionEmbeddingType.Absolute)
-        {
-            return "the model has relative position embeddings, which the fused attention does not compute";
         }
 
         if (ManagedProducts.BestIsa(cpu) is null)

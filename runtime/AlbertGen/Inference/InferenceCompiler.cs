@@ -43,7 +43,7 @@ public static class InferenceCompiler
         DeviceType device = model.Device.type;
         Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges, warnings);
 
-        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.Config, model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges));
+        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges));
         var compiled = new List<CompiledLayer[]>();
         FusedEncoder? fused = null;
         try
@@ -111,7 +111,7 @@ public static class InferenceCompiler
             }
         }
 
-        string? whyNotFused = FusedPathChoice.WhyNot(config, modelDType, dtype, DeviceType.CPU, options, cpu, TensorVersions.IsAvailable);
+        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, DeviceType.CPU, options, cpu, TensorVersions.IsAvailable);
         int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused);
         return new InferencePlan(cpu, dtype, products, warnings)
         {

@@ -47,7 +47,7 @@ public sealed record InferenceOptions
     /// which is what small models and short inputs are bound by. Null (default) chooses per call: the fused path for calls
     /// of up to a measured number of rows (batch × sequence) where the session can run it, the per-product kernels above.
     /// True runs every call fused (compiling fails with <see cref="NotSupportedException"/> where it cannot run: a
-    /// non-float32 model or products, int8, a forced <see cref="Kernel"/>, relative position embeddings, a CPU without
+    /// non-float32 model or products, int8, a forced <see cref="Kernel"/>, a CPU without
     /// AVX2 and FMA); false never does. <see cref="InferenceSession{TOutput}.FusedLayers"/> tells what a session does.
     /// </summary>
     public bool? FusedLayers { get; init; }

@@ -21,7 +21,6 @@ internal sealed unsafe class FusedEncoder : IDisposable
     private readonly FusedLayer[][] _groups;
     private readonly IManagedProduct[] _owned;
     private readonly int _hidden;
-    private readonly long _layerScratch;
 
     /// <summary>Makes the encoder from its mapping product and its layers by group.</summary>
     /// <param name="mapping">The E→H mapping product (owned: disposed with the encoder).</param>
@@ -39,15 +38,13 @@ internal sealed unsafe class FusedEncoder : IDisposable
         _groups = groups;
         _owned = [mapping, .. owned ?? []];
         _hidden = mapping.Outputs;
-        _layerScratch = groups.SelectMany(g => g).Select(l => l.ScratchFloats(1)).DefaultIfEmpty(0).Max();
     }
 
     /// <summary>
     /// A fused encoder over <paramref name="encoder"/>'s modules: the mapping and every layer's products made by
     /// <paramref name="make"/> (from the weight <c>[N, K]</c>, bias and activation; query, key and value fused) and owned;
-    /// the LayerNorms are the model's, read at each call.
+    /// the LayerNorms and distance embeddings are the model's, read at each call.
     /// </summary>
-    /// <exception cref="NotSupportedException">The encoder has relative positions (the fused attention computes absolute-position attention only).</exception>
     public static FusedEncoder Create(AlbertTransformer encoder, float eps, Func<ReadOnlySpan<float>, ReadOnlySpan<float>, int, int, AlbertActivation?, IManagedProduct> make)
     {
         var owned = new List<IManagedProduct>();
@@ -69,17 +66,13 @@ internal sealed unsafe class FusedEncoder : IDisposable
             FusedLayer[][] groups = encoder.Groups.Select(g => g.Layers.Select(layer =>
             {
                 AlbertAttention a = layer.Attention;
-                if (a.HasRelativePositions)
-                {
-                    throw new NotSupportedException("The fused layers compute absolute-position attention; this model has relative position embeddings.");
-                }
-
                 return new FusedLayer(
                     Make(cat([a.Query.weight!, a.Key.weight!, a.Value.weight!], 0), cat([a.Query.bias!, a.Key.bias!, a.Value.bias!], 0), null),
                     Make(a.Dense.weight!, a.Dense.bias!, null),
                     Make(layer.Ffn.weight!, layer.Ffn.bias!, layer.Activation),
                     Make(layer.FfnOutput.weight!, layer.FfnOutput.bias!, null),
-                    a.OutputLayerNorm, layer.OutputLayerNorm, a.Heads, eps);
+                    a.OutputLayerNorm, layer.OutputLayerNorm, a.Heads, eps,
+                    a.DistanceEmbedding, a.MaxPositions, a.PositionType == PositionEmbeddingType.RelativeKeyQuery);
             }).ToArray()).ToArray();
             IManagedProduct mapping = Make(encoder.EmbeddingMapping.weight!, encoder.EmbeddingMapping.bias!, null);
             owned.Remove(mapping);
@@ -112,7 +105,16 @@ internal sealed unsafe class FusedEncoder : IDisposable
             throw new ArgumentException($"The embeddings have {embeddings.shape[2]} features; the encoder's mapping takes {_mapping.Inputs}.", nameof(embeddings));
         }
 
-        float* hidden = NativeScratch.For(ref t_buffers, (long)rows * (_hidden + _layerScratch));
+        long layerScratch = 0;
+        foreach (FusedLayer[] group in _groups)
+        {
+            foreach (FusedLayer layer in group)
+            {
+                layerScratch = Math.Max(layerScratch, layer.ScratchFloats(rows));
+            }
+        }
+
+        float* hidden = NativeScratch.For(ref t_buffers, ((long)rows * _hidden) + layerScratch);
         float* scratch = hidden + ((long)rows * _hidden);
         using (Tensor input = embeddings.contiguous())
         {

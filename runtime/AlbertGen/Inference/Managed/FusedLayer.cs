@@ -19,12 +19,19 @@ internal sealed unsafe class FusedLayer
     private readonly TorchSharp.Modules.LayerNorm _attentionNorm;
     private readonly TorchSharp.Modules.LayerNorm _outputNorm;
     private readonly float _eps;
+    private readonly TorchSharp.Modules.Embedding? _distances;
+    private readonly int _maxPositions;
+    private readonly bool _keyQuery;
 
-    /// <summary>Makes the layer from its four products and its two LayerNorms (the model's modules, read at each call).</summary>
+    /// <summary>
+    /// Makes the layer from its four products, its two LayerNorms and, with relative positions, its distance embedding (the
+    /// model's modules, read at each call).
+    /// </summary>
     /// <exception cref="ArgumentException">The products' shapes do not chain (qkv <c>[3·A, H]</c>, dense <c>[H, A]</c>, ffn <c>[I, H]</c>, ffn_output <c>[H, I]</c>).</exception>
     public FusedLayer(
         IManagedProduct qkv, IManagedProduct dense, IManagedProduct ffn, IManagedProduct ffnOutput,
-        TorchSharp.Modules.LayerNorm attentionNorm, TorchSharp.Modules.LayerNorm outputNorm, int heads, float eps)
+        TorchSharp.Modules.LayerNorm attentionNorm, TorchSharp.Modules.LayerNorm outputNorm, int heads, float eps,
+        TorchSharp.Modules.Embedding? distances = null, int maxPositions = 0, bool keyQuery = false)
     {
         Hidden = qkv.Inputs;
         Heads = heads;
@@ -44,6 +51,9 @@ internal sealed unsafe class FusedLayer
         _attentionNorm = attentionNorm;
         _outputNorm = outputNorm;
         _eps = eps;
+        _distances = distances;
+        _maxPositions = maxPositions;
+        _keyQuery = keyQuery;
     }
 
     /// <summary>The hidden size H (the width of the rows in and out).</summary>
@@ -62,7 +72,9 @@ internal sealed unsafe class FusedLayer
     public IEnumerable<IManagedProduct> Products => [_qkv, _dense, _ffn, _ffnOutput];
 
     /// <summary>Floats of scratch a call over <paramref name="rows"/> rows needs besides the hidden rows.</summary>
-    public long ScratchFloats(int rows) => (long)rows * ((3L * Heads * HeadSize) + (Heads * HeadSize) + Hidden + Intermediate);
+    public long ScratchFloats(int rows) =>
+        ((long)rows * ((3L * Heads * HeadSize) + (Heads * HeadSize) + Hidden + Intermediate))
+        + (_distances is null ? 0 : FusedAttention.RelativeFloats(HeadSize, _maxPositions));
 
     /// <summary>
     /// Runs the layer on <paramref name="hidden"/> <c>[batch·seq, H]</c>, in place.
@@ -79,10 +91,16 @@ internal sealed unsafe class FusedLayer
         float* context = qkv + ((long)rows * 3 * all);
         float* attended = context + ((long)rows * all);
         float* inner = attended + ((long)rows * Hidden);
+        float* relative = null;
+        if (_distances is not null)
+        {
+            relative = inner + ((long)rows * Intermediate);
+            FusedAttention.PrepareRelative(TensorMemory.Floats(_distances.weight!, "The distance embedding"), HeadSize, _maxPositions, relative);
+        }
 
         ManagedProductRunner.Run(_qkv, hidden, Hidden, rows, qkv, 3 * all);
         bool parallel = (long)rows * seq * all >= ManagedProductRunner.ParallelMinimumWork;
-        FusedAttention.Run(qkv, mask, context, batch, seq, Heads, HeadSize, parallel);
+        FusedAttention.Run(qkv, mask, context, batch, seq, Heads, HeadSize, parallel, relative, _maxPositions, _keyQuery);
         ManagedProductRunner.Run(_dense, context, all, rows, attended, Hidden, hidden);
         Normalize(_attentionNorm, attended, rows);
         ManagedProductRunner.Run(_ffn, attended, Hidden, rows, inner, Intermediate);

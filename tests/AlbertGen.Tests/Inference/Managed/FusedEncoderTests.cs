@@ -33,7 +33,11 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
 
     public static TheoryData<string, AlbertActivation, int, int, int, int, int> Shapes() => new()
     {
-        // name, activation, layers, groups, inner, batch, seq
+        // name, activation, layers, groups, inner, batch, seq (names starting "relative_" use those position embeddings)
+        { "relative_key", AlbertActivation.GeluNew, 2, 2, 1, 2, 13 },
+        { "relative_key_query", AlbertActivation.GeluNew, 4, 4, 1, 3, 21 },
+        { "relative_key_query one row", AlbertActivation.Gelu, 2, 1, 1, 1, 1 },
+        { "relative_key_query all positions", AlbertActivation.Gelu, 2, 1, 1, 2, 64 },
         { "one row", AlbertActivation.Gelu, 2, 1, 1, 1, 1 },
         { "gelu", AlbertActivation.Gelu, 2, 1, 1, 2, 13 },
         { "gelu_new", AlbertActivation.GeluNew, 2, 1, 1, 2, 16 },
@@ -50,7 +54,10 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
     [MemberData(nameof(Shapes))]
     public void Matches_the_model_encoder_within_1e_5(string name, AlbertActivation activation, int layers, int groups, int inner, int batch, int seq)
     {
-        AlbertConfig config = TinyModels.Config(activation, layers: layers, groups: groups, inner: inner, hidden: 24, heads: 3, intermediate: 40) with { EmbeddingSize = 10, MaxPositionEmbeddings = 64 };
+        PositionEmbeddingType positions = name.StartsWith("relative_key_query", StringComparison.Ordinal) ? PositionEmbeddingType.RelativeKeyQuery
+            : name.StartsWith("relative_key", StringComparison.Ordinal) ? PositionEmbeddingType.RelativeKey
+            : PositionEmbeddingType.Absolute;
+        AlbertConfig config = TinyModels.Config(activation, positions, layers: layers, groups: groups, inner: inner, hidden: 24, heads: 3, intermediate: 40) with { EmbeddingSize = 10, MaxPositionEmbeddings = 64 };
         using var model = new AlbertModel(config);
         model.eval();
         using var scope = NewDisposeScope();
@@ -112,15 +119,6 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
             log.WriteLine($"{isa} {batch}x{seq}: max abs diff {diff:E2}");
             Assert.True(diff <= 1e-5, $"{isa} {batch}x{seq}: max abs diff {diff}");
         }
-    }
-
-    [Fact]
-    public void A_relative_position_encoder_is_refused()
-    {
-        AlbertConfig config = TinyModels.Config(positions: PositionEmbeddingType.RelativeKey);
-        using var model = new AlbertModel(config);
-        var e = Assert.Throws<NotSupportedException>(() => Build(model.Encoder, config));
-        Assert.Contains("relative position", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ internal static unsafe class FusedAttention
     /// for query <c>i</c> the rows of keys <c>j = 0, 1, …</c> are ascending: <c>table[dd, P - 1 - i + j]</c> = embedding
     /// row <c>i - j + P - 1</c>, element <c>dd</c>. Zero past the end, so padded key lanes read finite values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PrepareRelative(float* distanceEmbedding, int headSize, int maxPositions, float* table)
     {
         int distances = (2 * maxPositions) - 1, row = RelativeRow(maxPositions);
@@ -75,6 +76,11 @@ internal static unsafe class FusedAttention
     private static int RelativeRow(int maxPositions) => (2 * maxPositions) - 1 + (2 * Lanes);
 
     /// <summary>The attention of sequence <paramref name="b"/>, head <paramref name="h"/>.</summary>
+    /// <remarks>
+    /// Compiled fully optimised at once (as the helpers it inlines): a session calls it a few dozen times per pass, and
+    /// on a busy machine tiered compilation left it at tier 0 for many passes (ten times slower, measured).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunHead(float* qkv, float* mask, float* context, int b, int h, Shape shape)
     {
         int seq = shape.Seq, heads = shape.Heads, headSize = shape.HeadSize;
@@ -133,7 +139,7 @@ internal static unsafe class FusedAttention
     }
 
     /// <summary><c>scores[j] = mask[j]</c> (0 without a mask, and past the sequence).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void InitScores(float* scores, float* mask, int seq, int padded)
     {
         if (mask is null)
@@ -148,7 +154,7 @@ internal static unsafe class FusedAttention
     }
 
     /// <summary><c>scores[j] += Σ_d query[d]·keysT[d, j]</c> for <c>j &lt; padded</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float* query, float* keysT, float* scores, int padded, int headSize)
     {
         for (int j = 0; j < padded; j += Vector256<float>.Count * 2)
@@ -171,7 +177,7 @@ internal static unsafe class FusedAttention
     /// <c>scores[j] += Σ_d (scale·q[d]·K[d, j] + q[d]·R[d, j] (+ K[d, j]·R[d, j]))</c>, <c>R</c> the relative table from the
     /// query's offset: the scaled product plus HuggingFace's unscaled relative terms.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RelativeScores(float* query, float* keysT, float* table, int tableRow, float* scores, int padded, int headSize, float scale, bool keyQuery)
     {
         for (int j = 0; j < padded; j += Vector256<float>.Count)
@@ -196,7 +202,7 @@ internal static unsafe class FusedAttention
     }
 
     /// <summary><c>accumulator[·] = Σ_j weights[j]·values[j, ·]</c> over <paramref name="seq"/> value rows <paramref name="stride"/> floats apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Weighted(float* values, int stride, float* weights, int seq, int headSize, float* accumulator)
     {
         int vectorEnd = headSize - (headSize % Vector256<float>.Count);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace AlbertGen.Inference.Managed;
 
@@ -32,6 +33,7 @@ internal static unsafe class FusedLayerNorm
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // as FusedAttention.RunHead: never left at tier 0
     private static void Rows(float* input, float* output, int first, int count, int width, float* weight, float* bias, float eps)
     {
         var gamma = new ReadOnlySpan<float>(weight, width);

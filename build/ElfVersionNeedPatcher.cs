@@ -169,6 +169,29 @@ namespace AlbertGen.Build
             elf[flagsOffset + 1] = (byte)(flags >> 8);
         }
 
+        /// <summary>
+        /// Weakens the need in the file at <paramref name="path"/> when <see cref="Analyze"/> finds it
+        /// <see cref="ElfPatchVerdict.Patchable"/>, whatever this machine's libstdc++: a weak need is harmless where the
+        /// version exists, and an output built here may run where it does not (a newer build machine or a container build
+        /// stage deploying to Debian 12). Writes a new file and renames it over the old one (so a hard link into the
+        /// NuGet cache is broken, never written through) and keeps the timestamp, so incremental copies leave it alone.
+        /// </summary>
+        /// <returns>The analysis before patching.</returns>
+        public static Analysis WeakenFile(string path, string library, string version, ICollection<string> allowedSymbols)
+        {
+            byte[] elf = File.ReadAllBytes(path);
+            Analysis analysis = Analyze(elf, library, version, allowedSymbols);
+            if (analysis.Verdict != ElfPatchVerdict.Patchable) return analysis;
+            MarkWeak(elf, analysis.FlagsOffset);
+            DateTime stamp = File.GetLastWriteTimeUtc(path);
+            string temporary = path + ".weakened";
+            File.WriteAllBytes(temporary, elf);
+            File.SetLastWriteTimeUtc(temporary, stamp);
+            File.Delete(path);
+            File.Move(temporary, path);
+            return analysis;
+        }
+
         /// <summary>Whether a library file (a system libstdc++) defines the version string.</summary>
         public static bool DefinesVersion(string libraryPath, string version)
         {
@@ -220,10 +243,10 @@ namespace AlbertGen.Build
     }
 #if !ELF_PATCHER_WITHOUT_TASK
     /// <summary>
-    /// MSBuild task: makes TorchSharp's native library loadable on systems whose libstdc++ predates GLIBCXX_3.4.32.
-    /// Patches the build output's copy only (never the NuGet cache), writes a new file and renames it over the old
-    /// one (breaking any hard link to the cache) and keeps the timestamp, so incremental copies leave it alone.
-    /// Does nothing where the system libstdc++ already defines the version.
+    /// MSBuild task: makes TorchSharp's native library loadable on systems whose libstdc++ predates GLIBCXX_3.4.32, in
+    /// the build output's copy only (never the NuGet cache). It patches whatever the build machine's libstdc++, since the
+    /// output may be deployed elsewhere (see <see cref="ElfVersionNeedPatcher.WeakenFile"/>); it refuses, with a warning,
+    /// when symbols other than the marker need the version.
     /// </summary>
     public sealed class WeakenGlibcxxVersionNeed : Microsoft.Build.Utilities.Task
     {
@@ -231,7 +254,7 @@ namespace AlbertGen.Build
         [Microsoft.Build.Framework.Required]
         public Microsoft.Build.Framework.ITaskItem[] Libraries { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
 
-        /// <summary>The system libstdc++ to ask; empty means search the usual places.</summary>
+        /// <summary>The system libstdc++ named in messages; empty means search the usual places. It decides nothing.</summary>
         public string SystemLibStdCxx { get; set; } = "";
 
         /// <inheritdoc />
@@ -247,40 +270,22 @@ namespace AlbertGen.Build
                 }
             }
 
-            if (system.Length == 0 || !File.Exists(system))
-            {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "No system libstdc++ found; TorchSharp native libraries left as they are.");
-                return true;
-            }
-
-            if (ElfVersionNeedPatcher.DefinesVersion(system, version))
-            {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, system + " defines " + version + "; nothing to patch.");
-                return true;
-            }
-
+            bool systemHasIt = system.Length > 0 && File.Exists(system) && ElfVersionNeedPatcher.DefinesVersion(system, version);
+            string here = system.Length == 0 || !File.Exists(system) ? "no system libstdc++ found"
+                : system + (systemHasIt ? " defines it" : " lacks it");
             var allowed = new HashSet<string> { "_ZSt21ios_base_library_initv" };
             foreach (var item in Libraries)
             {
                 string path = item.ItemSpec;
                 if (!File.Exists(path)) continue;
-                byte[] elf = File.ReadAllBytes(path);
-                var analysis = ElfVersionNeedPatcher.Analyze(elf, "libstdc++.so.6", version, allowed);
+                var analysis = ElfVersionNeedPatcher.WeakenFile(path, "libstdc++.so.6", version, allowed);
                 switch (analysis.Verdict)
                 {
                     case ElfPatchVerdict.Patchable:
-                        ElfVersionNeedPatcher.MarkWeak(elf, analysis.FlagsOffset);
-                        DateTime stamp = File.GetLastWriteTimeUtc(path);
-                        string temporary = path + ".weakened";
-                        File.WriteAllBytes(temporary, elf);
-                        File.SetLastWriteTimeUtc(temporary, stamp);
-                        // Unlink, then rename: a hard link into the NuGet cache is broken, never written through.
-                        File.Delete(path);
-                        File.Move(temporary, path);
-                        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, "Marked " + version + " weak in " + path + " (only the marker symbol uses it; " + system + " lacks it).");
+                        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, "Marked " + version + " weak in " + path + " (only the marker symbol uses it; " + here + ").");
                         break;
                     case ElfPatchVerdict.UnsafeOtherSymbolsUseIt:
-                        Log.LogWarning("{0} needs {1} for symbols other than the marker ({2}); it was not patched and will not load with {3}.", path, version, string.Join(", ", analysis.Users), system);
+                        Log.LogWarning("{0} needs {1} for symbols other than the marker ({2}); it was not patched and will not load where libstdc++ lacks {1} (Debian 12; {3}).", path, version, string.Join(", ", analysis.Users), here);
                         break;
                     default:
                         Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, path + ": " + analysis.Verdict);

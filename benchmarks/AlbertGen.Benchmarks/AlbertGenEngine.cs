@@ -30,13 +30,24 @@ internal sealed class AlbertGenEngine : IEngine
 
     /// <summary>Loads a model directory in the given dtype.</summary>
     public static AlbertGenEngine Load(string directory, ScalarType dtype, string name) =>
-        new(AlbertModel.FromPretrained(directory, new LoadOptions { DType = dtype == ScalarType.Float32 ? null : dtype }), name);
+        Load(directory, new LoadOptions { DType = dtype == ScalarType.Float32 ? null : dtype }, null, name);
 
-    /// <summary>Loads a model directory with the given options.</summary>
-    public static AlbertGenEngine Load(string directory, LoadOptions options, InferenceOptions? inference, string name) =>
-        new(AlbertModel.FromPretrained(directory, options), name, inference);
+    /// <summary>Loads a model directory with the given options; the model is disposed if its session cannot be compiled.</summary>
+    public static AlbertGenEngine Load(string directory, LoadOptions options, InferenceOptions? inference, string name)
+    {
+        AlbertModel model = AlbertModel.FromPretrained(directory, options);
+        try
+        {
+            return new AlbertGenEngine(model, name, inference);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
-    /// <summary>Wraps an existing model (random initialisation, for shapes that have no checkpoint).</summary>
+    /// <summary>Compiles a session for a model already built (loaded, or randomly initialised for shapes that have no checkpoint).</summary>
     public static AlbertGenEngine Wrap(AlbertModel model, string name, bool ownsModel = true)
     {
         model.eval();

@@ -2,73 +2,86 @@ using AlbertGen.Inference;
 using AlbertGen.Checkpoints;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AlbertGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Benchmarks;
 
-/// <summary>One benchmark run: every section, then the summary and the <c>ratio_vs_ort</c> line.</summary>
+/// <summary>One benchmark run: every section, then the summary and the ratio lines.</summary>
 internal sealed class BenchmarkRun
 {
     private const int InputSeed = 1234;
 
-    private static readonly (int Batch, int Sequence)[] Shapes = [(1, 16), (1, 128), (8, 128), (32, 128)];
+    /// <summary>Environment variables that change which instructions the engines use, printed in the header.</summary>
+    private static readonly string[] IsaVariables =
+    [
+        CpuFeatures.RestrictionVariable, "DOTNET_EnableAVX512", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "ONEDNN_MAX_CPU_ISA",
+        "MKL_ENABLE_INSTRUCTIONS", "ATEN_CPU_CAPABILITY",
+    ];
 
     private readonly BenchmarkSettings _settings;
-    private readonly Dictionary<string, double> _timeRatios = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, float[]> _fp32Hidden = new(StringComparer.Ordinal);
+    private readonly MachineLimits _limits = new();
+    private Fp32Section.Result? _fp32;
+    private Fp32Section.Result? _smallFp32;
+    private Int8Section.Result? _int8;
+    private Int8Section.Result? _smallInt8;
+    private double? _defaultModelMs;
     private double? _loadRatio;
     private double? _rssRatio;
-    private double _peakFp32 = double.NaN;
-    private double _peakBf16 = double.NaN;
-    private AlbertConfig? _anchorConfig;
+    private readonly Dictionary<string, double> _sectionSeconds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _pauseCpu = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, float[]> _fp32Hidden = new Dictionary<string, float[]>();
 
     public BenchmarkRun(BenchmarkSettings settings) => _settings = settings;
-
-    private AlbertConfig AnchorConfig => _anchorConfig ??= AlbertConfigReader.ReadFile(Paths.Anchor);
-
-    /// <summary>Largest difference from ONNX Runtime's outputs that still compares the same computation.</summary>
-    private const double OrtTolerance = 1e-4;
-
-    private double _worstOrtDiff;
 
     private bool Has(string section) => _settings.Sections.Contains(section);
 
     public int Execute()
     {
+#if DEBUG
+        Console.Error.WriteLine("benchmark: this is a Debug build; timings are meaningless. Run with -c Release.");
+        return 2;
+#else
         var total = Stopwatch.StartNew();
         AlbertRuntime.ConfigureForInference(); // before libtorch loads, as an application would (OpenMP reads its settings then)
         bool nativeBf16 = CpuFeatures.Current.HasNativeBFloat16;
-        InferencePlan fp32Plan = InferenceCompiler.Plan(AnchorConfig, ScalarType.Float32);
         set_num_threads(Program.Threads);
         set_num_interop_threads(1);
         manual_seed(0);
-        Console.WriteLine($"# AlbertGen vs ONNX Runtime ({(_settings.Quick ? "quick" : "full")} run)");
-        Console.WriteLine();
-        Console.WriteLine($"- date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
-        Console.WriteLine($"- machine: {Machine.CpuModel()}, {Environment.ProcessorCount} cores visible, native bfloat16: {(nativeBf16 ? "yes" : "no")}");
-        Console.WriteLine($"- CPU features (AlbertGen's kernel choice, from {CpuFeatures.Current.Source}): {CpuFeatures.Current}");
-        Console.WriteLine($"- float32 kernels: {string.Join(", ", fp32Plan.Products.Where(p => p.Group == 0 && p.Layer == 0).Select(p => $"{p.Product} {p.Kernel}"))}; attention libtorch-sdpa");
-        Console.WriteLine($"- threads: torch intra-op {get_num_threads()} / inter-op {get_num_interop_threads()}, ONNX Runtime intra-op {Program.Threads} (sequential); "
-            + $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}, GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "unset"}");
-        Console.WriteLine($"- ONNX Runtime {OrtEngine.Version}, ORT_ENABLE_ALL; TorchSharp {typeof(torch).Assembly.GetName().Version}");
-        Console.WriteLine($"- load average (1 min) at start: {Machine.LoadAverage()}");
-        Console.WriteLine();
+        PrintHeader(nativeBf16);
 
-        if (Has("gemm"))
+        if (Has("limits"))
         {
-            MeasurePeaks(nativeBf16);
+            Timed("limits", () => MeasureLimits(nativeBf16));
         }
 
         if (Has("fp32"))
         {
-            Fp32();
+            _fp32 = Timed("fp32", () => Fp32Section.Run(_settings, AnchorModel.Base, _limits, InputSeed));
+            _fp32Hidden = _fp32.Hidden;
         }
 
         if (Has("int8"))
         {
-            Int8Section.Run(_settings, AnchorConfig, InputSeed);
+            _int8 = Timed("int8", () => Int8Section.Run(_settings, AnchorModel.Base, _limits, InputSeed));
+        }
+
+        if (Has("small-fp32"))
+        {
+            _smallFp32 = Timed("small-fp32", () => Fp32Section.Run(_settings, AnchorModel.Small, _limits, InputSeed));
+        }
+
+        if (Has("small-int8"))
+        {
+            _smallInt8 = Timed("small-int8", () => Int8Section.Run(_settings, AnchorModel.Small, _limits, InputSeed));
+        }
+
+        if (Has("default-model"))
+        {
+            _defaultModelMs = Timed("default-model", () => DefaultModelSection.Run(_settings, InputSeed));
         }
 
         if (Has("bf16") || Has("accuracy"))
@@ -77,12 +90,12 @@ internal sealed class BenchmarkRun
             {
                 if (Has("bf16"))
                 {
-                    Bf16();
+                    Timed("bf16", Bf16);
                 }
 
                 if (Has("accuracy"))
                 {
-                    Accuracy();
+                    Timed("accuracy", Accuracy);
                 }
             }
             else
@@ -94,98 +107,126 @@ internal sealed class BenchmarkRun
 
         if (Has("xxlarge"))
         {
-            Xxlarge(nativeBf16);
+            Timed("xxlarge", () => Xxlarge(nativeBf16));
         }
 
         if (Has("load"))
         {
-            Load();
+            Timed("load", Load);
         }
 
         if (Has("rss"))
         {
-            Rss();
+            Timed("rss", Rss);
         }
 
-        Console.WriteLine($"- load average (1 min) at end: {Machine.LoadAverage()}; total {total.Elapsed.TotalSeconds:0} s");
+        Console.WriteLine($"- load average (1 min) at end: {Machine.LoadAverage()}; total {total.Elapsed.TotalSeconds:0} s ({string.Join(", ", _sectionSeconds.Select(t => $"{t.Key} {t.Value:0} s"))})");
+        Console.WriteLine($"- CPU used by this process during the 200 ms pauses between engines (threads left spinning), % of one core: {string.Join("; ", _pauseCpu.Select(p => $"{p.Key}: {p.Value}"))}");
         Console.WriteLine();
-        string R(double? r) => r is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
-        if (_worstOrtDiff > OrtTolerance)
+        double worstOrtDiff = Math.Max(_fp32?.WorstOrtDiff ?? 0, _smallFp32?.WorstOrtDiff ?? 0);
+        if (worstOrtDiff > Fp32Section.OrtTolerance)
         {
-            Console.WriteLine($"FAILED: AlbertGen's outputs differ from ONNX Runtime's by {_worstOrtDiff:0.0e+0} (more than {OrtTolerance:0e+0}): the timings compare different computations, so no ratio is reported.");
-            Console.Error.WriteLine($"benchmark: outputs differ from ONNX Runtime's by {_worstOrtDiff:0.0e+0} > {OrtTolerance:0e+0}");
+            Console.WriteLine($"FAILED: AlbertGen's outputs differ from ONNX Runtime's by {worstOrtDiff:0.0e+0} (more than {Fp32Section.OrtTolerance:0e+0}): the timings compare different computations, so no ratio is reported.");
+            Console.Error.WriteLine($"benchmark: outputs differ from ONNX Runtime's by {worstOrtDiff:0.0e+0} > {Fp32Section.OrtTolerance:0e+0}");
             return 2;
         }
 
-        Console.WriteLine("ratio_vs_ort " + string.Join(' ', Shapes.Select(s => $"{s.Batch}x{s.Sequence}={R(_timeRatios.TryGetValue($"{s.Batch}x{s.Sequence}", out double r) ? r : null)}"))
-            + $" load={R(_loadRatio)} rss={R(_rssRatio)}");
+        if (_defaultModelMs is { } ms)
+        {
+            Console.WriteLine($"default_model_{DefaultModelSection.Tokens}_tokens_ms={ms.ToString("0.000", CultureInfo.InvariantCulture)}");
+        }
+
+        if (_int8 is not null)
+        {
+            Console.WriteLine("ratio_vs_ort_int8 " + _int8.Fields);
+        }
+
+        if (_smallInt8 is not null)
+        {
+            Console.WriteLine("ratio_vs_ort_int8_small " + _smallInt8.Fields);
+        }
+
+        if (_smallFp32 is not null)
+        {
+            Console.WriteLine("ratio_vs_ort_small " + Shapes.RatioFields(_smallFp32.Ratios));
+        }
+
+        Console.WriteLine($"ratio_vs_ort {Shapes.RatioFields(_fp32?.Ratios)} load={Numbers.Ratio(_loadRatio)} rss={Numbers.Ratio(_rssRatio)}");
         return 0;
+#endif
     }
 
-    private void MeasurePeaks(bool nativeBf16)
+    private void PrintHeader(bool nativeBf16)
     {
-        Console.WriteLine("## Matrix-multiply peak (torch.mm 2048×2048×2048)");
+        Console.WriteLine($"# AlbertGen vs ONNX Runtime ({(_settings.Quick ? "quick" : "full")} run, Release build)");
         Console.WriteLine();
-        Console.WriteLine("| dtype | median ms | GFLOP/s |");
-        Console.WriteLine("| --- | ---: | ---: |");
-        foreach (ScalarType dtype in nativeBf16 ? new[] { ScalarType.Float32, ScalarType.BFloat16 } : [ScalarType.Float32])
+        Console.WriteLine($"- date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
+        Console.WriteLine($"- machine: {Machine.CpuModel()}, {Environment.ProcessorCount} cores visible, native bfloat16: {(nativeBf16 ? "yes" : "no")}");
+        Console.WriteLine($"- CPU features (AlbertGen's kernel choice, from {CpuFeatures.Current.Source}): {CpuFeatures.Current}");
+        Console.WriteLine($"- .NET JIT reports: AVX2 {Yes(Avx2.IsSupported)}, FMA {Yes(Fma.IsSupported)}, AVX-512F {Yes(Avx512F.IsSupported)}, Vector512 accelerated {Yes(Vector512.IsHardwareAccelerated)}, AVX-VNNI {Yes(AvxVnni.IsSupported)}");
+        string isaVariables = string.Join(", ", IsaVariables.Where(v => Environment.GetEnvironmentVariable(v) is not null).Select(v => $"{v}={Environment.GetEnvironmentVariable(v)}"));
+        Console.WriteLine($"- instruction-set variables: {(isaVariables.Length == 0 ? "none set" : isaVariables)} (ONNX Runtime's MLAS dispatches on CPUID whatever they say)");
+        foreach (AnchorModel anchor in new[] { AnchorModel.Base, AnchorModel.Small })
         {
-            using var scope = NewDisposeScope();
-            using var inference = inference_mode();
-            Tensor a = randn(2048, 2048).to(dtype), b = randn(2048, 2048).to(dtype);
-            List<double> samples = Timing.Interleaved([() => a.mm(b).Dispose()], warmup: 2, count: _settings.GemmRuns)[0];
-            double ms = Timing.Median(samples);
-            double gflops = Flops.SquareProduct(2048) / (ms * 1e6);
-            if (dtype == ScalarType.Float32)
+            InferencePlan fp32 = InferenceCompiler.Plan(anchor.Config, ScalarType.Float32);
+            Console.WriteLine($"- {anchor.Title} float32 kernels (planned): {WeightTraffic.KernelSummary(fp32.Products)}; attention libtorch-sdpa");
+            try
             {
-                _peakFp32 = gflops;
+                InferencePlan int8 = InferenceCompiler.Plan(anchor.Config, ScalarType.Float32, new InferenceOptions { Int8 = true });
+                Console.WriteLine($"- {anchor.Title} kernels with `Int8 = true` (planned): {WeightTraffic.KernelSummary(int8.Products)}");
             }
-            else
+            catch (NotSupportedException e)
             {
-                _peakBf16 = gflops;
+                Console.WriteLine($"- {anchor.Title} with `Int8 = true`: {e.Message}");
             }
+        }
 
-            Console.WriteLine($"| {Name(dtype)} | {ms:0.0} | {gflops:0} |");
+        Console.WriteLine($"- threads: torch intra-op {get_num_threads()} / inter-op {get_num_interop_threads()}, ONNX Runtime intra-op {Program.Threads} (sequential); "
+            + $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}, GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "unset"}; "
+            + "both engines in this process, taking turns with a 200 ms pause at each switch; start-up and memory in fresh child processes");
+        Console.WriteLine($"- ONNX Runtime {OrtEngine.Version}, ORT_ENABLE_ALL; TorchSharp {typeof(torch).Assembly.GetName().Version}");
+        Console.WriteLine($"- load average (1 min) at start: {Machine.LoadAverage()}");
+        Console.WriteLine();
+    }
+
+    private static string Yes(bool value) => value ? "yes" : "no";
+
+    private T Timed<T>(string section, Func<T> run)
+    {
+        var watch = Stopwatch.StartNew();
+        Timing.TakePauseCpu();
+        T result = run();
+        _sectionSeconds[section] = watch.Elapsed.TotalSeconds;
+        IReadOnlyDictionary<string, double> pauseCpu = Timing.TakePauseCpu();
+        if (pauseCpu.Count > 0)
+        {
+            _pauseCpu[section] = string.Join(" / ", pauseCpu.Select(p => $"after {p.Key} {p.Value:0.0} %"));
+        }
+
+        return result;
+    }
+
+    private void Timed(string section, Action run) => Timed(section, () =>
+    {
+        run();
+        return 0;
+    });
+
+    private void MeasureLimits(bool nativeBf16)
+    {
+        Console.WriteLine("## Machine limits (measured now; every section's percentages are of these, or of torch.mm measured alongside)");
+        Console.WriteLine();
+        _limits.MeasureManaged(Program.Threads, _settings.LimitTrials);
+        _limits.TorchMmFp32 = MachineLimits.TorchMm(ScalarType.Float32, _settings.GemmRuns);
+        Console.WriteLine($"| torch.mm 2048³ float32 | – | – | {_limits.TorchMmFp32:0.0} GFLOP/s | libtorch's matrix-multiply peak, median of {_settings.GemmRuns} |");
+        if (nativeBf16)
+        {
+            _limits.TorchMmBf16 = MachineLimits.TorchMm(ScalarType.BFloat16, _settings.GemmRuns);
+            Console.WriteLine($"| torch.mm 2048³ bfloat16 | – | – | {_limits.TorchMmBf16:0.0} GFLOP/s | median of {_settings.GemmRuns} |");
         }
 
         Console.WriteLine();
-    }
-
-    private void Fp32()
-    {
-        Console.WriteLine("## float32: AlbertGen vs ONNX Runtime (anchor, AlbertModel outputs, random ids, full masks)");
-        Console.WriteLine();
-        using AlbertGenEngine albert = AlbertGenEngine.Load(Paths.Anchor, ScalarType.Float32, "AlbertGen fp32");
-        using var ort = new OrtEngine(Paths.AnchorOnnx, Program.Threads);
-        Console.WriteLine("| B×S | runs | AlbertGen ms | ORT ms | ratio | AlbertGen GFLOP/s | % of mm peak (of GFLOP/s measured alongside) | ORT GFLOP/s | max abs diff hidden / pooler | load |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
-        foreach ((int b, int s) in Shapes)
-        {
-            BatchInputs batch = BatchInputs.Random(b, s, AnchorConfig.VocabSize, InputSeed + b + s);
-            using IPreparedRun a = albert.Prepare(batch);
-            using IPreparedRun o = ort.Prepare(batch);
-            (float[] ah, float[] ap) = a.RunAndRead();
-            double estimate = Timing.Once(a.Run);
-            (float[] oh, float[] op) = o.RunAndRead();
-            _fp32Hidden[batch.Label] = ah;
-            double hiddenDiff = MaxAbsDiff(ah, oh), poolerDiff = MaxAbsDiff(ap, op);
-            _worstOrtDiff = Math.Max(_worstOrtDiff, Math.Max(hiddenDiff, poolerDiff));
-            string diff = $"{hiddenDiff:0.0e+0} / {poolerDiff:0.0e+0}{(Math.Max(hiddenDiff, poolerDiff) > OrtTolerance ? " **DIFFERS**" : "")}";
-
-            (int warmup, int runs) = Counts(b, estimate);
-            // For the large shapes the matrix-multiply peak takes turns with both engines: on a shared machine a peak measured
-            // minutes earlier says little about the minutes these runs took.
-            using var gemm = new PeakProduct(ScalarType.Float32);
-            List<double>[] samples = b >= 8
-                ? Timing.Interleaved([a.Run, o.Run, gemm.Run], warmup, runs)
-                : Timing.Interleaved([a.Run, o.Run], warmup, runs, Timing.BlockFor(estimate));
-            double am = Timing.Median(samples[0]), om = Timing.Median(samples[1]);
-            double peak = b >= 8 ? Flops.SquareProduct(PeakProduct.Size) / (Timing.Median(samples[2]) * 1e6) : _peakFp32;
-            double flops = Flops.AlbertModel(AnchorConfig, b, s);
-            _timeRatios[batch.Label] = am / om;
-            Console.WriteLine($"| {batch.Label} | {runs} | {am:0.0} | {om:0.0} | {am / om:0.00} | {Gflops(flops, am):0} | {Percent(Gflops(flops, am), peak)}{(b >= 8 ? $" of {peak:0}" : "")} | {Gflops(flops, om):0} | {diff} | {Machine.LoadAverage()} |");
-        }
-
+        Console.WriteLine($"fp32 peak used below: {_limits.Fp32Peak:0} GFLOP/s (widest managed FMA loop, per core × {Program.Threads} threads); int8 peak: {_limits.Int8Peak:0} GOP/s; memory read bandwidth: {_limits.Bandwidth.Limit:0.0} GB/s; load {Machine.LoadAverage()}");
         Console.WriteLine();
     }
 
@@ -203,9 +244,9 @@ internal sealed class BenchmarkRun
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         try
         {
-            foreach ((int b, int s) in Shapes)
+            foreach ((int b, int s) in Shapes.All)
             {
-                BatchInputs batch = BatchInputs.Random(b, s, AnchorConfig.VocabSize, InputSeed + b + s);
+                BatchInputs batch = BatchInputs.Random(b, s, AnchorModel.Base.Config.VocabSize, InputSeed + b + s);
                 IPreparedRun[] runs = variants.Select(v => v.Prepare(batch)).ToArray();
                 using IPreparedRun o = ort.Prepare(batch);
                 if (!_fp32Hidden.TryGetValue(batch.Label, out float[]? reference))
@@ -217,14 +258,14 @@ internal sealed class BenchmarkRun
 
                 float[][] hidden = runs.Select(r => r.RunAndRead().LastHiddenState).ToArray();
                 double estimate = runs.Average(r => Timing.Once(r.Run));
-                (int warmup, int count) = Counts(b, estimate);
+                (int warmup, int count) = Fp32Section.Counts(_settings, b, estimate);
                 List<double>[] samples = Timing.Interleaved([.. runs.Select(r => (Action)r.Run), o.Run], warmup, count, Timing.BlockFor(estimate));
                 double om = Timing.Median(samples[^1]);
-                double flops = Flops.AlbertModel(AnchorConfig, b, s);
+                double flops = Flops.AlbertModel(AnchorModel.Base.Config, b, s);
                 for (int v = 0; v < runs.Length; v++)
                 {
                     double am = Timing.Median(samples[v]);
-                    Console.WriteLine($"| {batch.Label} | {variants[v].Name} | {count} | {am:0.0} | {om:0.0} | {am / om:0.00} | {om / am:0.00} | {Gflops(flops, am):0} | {Percent(Gflops(flops, am), _peakBf16)} | {MaxAbsDiff(hidden[v], reference):0.0e+0} | {Machine.LoadAverage()} |");
+                    Console.WriteLine($"| {batch.Label} | {variants[v].Name} | {count} | {am:0.0} | {om:0.0} | {am / om:0.00} | {om / am:0.00} | {Numbers.Gflops(flops, am):0} | {Numbers.Percent(Numbers.Gflops(flops, am), _limits.TorchMmBf16)} | {Numbers.MaxAbsDiff(hidden[v], reference):0.0e+0} | {Machine.LoadAverage()} |");
                     runs[v].Dispose();
                 }
             }
@@ -252,7 +293,7 @@ internal sealed class BenchmarkRun
             var all = new List<Bf16Accuracy.Agreement>();
             all.AddRange(Bf16Accuracy.Fixture("tiny", variant));
             all.AddRange(Bf16Accuracy.Fixture("tiny-groups", variant));
-            all.Add(Bf16Accuracy.Anchor(BatchInputs.Random(8, 128, AnchorConfig.VocabSize, InputSeed), variant));
+            all.Add(Bf16Accuracy.Anchor(BatchInputs.Random(8, 128, AnchorModel.Base.Config.VocabSize, InputSeed), variant));
             foreach (Bf16Accuracy.Agreement a in all)
             {
                 Console.WriteLine($"| {a.Variant} | {a.Model} | {a.Inputs} | {a.Positions} | {a.Rate:P2} | {a.MaxHiddenDiff:0.0e+0} |");
@@ -285,7 +326,7 @@ internal sealed class BenchmarkRun
         {
             reference = run.RunAndRead().LastHiddenState;
             double ms = Timing.Median(Timing.Interleaved([run.Run], 0, _settings.XxlargeRuns)[0]);
-            Console.WriteLine($"| float32 | {_settings.XxlargeRuns} | {ms:0} | {Gflops(flops, ms):0} | {Percent(Gflops(flops, ms), _peakFp32)} | 0 | {Machine.LoadAverage()} |");
+            Console.WriteLine($"| float32 | {_settings.XxlargeRuns} | {ms:0} | {Numbers.Gflops(flops, ms):0} | {Numbers.Percent(Numbers.Gflops(flops, ms), _limits.TorchMmFp32)} | 0 | {Machine.LoadAverage()} |");
         }
 
         if (!nativeBf16)
@@ -302,7 +343,7 @@ internal sealed class BenchmarkRun
         {
             float[] hidden = run.RunAndRead().LastHiddenState;
             double ms = Timing.Median(Timing.Interleaved([run.Run], 0, _settings.XxlargeRuns)[0]);
-            Console.WriteLine($"| bfloat16 | {_settings.XxlargeRuns} | {ms:0} | {Gflops(flops, ms):0} | {Percent(Gflops(flops, ms), _peakBf16)} | {MaxAbsDiff(hidden, reference):0.0e+0} | {Machine.LoadAverage()} |");
+            Console.WriteLine($"| bfloat16 | {_settings.XxlargeRuns} | {ms:0} | {Numbers.Gflops(flops, ms):0} | {Numbers.Percent(Numbers.Gflops(flops, ms), _limits.TorchMmBf16)} | {Numbers.MaxAbsDiff(hidden, reference):0.0e+0} | {Machine.LoadAverage()} |");
         }
 
         Console.WriteLine();
@@ -369,76 +410,15 @@ internal sealed class BenchmarkRun
             }
         }
 
-        Console.WriteLine("| engine | processes | peak RSS MiB | peak after load MiB | RSS at end MiB | of which anonymous / file-backed MiB | of which the engine's native libraries MiB |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | --- | ---: |");
+        Console.WriteLine("| engine | processes | peak RSS MiB | peak after load MiB | RSS at end MiB | of which anonymous / file-backed MiB | of which the engine's native libraries MiB | session's own weight copies MiB (anonymous memory compiling added) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
         double Mib(string e, string key) => Timing.Median(results[e].Select(r => r[key]).ToList()) / 1024;
         foreach (string e in engines)
         {
-            Console.WriteLine($"| {e} | {results[e].Count} | {Mib(e, "hwm_kib"):0} | {Mib(e, "loaded_hwm_kib"):0} | {Mib(e, "rss_kib"):0} | {Mib(e, "anon_kib"):0} / {Mib(e, "file_kib"):0} | {Mib(e, "engine_code_kib"):0} |");
+            Console.WriteLine($"| {e} | {results[e].Count} | {Mib(e, "hwm_kib"):0} | {Mib(e, "loaded_hwm_kib"):0} | {Mib(e, "rss_kib"):0} | {Mib(e, "anon_kib"):0} / {Mib(e, "file_kib"):0} | {Mib(e, "engine_code_kib"):0} | {(e == "ort" ? "–" : Mib(e, "session_anon_kib").ToString("0.0", CultureInfo.InvariantCulture))} |");
         }
 
         _rssRatio = Mib("albertgen", "hwm_kib") / Mib("ort", "hwm_kib");
         Console.WriteLine();
-    }
-
-    /// <summary>torch.mm of two 2048×2048 matrices, the matrix-multiply peak.</summary>
-    private sealed class PeakProduct : IDisposable
-    {
-        public const int Size = 2048;
-        private readonly Tensor _a, _b;
-
-        public PeakProduct(ScalarType dtype)
-        {
-            using Tensor a = randn(Size, Size), b = randn(Size, Size);
-            _a = a.to(dtype);
-            _b = b.to(dtype);
-        }
-
-        public void Run()
-        {
-            using var inference = inference_mode();
-            _a.mm(_b).Dispose();
-        }
-
-        public void Dispose()
-        {
-            _a.Dispose();
-            _b.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Warm-up calls and timed runs for a shape whose warm call took <paramref name="estimateMs"/>: at least the settings'
-    /// count, and for short passes enough to fill about <see cref="MinimumTimedMs"/> per engine, since the median of ten
-    /// 20 ms samples moved by half from run to run on this shared machine (1×16 ratios of 1.06 to 1.76 in four runs).
-    /// </summary>
-    private (int Warmup, int Runs) Counts(int batch, double estimateMs) =>
-        batch >= 32
-            ? (1, _settings.RunsLarge)
-            : (_settings.Warmup, Math.Clamp((int)(MinimumTimedMs / Math.Max(estimateMs, 1)), _settings.Runs, 10 * _settings.Runs));
-
-    /// <summary>Timed milliseconds per engine and shape that short passes run to, at least.</summary>
-    private const double MinimumTimedMs = 2000;
-
-    private static double Gflops(double flops, double ms) => flops / (ms * 1e6);
-
-    private static string Percent(double value, double peak) => double.IsNaN(peak) ? "n/a" : $"{100 * value / peak:0} %";
-
-    private static string Name(ScalarType dtype) => dtype == ScalarType.Float32 ? "float32" : "bfloat16";
-
-    private static double MaxAbsDiff(float[] a, float[] b)
-    {
-        if (a.Length != b.Length)
-        {
-            throw new InvalidOperationException($"Output lengths differ: {a.Length} vs {b.Length}.");
-        }
-
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-
-        return max;
     }
 }

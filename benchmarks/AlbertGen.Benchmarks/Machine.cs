@@ -16,13 +16,18 @@ internal static class Machine
         }
     }
 
-    /// <summary>The CPU model name.</summary>
+    /// <summary>
+    /// The CPU's model name with its family and model numbers (a VM may name it only "AMD EPYC": family 25 model 1 is
+    /// Zen 3, model 17 Zen 4).
+    /// </summary>
     public static string CpuModel()
     {
         try
         {
-            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line is null ? "?" : line[(line.IndexOf(':') + 1)..].Trim();
+            var fields = File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0).Select(l => l.Split(':', 2))
+                .Where(p => p.Length == 2).GroupBy(p => p[0].Trim()).ToDictionary(g => g.Key, g => g.First()[1].Trim());
+            string Field(string name) => fields.TryGetValue(name, out string? value) ? value : "?";
+            return $"{Field("model name")} (family {Field("cpu family")} model {Field("model")})";
         }
         catch (IOException)
         {

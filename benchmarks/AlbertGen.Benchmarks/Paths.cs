@@ -15,6 +15,12 @@ internal static class Paths
     /// <summary>The albert-base-v2-shaped random anchor: <c>config.json</c>, <c>model.safetensors</c>, <c>albert_model.onnx</c>.</summary>
     public static string Anchor => Path.Combine(Shared, "anchors", "albert-base-v2-random");
 
+    /// <summary>The small anchor (the default model's size, random weights), with its ONNX Runtime float32 and int8 models.</summary>
+    public static string SmallAnchor => Path.Combine(Shared, "anchors", "albert-small-random");
+
+    /// <summary>The project's default model (trained on Shakespeare, hidden 128).</summary>
+    public static string DefaultModel => Path.Combine(RepositoryRoot, "models", "shakespeare");
+
     /// <summary>The anchor exported to ONNX (AlbertModel outputs).</summary>
     public static string AnchorOnnx => Path.Combine(Anchor, "albert_model.onnx");
 

@@ -4,8 +4,9 @@ namespace AlbertGen.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks/AlbertGen.Benchmarks -- [--quick] [--sections a,b,…]</c>: AlbertGen against
-/// ONNX Runtime on the albert-base-v2-shaped anchor, in one run. Sub-commands <c>load …</c> and <c>rss …</c> are the
-/// fresh processes the run launches itself.
+/// ONNX Runtime on the albert-base-v2-shaped anchor and the small anchor, float32 and int8, with the machine's limits
+/// measured in the same run, in one run. Sub-commands <c>load …</c> and <c>rss …</c> are the fresh processes the run
+/// launches itself.
 /// </summary>
 internal static class Program
 {
@@ -34,7 +35,7 @@ internal static class Program
         var settings = BenchmarkSettings.Parse(args);
         if (settings is null)
         {
-            Console.Error.WriteLine("usage: AlbertGen.Benchmarks [--quick] [--sections " + string.Join(',', BenchmarkSettings.AllSections) + "]");
+            Console.Error.WriteLine(BenchmarkSettings.Usage);
             return 2;
         }
 

@@ -24,7 +24,7 @@ internal static class Timing
                 a();
             }
 
-            Thread.Sleep(SwitchPauseMs);
+            Pause(a);
         }
 
         var samples = actions.Select(_ => new List<double>(count)).ToArray();
@@ -40,11 +40,50 @@ internal static class Timing
                     samples[k].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
 
-                Thread.Sleep(SwitchPauseMs);
+                Pause(actions[k]);
             }
         }
 
         return samples;
+    }
+
+    /// <summary>Per engine: milliseconds of the switch pauses after its turns, and the process's CPU milliseconds during them.</summary>
+    private static readonly Dictionary<string, (double PauseMs, double CpuMs)> PauseCpu = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The process's CPU use during the switch pauses since the last call, in % of one core, per engine whose turn the pause
+    /// followed, and resets it. Nothing of the benchmark runs then, so a figure well above a few % means that engine left
+    /// threads spinning after its calls, taking a core from whatever runs next (the other engine, or an application).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> TakePauseCpu()
+    {
+        var percent = PauseCpu.ToDictionary(p => p.Key, p => 100 * p.Value.CpuMs / p.Value.PauseMs, StringComparer.Ordinal);
+        PauseCpu.Clear();
+        return percent;
+    }
+
+    private static void Pause(Action after)
+    {
+        using var self = Process.GetCurrentProcess();
+        TimeSpan cpu = self.TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(SwitchPauseMs);
+        double pause = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        self.Refresh();
+        string engine = EngineOf(after);
+        (double pauseMs, double cpuMs) = PauseCpu.GetValueOrDefault(engine);
+        PauseCpu[engine] = (pauseMs + pause, cpuMs + (self.TotalProcessorTime - cpu).TotalMilliseconds);
+    }
+
+    /// <summary>Which engine an action runs, from the type that declares it (a prepared run is nested in its engine).</summary>
+    private static string EngineOf(Action action)
+    {
+        Type? type = action.Target?.GetType() ?? action.Method.DeclaringType;
+        Type? outer = type?.DeclaringType ?? type;
+        return outer == typeof(AlbertGenEngine) ? "AlbertGen"
+            : outer == typeof(OrtEngine) ? "ONNX Runtime"
+            : outer == typeof(PeakProduct) ? "torch.mm"
+            : "other";
     }
 
     /// <summary>The median of the samples.</summary>
@@ -71,6 +110,9 @@ internal static class Timing
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    /// <summary>Blocks so that a block lasts at least ~100 ms: tiny shapes run several calls per turn.</summary>
-    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(100 / Math.Max(estimatedMs, 1)), 1, 10);
+    /// <summary>
+    /// Blocks so that a block lasts at least ~250 ms: tiny shapes run several calls per turn. (100 ms made the 200 ms pauses
+    /// two thirds of a small-anchor section: the small anchor's passes take 0.5–60 ms.)
+    /// </summary>
+    public static int BlockFor(double estimatedMs) => Math.Clamp((int)Math.Ceiling(250 / Math.Max(estimatedMs, 0.05)), 1, 1000);
 }

@@ -37,8 +37,15 @@ public abstract record JsonlTaskSettings
     /// <summary>Which tokenizer the model folder's files load as (<c>--tokenizer</c>; default: as HuggingFace's <c>AutoTokenizer</c>).</summary>
     public Tokenization.TokenizerKind Tokenizer { get; init; }
 
+    /// <summary>
+    /// The device the pipeline runs on (null: the CPU). Not part of the JSON: the process that runs the task chooses it
+    /// (<c>--device</c> of the command, or of <c>cluster silo</c> for a cluster's shards).
+    /// </summary>
+    [JsonIgnore]
+    public TorchSharp.torch.Device? Device { get; init; }
+
     /// <summary>The pipeline options these settings describe.</summary>
-    public PipelineOptions ToPipelineOptions() => PipelineOptionsFor(BatchSize, Truncation, Bf16, Int8, Tokenizer);
+    public PipelineOptions ToPipelineOptions() => PipelineOptionsFor(BatchSize, Truncation, Bf16, Int8, Tokenizer) with { Device = Device };
 
     /// <summary>Pipeline options from the command line's <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c>, <c>--int8</c> and <c>--tokenizer</c>.</summary>
     /// <exception cref="ArgumentException"><paramref name="batchSize"/> is less than 1, or both <paramref name="bf16"/> and <paramref name="int8"/> are set.</exception>

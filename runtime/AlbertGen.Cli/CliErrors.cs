@@ -31,13 +31,15 @@ internal static class CliErrors
     }
 
     /// <summary>
-    /// Whether the exception describes bad input or environment (arguments, files, data, configs, checkpoints, the hub)
-    /// rather than a bug. The library reports those with these types; the general-purpose
-    /// <see cref="InvalidOperationException"/>, <see cref="KeyNotFoundException"/> and <see cref="NotSupportedException"/>
-    /// mean a bug here and are reported as internal errors.
+    /// Whether the exception describes bad input or environment (arguments, files, data, configs, checkpoints, the hub,
+    /// what this machine cannot run) rather than a bug. The library reports those with these types; a refusal of the
+    /// environment (int8 products without AVX2, a forced kernel the CPU lacks) is <see cref="PlatformNotSupportedException"/>.
+    /// The general-purpose <see cref="InvalidOperationException"/>, <see cref="KeyNotFoundException"/> and
+    /// <see cref="NotSupportedException"/> mean a bug here and are reported as internal errors.
     /// </summary>
     public static bool IsInputError(Exception e) => Innermost(e) is ArgumentException or IOException or InvalidDataException
         or UnauthorizedAccessException or FormatException or AlbertConfigException or OperationCanceledException
+        or PlatformNotSupportedException
         or System.Text.Json.JsonException or Checkpoints.CheckpointException or Hub.HubException or Training.TrainingDataException;
 
     private static Exception Innermost(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } aggregate ? Innermost(aggregate.InnerExceptions[0]) : e;

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry.Metrics;
 
 namespace AlbertGen.Server;
 
@@ -28,7 +27,7 @@ public static class AlbertServerExtensions
 {
     /// <summary>
     /// Registers the model host (loaded and warmed in the background when the app starts, disposed when it stops), its
-    /// readiness check, and the OpenTelemetry meter provider with the Prometheus exporter for <see cref="ServerMetrics"/>.
+    /// readiness check, and the Prometheus export of <see cref="ServerMetrics"/> (prometheus-net).
     /// </summary>
     /// <param name="services">The app's services.</param>
     /// <param name="options">What to serve.</param>
@@ -43,10 +42,10 @@ public static class AlbertServerExtensions
         services.AddSingleton<AlbertModelHost>();
         services.AddHostedService(provider => provider.GetRequiredService<AlbertModelHost>());
         services.AddHealthChecks().AddCheck<ModelReadinessCheck>("model");
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ServerMetrics.MeterName)
-            // TEI's metric names carry no _total suffix; dashboards written for TEI then work unchanged.
-            .AddPrometheusExporter(prometheus => prometheus.DisableTotalNameSuffixForCounters = true));
+        services.AddMetrics();
+        // A hosted service only so that it listens from start-up on, before the first request is measured.
+        services.AddSingleton<PrometheusExport>();
+        services.AddHostedService(provider => provider.GetRequiredService<PrometheusExport>());
         return services;
     }
 
@@ -71,19 +70,17 @@ public static class AlbertServerExtensions
         MapModelRoute(endpoints, RouteCatalog.MultipleChoice, TaskRoutes.MultipleChoiceAsync);
         endpoints.MapGet(RouteCatalog.Info.Path, OperationsRoutes.InfoAsync);
         endpoints.MapHealthChecks(RouteCatalog.Health.Path, new HealthCheckOptions { ResponseWriter = ModelReadinessCheck.WriteAsync });
-        endpoints.MapPrometheusScrapingEndpoint(RouteCatalog.Metrics.Path, meterProvider: null,
-            configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+        endpoints.MapGet(RouteCatalog.Metrics.Path, async context =>
+        {
+            if (ApiKey.Allows(context, context.RequestServices.GetRequiredService<AlbertServerOptions>()))
             {
-                if (ApiKey.Allows(context, context.RequestServices.GetRequiredService<AlbertServerOptions>()))
-                {
-                    await next(context).ConfigureAwait(false);
-                }
-                else
-                {
-                    await ApiKey.RejectAsync(context).ConfigureAwait(false);
-                }
-            }),
-            optionsName: null);
+                await context.RequestServices.GetRequiredService<PrometheusExport>().WriteAsync(context).ConfigureAwait(false);
+            }
+            else
+            {
+                await ApiKey.RejectAsync(context).ConfigureAwait(false);
+            }
+        });
         return endpoints;
     }
 

@@ -1,4 +1,8 @@
 using AlbertGen.Checkpoints;
+using AlbertGen.Inference;
+using AlbertGen.Inference.Int8;
+using TorchSharp;
+using static TorchSharp.torch;
 using AlbertGen.Training;
 
 namespace AlbertGen.Cli.Tests;
@@ -17,6 +21,7 @@ public sealed class ExitCodeTests
         { new UsageException("give either the text argument or --input-jsonl, not both."), CliApp.UsageError },
         { new InvalidOperationException("CreateModel has not been called."), CliApp.InternalError },
         { new KeyNotFoundException("no tensor named x"), CliApp.InternalError },
+        { new PlatformNotSupportedException("int8 products cannot run here: oneDNN's int8 kernels need at least AVX2."), CliApp.InputError },
         { new NotSupportedException("complex tensors"), CliApp.InternalError },
         { new NullReferenceException(), CliApp.InternalError },
         { new AggregateException(new InvalidOperationException("inner bug")), CliApp.InternalError },
@@ -38,6 +43,19 @@ public sealed class ExitCodeTests
         {
             Assert.DoesNotContain("internal error", line);
         }
+    }
+
+    [Fact]
+    public void The_library_refusing_int8_on_a_cpu_without_avx2_is_an_environment_error_in_one_line()
+    {
+        CpuFeatures noAvx2 = CpuFeatures.Current.Restrict(["sse2"]);
+        var refusal = Assert.ThrowsAny<Exception>(() =>
+            Int8Support.CheckRequest(new InferenceOptions { Int8 = true }, noAvx2, ScalarType.Float32, DeviceType.CPU, mayDeriveWeights: true, []));
+
+        Assert.Equal(CliApp.InputError, CliErrors.ExitCode(refusal));
+        string line = CliErrors.Describe(refusal);
+        Assert.StartsWith("int8 products cannot run here: ", line);
+        Assert.DoesNotContain('\n', line);
     }
 
     [Fact]

@@ -192,6 +192,22 @@ public sealed class DiagnosticTests
         Assert.Empty(run.Sources);
     }
 
+    [Theory]
+    [InlineData("LayerNormEps")]
+    [InlineData("NumLabels")]
+    [InlineData("PositionEmbeddingType")]
+    [InlineData("ForMultipleChoice")]
+    [InlineData("AttentionHeadSize")]
+    [InlineData("LoadTokenizer")]
+    [InlineData("Config")]
+    public void A_class_named_like_a_generated_member_is_ALBG017(string name)
+    {
+        Run run = GeneratorHarness.Run("using AlbertGen;\nnamespace Fixtures;\n[AlbertModel(\"config.json\")]\npublic static partial class " + name + " { }", Configs.Tiny);
+
+        Assert.Contains("rename the class", Single(run, "ALBG017").GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+    }
+
     [Fact]
     public void Heads_value_outside_the_flags_is_ALBG017()
     {

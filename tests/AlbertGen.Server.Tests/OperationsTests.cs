@@ -86,10 +86,16 @@ public sealed class OperationsTests(ServerPool servers)
         await server.PostOkAsync("/embed", new { inputs = "count me" });
         await server.FailsAsync("/embed", "{}", 422);
         string metrics = await server.Client.GetStringAsync("/metrics");
-        foreach (string name in new[] { "te_request_count{", "te_request_success{", "te_request_failure{", "te_request_duration_bucket{", "te_request_queue_duration_sum{", "te_request_inference_duration_count{", "te_batch_next_size_bucket{", "te_batch_next_tokens_bucket{", "te_queue_size{" })
+        foreach (string name in new[] { "te_request_count{", "te_request_success{", "te_request_failure{", "te_request_duration_bucket{", "te_request_queue_duration_sum{", "te_request_inference_duration_count{", "te_batch_next_size_bucket{", "te_batch_next_tokens_bucket{" })
         {
             Assert.Contains(name, metrics);
         }
+
+        // TEI's gauge has no labels of its own; counters stay counters and histograms keep their instruments' buckets.
+        Assert.Matches(@"(?m)^te_queue_size(\{[^}]*\})? \d", metrics);
+        Assert.Contains("# TYPE te_request_count counter", metrics);
+        Assert.Contains("# TYPE te_request_duration histogram", metrics);
+        Assert.Matches(@"(?m)^te_request_duration_bucket\{[^}]*le=""0\.0005""[^}]*\} \d", metrics);
 
         Assert.Contains("err=\"validation\"", metrics);
         Assert.DoesNotContain("te_request_count_total", metrics);

@@ -6,7 +6,7 @@ using AlbertGen.Tokenization;
 
 // dotnet run -c Release --project tests/AlbertGen.Soak -- [--tiny N] [--anchor N] [--tokenizer N] [--shared DIR] [--heap-trimming on|off]
 // Defaults: 20000 tiny fill-mask inferences, 200 anchor (albert-base-v2-shaped) inferences, 100000 tokenizer calls, the
-// library's heap trimming on (off shows glibc's own behaviour: see AlbertGen.Memory.NativeHeapTrimming).
+// library's heap trimming on (off shows glibc's own behaviour: see AlbertGen.Runtime.NativeHeapTrimming).
 // Exit code 1 when an RSS growth after warm-up is 5 % or more, or live tensors grew.
 int tiny = 20000, anchor = 200, tokenizerCalls = 100000;
 string shared = typeof(SoakRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "SharedFolder").Value!;
@@ -18,12 +18,12 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--anchor": anchor = int.Parse(args[i + 1]); break;
         case "--tokenizer": tokenizerCalls = int.Parse(args[i + 1]); break;
         case "--shared": shared = args[i + 1]; break;
-        case "--heap-trimming": AlbertGen.Memory.NativeHeapTrimming.Enabled = args[i + 1] != "off"; break;
+        case "--heap-trimming": AlbertGen.Runtime.NativeHeapTrimming.Enabled = args[i + 1] != "off"; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 
-Console.WriteLine($"torch threads {TorchSharp.torch.get_num_threads()}, {Environment.ProcessorCount} processors, heap trimming {(AlbertGen.Memory.NativeHeapTrimming.Enabled ? "on" : "off")}, RSS at start {SoakRunner.ReadRssBytes() / 1048576.0:F1} MB");
+Console.WriteLine($"torch threads {TorchSharp.torch.get_num_threads()}, {Environment.ProcessorCount} processors, heap trimming {(AlbertGen.Runtime.NativeHeapTrimming.Enabled ? "on" : "off")}, RSS at start {SoakRunner.ReadRssBytes() / 1048576.0:F1} MB");
 string[] texts = SoakRunner.Texts(Path.Combine(shared, "corpora", "tinyshakespeare.txt"), 500);
 AlbertTokenizer tokenizer = AlbertTokenizer.FromFile(Path.Combine(shared, "fixtures", "tokenizer", "spiece.model"));
 var results = new List<SoakFigures>();

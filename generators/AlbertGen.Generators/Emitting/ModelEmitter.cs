@@ -53,9 +53,9 @@ namespace AlbertGen.Generators.Emitting
         {
             AlbertConfig c = model.Config.Values;
             var heads = new List<string>();
-            foreach (Head head in AllHeads)
+            foreach (AlbertHeadInfo head in AlbertHeadRegistry.All)
             {
-                if (head.Flag == AlbertHeads.None || model.Has(head.Flag))
+                if (head.Head == AlbertHeads.None || model.Has(head.Head))
                 {
                     heads.Add("<see cref=\"" + head.TypeName + "\"/>");
                 }
@@ -81,9 +81,9 @@ namespace AlbertGen.Generators.Emitting
             WriteConfig(w, model.Config);
             WriteTokenizer(w);
 
-            foreach (Head head in AllHeads)
+            foreach (AlbertHeadInfo head in AlbertHeadRegistry.All)
             {
-                if (head.Flag == AlbertHeads.None || model.Has(head.Flag))
+                if (head.Head == AlbertHeads.None || model.Has(head.Head))
                 {
                     WriteHead(w, model, head);
                 }
@@ -189,14 +189,14 @@ namespace AlbertGen.Generators.Emitting
             w.Line("public static " + Runtime + ".Tokenization.AlbertTokenizer LoadTokenizer(string path) => " + Runtime + ".TypedModels.LoadTokenizer(path, Config);");
         }
 
-        private static void WriteHead(SourceWriter w, ModelSpec model, Head head)
+        private static void WriteHead(SourceWriter w, ModelSpec model, AlbertHeadInfo head)
         {
             AlbertConfig c = model.Config.Values;
             string self = model.ClassName + "." + head.TypeName;
             w.Line();
             w.Doc(head.Description + " (HuggingFace <c>" + head.HuggingFaceName + "</c>), with this configuration's dimensions.");
-            w.DocLines("remarks", head.Shapes(c).Split('\n'));
-            w.Open("public sealed partial class " + head.TypeName + " : " + Modeling + "." + head.RuntimeType);
+            w.DocLines("remarks", Shapes(head.Head, c).Split('\n'));
+            w.Open("public sealed partial class " + head.TypeName + " : " + Modeling + "." + head.HuggingFaceName);
 
             w.Doc("Creates the model with random weights (normal, standard deviation " + Text.Double(c.InitializerRange) + "); see <see cref=\"FromPretrained\"/> to load a checkpoint.");
             w.Line("public " + head.TypeName + "()");
@@ -221,7 +221,7 @@ namespace AlbertGen.Generators.Emitting
             if (head.UsesLabels && model.Labels.Count > 0)
             {
                 WriteLabels(w, model);
-                if (head.Flag == AlbertHeads.SequenceClassification)
+                if (head.Head == AlbertHeads.SequenceClassification)
                 {
                     WriteClassifier(w, model);
                 }
@@ -327,37 +327,35 @@ namespace AlbertGen.Generators.Emitting
 
         private static string PositionName(PositionEmbeddingType type) => AlbertConfigReader.PositionEmbeddingTypeName(type);
 
-        /// <summary>The encoder, then the heads, each with the documentation of its shapes under a given config.</summary>
-        private static readonly Head[] AllHeads =
+        /// <summary>The documentation of a head's shapes under a given config.</summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">A registry entry this method does not document yet.</exception>
+        private static string Shapes(AlbertHeads head, AlbertConfig c)
         {
-            new Head(AlbertHeads.None,
-                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
+            return head switch
+            {
+                AlbertHeads.None => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
                     + "<see cref=\"" + Modeling + ".AlbertModelOutput\"/>: <c>LastHiddenState [batch, sequence, " + Text.Int(c.HiddenSize) + "]</c> and\n"
-                    + "<c>PoolerOutput [batch, " + Text.Int(c.HiddenSize) + "]</c> (the tanh-pooled first token)."),
-            new Head(AlbertHeads.PreTraining,
-                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
+                    + "<c>PoolerOutput [batch, " + Text.Int(c.HiddenSize) + "]</c> (the tanh-pooled first token).",
+                AlbertHeads.PreTraining => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns an\n"
                     + "<see cref=\"" + Modeling + ".AlbertForPreTrainingOutput\"/>: <c>PredictionLogits [batch, sequence, " + Text.Int(c.VocabSize) + "]</c> and\n"
-                    + "<c>SopLogits [batch, 2]</c>; with <c>Labels [batch, sequence]</c> and <c>SentenceOrderLabel [batch]</c>, the summed loss."),
-            new Head(AlbertHeads.MaskedLM,
-                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
+                    + "<c>SopLogits [batch, 2]</c>; with <c>Labels [batch, sequence]</c> and <c>SentenceOrderLabel [batch]</c>, the summed loss.",
+                AlbertHeads.MaskedLM => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".MaskedLMOutput\"/>: <c>Logits [batch, sequence, " + Text.Int(c.VocabSize) + "]</c>; with\n"
-                    + "<c>Labels [batch, sequence]</c> (-100 = ignored), the cross-entropy loss."),
-            new Head(AlbertHeads.SequenceClassification,
-                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
-                    + "<see cref=\"" + Modeling + ".SequenceClassifierOutput\"/>: <c>Logits [batch, " + Text.Int(c.NumLabels) + "]</c>; " + SequenceLoss(c)),
-            new Head(AlbertHeads.TokenClassification,
-                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
+                    + "<c>Labels [batch, sequence]</c> (-100 = ignored), the cross-entropy loss.",
+                AlbertHeads.SequenceClassification => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
+                    + "<see cref=\"" + Modeling + ".SequenceClassifierOutput\"/>: <c>Logits [batch, " + Text.Int(c.NumLabels) + "]</c>; " + SequenceLoss(c),
+                AlbertHeads.TokenClassification => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".TokenClassifierOutput\"/>: <c>Logits [batch, sequence, " + Text.Int(c.NumLabels) + "]</c>; with\n"
-                    + "<c>Labels [batch, sequence]</c> (label ids, -100 = ignored), the cross-entropy loss."),
-            new Head(AlbertHeads.QuestionAnswering,
-                c => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
+                    + "<c>Labels [batch, sequence]</c> (label ids, -100 = ignored), the cross-entropy loss.",
+                AlbertHeads.QuestionAnswering => "<c>forward</c> takes <c>InputIds [batch, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".QuestionAnsweringOutput\"/>: <c>StartLogits [batch, sequence]</c> and <c>EndLogits [batch, sequence]</c>;\n"
-                    + "with <c>StartPositions [batch]</c> and <c>EndPositions [batch]</c>, the mean of both cross-entropy losses."),
-            new Head(AlbertHeads.MultipleChoice,
-                c => "<c>forward</c> takes <c>InputIds [batch, choices, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
+                    + "with <c>StartPositions [batch]</c> and <c>EndPositions [batch]</c>, the mean of both cross-entropy losses.",
+                AlbertHeads.MultipleChoice => "<c>forward</c> takes <c>InputIds [batch, choices, sequence]</c> (sequence ≤ " + Text.Int(c.MaxPositionEmbeddings) + ") and returns a\n"
                     + "<see cref=\"" + Modeling + ".MultipleChoiceOutput\"/>: <c>Logits [batch, choices]</c>; with <c>Labels [batch]</c>\n"
-                    + "(the right choice), the cross-entropy loss."),
-        };
+                    + "(the right choice), the cross-entropy loss.",
+                _ => throw new System.ArgumentOutOfRangeException(nameof(head), head, "The generator does not document this head's shapes yet."),
+            };
+        }
 
         private static string SequenceLoss(AlbertConfig c)
         {
@@ -369,25 +367,6 @@ namespace AlbertGen.Generators.Emitting
                 ProblemType.MultiLabelClassification => "this is multi-label classification\n(<c>problem_type</c>): with <c>Labels [batch, " + n + "]</c> (float 0 or 1), the binary cross-entropy loss.",
                 _ => "with <c>Labels</c>,\nthe loss HuggingFace infers from them: mean squared error when there is 1 label, cross-entropy for label ids\n<c>[batch]</c>, binary cross-entropy for float <c>[batch, " + n + "]</c> labels.",
             };
-        }
-
-        /// <summary>One generated model type: its entry in <see cref="AlbertHeadRegistry"/> and the documentation of its shapes.</summary>
-        private sealed class Head
-        {
-            public Head(AlbertHeads flag, System.Func<AlbertConfig, string> shapes)
-            {
-                Info = AlbertHeadRegistry.Of(flag);
-                Shapes = shapes;
-            }
-
-            public AlbertHeadInfo Info { get; }
-            public AlbertHeads Flag => Info.Head;
-            public string TypeName => Info.TypeName;
-            public string RuntimeType => Info.HuggingFaceName;
-            public string HuggingFaceName => Info.HuggingFaceName;
-            public string Description => Info.Description;
-            public bool UsesLabels => Info.UsesLabels;
-            public System.Func<AlbertConfig, string> Shapes { get; }
         }
     }
 }

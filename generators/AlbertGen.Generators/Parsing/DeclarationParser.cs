@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using AlbertGen.Configuration;
 using AlbertGen.Generators.Common;
 using AlbertGen.Generators.Diagnostics;
 using AlbertGen.Generators.Specs;
@@ -16,15 +17,15 @@ namespace AlbertGen.Generators.Parsing
     /// </summary>
     internal static class DeclarationParser
     {
-        /// <summary>Names the generator adds to the class: the class must not have one of them.</summary>
-        private static readonly HashSet<string> GeneratedMemberNames = new HashSet<string>(System.StringComparer.Ordinal)
-        {
-            "Config", "Encoder", "ForPreTraining", "ForMaskedLM", "ForSequenceClassification", "ForTokenClassification",
-            "ForQuestionAnswering", "ForMultipleChoice", "VocabSize", "EmbeddingSize", "HiddenSize", "NumHiddenLayers",
-            "NumHiddenGroups", "NumAttentionHeads", "IntermediateSize", "InnerGroupNum", "MaxPositionEmbeddings",
-            "TypeVocabSize", "PadTokenId", "BosTokenId", "EosTokenId", "NumLabels", "AttentionHeadSize", "LayerNormEps",
-            "HiddenAct", "PositionEmbeddingType",
-        };
+        /// <summary>
+        /// Names the generator adds to the class, so the class must not have one of them: the schema's constants, the
+        /// registry's nested types, and the members <c>ModelEmitter</c> writes besides those.
+        /// </summary>
+        private static readonly HashSet<string> GeneratedMemberNames = new HashSet<string>(
+            AlbertConfigSchema.Fields.Where(field => field.Is(ConfigFieldRoles.Constant)).Select(field => field.PropertyName)
+                .Concat(AlbertHeadRegistry.All.Select(head => head.TypeName))
+                .Concat(new[] { "Config", "LoadTokenizer", "AttentionHeadSize" }),
+            System.StringComparer.Ordinal);
 
         public static DeclarationSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {

@@ -7,19 +7,21 @@ namespace AlbertGen.Cli.Commands;
 /// <summary><c>albertgen finetune</c>: trains a task head on labelled data and writes a HuggingFace checkpoint.</summary>
 internal static class FineTuneCommand
 {
-    private static readonly Dictionary<string, FineTuneTask> Tasks = new(StringComparer.Ordinal)
+    /// <summary>
+    /// The <c>--task</c> names: the registry's name of the head each task trains, and for sequence classification's two
+    /// other problem types a name of their own.
+    /// </summary>
+    private static readonly Dictionary<string, FineTuneTask> Tasks = Enum.GetValues<FineTuneTask>().ToDictionary(task => task switch
     {
-        ["sequence-classification"] = FineTuneTask.SequenceClassification,
-        ["multi-label-classification"] = FineTuneTask.MultiLabelClassification,
-        ["regression"] = FineTuneTask.Regression,
-        ["token-classification"] = FineTuneTask.TokenClassification,
-        ["question-answering"] = FineTuneTask.QuestionAnswering,
-        ["multiple-choice"] = FineTuneTask.MultipleChoice,
-    };
+        FineTuneTask.MultiLabelClassification => "multi-label-classification",
+        FineTuneTask.Regression => "regression",
+        _ => AlbertHeadRegistry.Of(FineTuner.HeadOf(task)).Task,
+    }, StringComparer.Ordinal);
 
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var task = new Option<string>("--task") { Description = "The head to train.", Required = true };
         task.AcceptOnlyFromAmong([.. Tasks.Keys]);
         var train = new Option<string>("--train") { Description = "Training data: JSONL or CSV (text, text_pair, label; tokens/tags; question/context/answers; choices/label).", Required = true };
@@ -39,8 +41,10 @@ internal static class FineTuneCommand
             task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed, bf16,
         };
         model.AddTo(command, tokenizer: true);
+        device.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            TorchSharp.torch.Device runOn = device.Read(parse);
             string directory = model.Resolve(parse);
             var options = new FineTuneOptions
             {
@@ -61,6 +65,7 @@ internal static class FineTuneCommand
                 Seed = parse.GetValue(seed),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
                 LossCurvePlotter = new PngLossCurvePlotter(),
+                Device = runOn,
             };
             AlbertConfig config = AlbertConfigReader.ReadFile(options.ModelDirectory);
             await context.Error.WriteLineAsync("settings: " + FineTuneSettings.Resolve(options, config.MaxPositionEmbeddings));

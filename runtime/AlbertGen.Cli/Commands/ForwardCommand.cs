@@ -18,6 +18,7 @@ internal static class ForwardCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var task = new Option<string>("--task") { Description = "Which head to run.", Required = true };
         task.AcceptOnlyFromAmong([.. Tasks]);
         var inputs = new Option<string>("--inputs") { Description = "safetensors file with input_ids and optional attention_mask, token_type_ids, position_ids, head_mask and labels.", Required = true };
@@ -29,23 +30,24 @@ internal static class ForwardCommand
             task, inputs, output, hiddenStates, attentions,
         };
         model.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
             Run(model.Resolve(parse), parse.GetValue(task)!, parse.GetValue(inputs)!, parse.GetValue(output)!,
-                parse.GetValue(hiddenStates), parse.GetValue(attentions));
+                parse.GetValue(hiddenStates), parse.GetValue(attentions), device.Read(parse));
             context.Error.WriteLine($"wrote {parse.GetValue(output)}");
         });
         return command;
     }
 
     /// <summary>Runs the forward pass and writes the outputs.</summary>
-    public static void Run(string modelDirectory, string task, string inputsPath, string outputPath, bool hiddenStates, bool attentions)
+    public static void Run(string modelDirectory, string task, string inputsPath, string outputPath, bool hiddenStates, bool attentions, Device? device = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode();
         AlbertInputs inputs = ReadInputs(inputsPath, hiddenStates, attentions);
-        Dictionary<string, Tensor> outputs = AlbertHeadModels.ForTask(task).Forward(modelDirectory, inputs);
-        SafetensorsWriter.Write(outputPath, outputs.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to(float32).contiguous())));
+        Dictionary<string, Tensor> outputs = AlbertHeadModels.ForTask(task).Forward(modelDirectory, inputs, new LoadOptions { Device = device });
+        SafetensorsWriter.Write(outputPath, outputs.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to(float32, CPU).contiguous())));
     }
 
     private static AlbertInputs ReadInputs(string path, bool hiddenStates, bool attentions)

@@ -16,13 +16,16 @@ internal static class InfoCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("info", "Show a model's configuration, heads, parameter count, memory, the CPU's features and the kernel of each product.") { json };
         model.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
+            Device runOn = device.Read(parse);
             string directory = model.Resolve(parse);
-            ModelInfo info = ModelInfo.Read(directory);
+            ModelInfo info = ModelInfo.Read(directory, runOn);
             context.Output.WriteLine(parse.GetValue(json) ? info.ToJson() : info.ToText());
         });
         return command;
@@ -33,9 +36,10 @@ internal static class InfoCommand
 internal sealed record ModelInfo(
     string Directory, AlbertConfig Config, long Parameters, long EncoderParameters, long StoredBytes, IReadOnlyList<string> DTypes,
     IReadOnlyList<(string File, CheckpointFormat Format)> WeightFiles, bool HasTokenizer,
-    InferencePlan Float32, InferencePlan BFloat16, InferencePlan? Int8, string? Int8Refusal)
+    InferencePlan Float32, InferencePlan BFloat16, InferencePlan? Int8, string? Int8Refusal, string Device, int CudaDevices)
 {
-    public static ModelInfo Read(string directory)
+    /// <summary>Reads the model's description, with the kernels a session on <paramref name="device"/> would choose.</summary>
+    public static ModelInfo Read(string directory, Device device)
     {
         AlbertConfig config = AlbertConfigReader.ReadFile(directory);
         long parameters = 0, encoder = 0, bytes = 0;
@@ -63,20 +67,20 @@ internal sealed record ModelInfo(
 
         return new ModelInfo(directory, config, parameters, encoder, bytes, [.. dtypes], files,
             File.Exists(Path.Combine(directory, "spiece.model")) || File.Exists(Path.Combine(directory, "tokenizer.json")),
-            InferenceCompiler.Plan(config, ScalarType.Float32),
-            InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { MatMulDType = ScalarType.BFloat16 }),
-            Int8Plan(config, out string? refusal), refusal);
+            InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Device = device }),
+            InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { MatMulDType = ScalarType.BFloat16, Device = device }),
+            Int8Plan(config, device, out string? refusal), refusal, AlbertDevice.Name(device), AlbertDevice.CudaDeviceCount);
     }
 
     /// <summary>The int8 plan, or null with the one-line reason when int8 products cannot run here.</summary>
-    private static InferencePlan? Int8Plan(AlbertConfig config, out string? refusal)
+    private static InferencePlan? Int8Plan(AlbertConfig config, Device device, out string? refusal)
     {
         try
         {
             refusal = null;
-            return InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Int8 = true });
+            return InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Int8 = true, Device = device });
         }
-        catch (NotSupportedException e)
+        catch (PlatformNotSupportedException e)
         {
             refusal = e.Message;
             return null;
@@ -98,6 +102,7 @@ internal sealed record ModelInfo(
             $"memory       {DownloadProgressLines.Bytes(StoredBytes)} stored as {string.Join("/", DTypes)}; {DownloadProgressLines.Bytes(Parameters * 4)} in float32, {DownloadProgressLines.Bytes(Parameters * 2)} in bfloat16",
             $"weights      {string.Join(", ", WeightFiles.Select(f => $"{f.File} ({CheckpointFormats.Describe(f.Format)})"))}",
             $"tokenizer    {(!HasTokenizer ? "none (neither tokenizer.json nor spiece.model)" : File.Exists(Path.Combine(Directory, "tokenizer.json")) ? "tokenizer.json (fast)" : "spiece.model (slow)")}",
+            $"device       {Device}; CUDA {(CudaDevices > 0 ? $"available ({CudaDevices} GPU(s))" : $"not available (needs the {AlbertDevice.CudaBackendPackage} backend and an NVIDIA GPU)")}",
             $"cpu          {Float32.Cpu} (from {Float32.Cpu.Source})",
             $"kernels      {KernelLine(Float32)}",
             $"  --bf16     {KernelLine(BFloat16)}",
@@ -169,6 +174,9 @@ internal sealed record ModelInfo(
             writer.WriteEndArray();
             writer.WriteNumber("float32_bytes", Parameters * 4);
             writer.WriteBoolean("has_tokenizer", HasTokenizer);
+            writer.WriteString("device", Device);
+            writer.WriteBoolean("cuda_available", CudaDevices > 0);
+            writer.WriteNumber("cuda_devices", CudaDevices);
             writer.WriteStartArray("cpu_features");
             foreach (string feature in Float32.Cpu.Names)
             {

@@ -37,8 +37,11 @@ internal static class PretrainCommand
             corpus, tokenizer, config, output, steps, stopAfter, batchSize, maxLength, learningRate, warmup, optimizer, saveSteps, seed, oneDocument, restart, bf16,
             evalInstances, evalCorpus,
         };
+        var device = new DeviceOption();
+        device.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            TorchSharp.torch.Device runOn = device.Read(parse);
             AlbertConfig modelConfig = AlbertConfigReader.ReadFile(parse.GetValue(config)!);
             var options = new PretrainOptions
             {
@@ -58,6 +61,7 @@ internal static class PretrainCommand
                 BlankLineSeparatesDocuments = !parse.GetValue(oneDocument),
                 Resume = !parse.GetValue(restart),
                 TrainingMatMulDType = parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null,
+                Device = runOn,
                 LossCurvePlotter = new PngLossCurvePlotter(),
                 EvaluationInstances = parse.GetValue(evalInstances),
                 EvaluationCorpusFile = parse.GetValue(evalCorpus),

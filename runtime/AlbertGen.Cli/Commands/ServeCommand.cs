@@ -17,6 +17,7 @@ internal static class ServeCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var defaults = new AlbertServerOptions { ModelDirectory = "." };
         var hostingDefaults = new AlbertServerHosting();
         var host = new Option<string>("--host") { Description = "Address to listen on (0.0.0.0 for every interface).", DefaultValueFactory = _ => hostingDefaults.Host };
@@ -40,6 +41,7 @@ internal static class ServeCommand
             host, port, maxBatchTokens, maxBatchRequests, maxPadding, maxConcurrent, maxClientBatch, noTruncate, pooling, bf16, int8, apiKey, modelId, shutdown, jsonLogs,
         };
         model.AddTo(command);
+        device.AddTo(command);
 
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl+C to the host, which stops taking requests,
         // finishes those in flight (up to --shutdown-timeout) and returns, so the process exits 0.
@@ -50,9 +52,11 @@ internal static class ServeCommand
                 throw new ArgumentException($"--shutdown-timeout must be at least 0 seconds, not {parse.GetValue(shutdown)}.");
             }
 
+            TorchSharp.torch.Device runOn = device.Read(parse);
             var options = new AlbertServerOptions
             {
                 ModelDirectory = model.Resolve(parse),
+                LoadOptions = new Checkpoints.LoadOptions { Device = runOn },
                 ModelId = parse.GetValue(modelId) ?? ModelName(parse.GetValue(model.Model)),
                 MaxBatchTokens = parse.GetValue(maxBatchTokens),
                 MaxBatchRequests = parse.GetValue(maxBatchRequests),

@@ -13,6 +13,11 @@ internal sealed class TaskCommandSupport
 {
     public ModelOptions Model { get; } = new();
 
+    public DeviceOption Device { get; } = new();
+
+    /// <summary>Whether the command runs the model in this process (and so takes <c>--device</c>).</summary>
+    private bool _runsHere;
+
     public Argument<string?> Text { get; } = new("text") { Description = "The input text (omit with --input-jsonl).", Arity = ArgumentArity.ZeroOrOne };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON with HuggingFace pipeline field names." };
@@ -52,9 +57,16 @@ internal sealed class TaskCommandSupport
         AddPipelineOptionsTo(command);
     }
 
-    /// <summary>Adds <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and the model options (what <c>cluster run</c> shares).</summary>
-    public void AddPipelineOptionsTo(Command command)
+    /// <summary>Adds <c>--batch-size</c>, <c>--no-truncation</c>, <c>--bf16</c> and the model options (what <c>cluster run</c> shares), and
+    /// <c>--device</c> unless <paramref name="device"/> is false (a cluster job runs where its silos' <c>--device</c> says).</summary>
+    public void AddPipelineOptionsTo(Command command, bool device = true)
     {
+        _runsHere = device;
+        if (device)
+        {
+            Device.AddTo(command);
+        }
+
         command.Options.Add(BatchSize);
         command.Options.Add(NoTruncation);
         command.Options.Add(Bf16);
@@ -65,7 +77,8 @@ internal sealed class TaskCommandSupport
     public PipelineOptions PipelineOptions(ParseResult parse)
     {
         (bool bf16, bool int8) = ProductPrecision(parse);
-        return JsonlTaskSettings.PipelineOptionsFor(BatchSizeOf(parse), !parse.GetValue(NoTruncation), bf16, int8, Model.TokenizerKind(parse));
+        return JsonlTaskSettings.PipelineOptionsFor(BatchSizeOf(parse), !parse.GetValue(NoTruncation), bf16, int8, Model.TokenizerKind(parse))
+            with { Device = Device.Read(parse) };
     }
 
     /// <summary><c>--bf16</c> and <c>--int8</c>; a usage error when both are given.</summary>
@@ -94,6 +107,7 @@ internal sealed class TaskCommandSupport
             Bf16 = bf16,
             Int8 = int8,
             Tokenizer = Model.TokenizerKind(parse),
+            Device = _runsHere ? Device.Read(parse) : null,
         };
         applied.ToPipelineOptions();
         return applied;

@@ -9,6 +9,9 @@ public sealed class ClusterWorkerOptions
     /// <summary>The HuggingFace cache for hub ids; null = <c>HF_HUB_CACHE</c>, <c>HF_HOME</c> or the default.</summary>
     public string? HubCacheDirectory { get; set; }
 
+    /// <summary>The device this silo runs every job's model on (<c>cluster silo --device</c>); null = the CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; set; }
+
     /// <summary>How often an idle silo asks for work.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

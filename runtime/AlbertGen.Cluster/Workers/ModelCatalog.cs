@@ -66,7 +66,7 @@ public sealed class ModelCatalog(IOptions<ClusterWorkerOptions> options) : IDisp
                 loaded.RemoveAt(0);
             }
 
-            JsonlTask task = JsonlTask.Open(directory, JsonlTaskSettings.FromJson(settingsJson));
+            JsonlTask task = JsonlTask.Open(directory, JsonlTaskSettings.FromJson(settingsJson) with { Device = options.Value.Device });
             loaded.Add((key, task));
             return task;
         }

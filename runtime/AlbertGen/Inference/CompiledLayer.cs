@@ -40,16 +40,16 @@ internal sealed class CompiledLayer : IDisposable
     public ScalarType DType => _dense.DType;
 
     /// <summary>The kernels' names, by product.</summary>
-    public IEnumerable<(string Product, Linear Module, long Outputs, string Kernel)> Products
+    public IEnumerable<(LayerProduct Product, Linear Module, long Outputs, string Kernel)> Products
     {
         get
         {
             AlbertAttention a = _layer.Attention;
             long qkvOutputs = a.Query.weight!.shape[0] + a.Key.weight!.shape[0] + a.Value.weight!.shape[0];
-            yield return ("attention.qkv", a.Query, qkvOutputs, _qkv[0].Name);
-            yield return ("attention.dense", a.Dense, a.Dense.weight!.shape[0], _dense.Name);
-            yield return ("ffn", _layer.Ffn, _layer.Ffn.weight!.shape[0], _ffn.Name);
-            yield return ("ffn_output", _layer.FfnOutput, _layer.FfnOutput.weight!.shape[0], _ffnOutput.Name);
+            yield return (LayerProduct.QueryKeyValue, a.Query, qkvOutputs, _qkv[0].Name);
+            yield return (LayerProduct.AttentionOutput, a.Dense, a.Dense.weight!.shape[0], _dense.Name);
+            yield return (LayerProduct.FeedForward, _layer.Ffn, _layer.Ffn.weight!.shape[0], _ffn.Name);
+            yield return (LayerProduct.FeedForwardOutput, _layer.FfnOutput, _layer.FfnOutput.weight!.shape[0], _ffnOutput.Name);
         }
     }
 
@@ -57,15 +57,15 @@ internal sealed class CompiledLayer : IDisposable
     /// Compiles <paramref name="layer"/>. With <paramref name="derive"/> false nothing is made from the weights (no fused or
     /// converted copies, no packing): every product reads the model's parameters as they are.
     /// </summary>
-    public static CompiledLayer Compile(AlbertLayer layer, ScalarType dtype, bool derive, Func<string, long, long, ProductKernel> choose, CpuFeatures cpu)
+    public static CompiledLayer Compile(AlbertLayer layer, ScalarType dtype, bool derive, Func<LayerProduct, long, long, ProductKernel> choose, CpuFeatures cpu)
     {
         AlbertAttention a = layer.Attention;
         var made = new List<IProductKernel>();
         try
         {
-            IProductKernel Make(string product, Linear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
+            IProductKernel Make(LayerProduct product, Linear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
 
-            IProductKernel MakeKernel(string product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
+            IProductKernel MakeKernel(LayerProduct product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
                 derive
                     ? ProductKernels.Create(choose(product, module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation, cpu)
                     : new LibTorchKernel(weights, dtype, activation);
@@ -88,14 +88,14 @@ internal sealed class CompiledLayer : IDisposable
                         Owned: true);
                 }
 
-                qkv = [Add(ProductKernels.Create(choose("attention.qkv", fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu))];
+                qkv = [Add(ProductKernels.Create(choose(LayerProduct.QueryKeyValue, fused.Weight.shape[0], fused.Weight.shape[1]), fused, dtype, null, cpu))];
             }
             else
             {
-                qkv = [Make("attention.query", a.Query), Make("attention.key", a.Key), Make("attention.value", a.Value)];
+                qkv = [Make(LayerProduct.Query, a.Query), Make(LayerProduct.Key, a.Key), Make(LayerProduct.Value, a.Value)];
             }
 
-            return new CompiledLayer(layer, qkv, Make("attention.dense", a.Dense), Make("ffn", layer.Ffn, layer.Activation), Make("ffn_output", layer.FfnOutput));
+            return new CompiledLayer(layer, qkv, Make(LayerProduct.AttentionOutput, a.Dense), Make(LayerProduct.FeedForward, layer.Ffn, layer.Activation), Make(LayerProduct.FeedForwardOutput, layer.FfnOutput));
         }
         catch
         {

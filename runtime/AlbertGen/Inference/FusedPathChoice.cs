@@ -48,12 +48,12 @@ internal static class FusedPathChoice
     }
 
     /// <summary>The rows up to which calls run fused (0: never), from the options; throws when the fused path is forced but cannot run.</summary>
-    /// <exception cref="NotSupportedException"><see cref="InferenceOptions.FusedLayers"/> is true and <paramref name="whyNot"/> is not null.</exception>
+    /// <exception cref="PlatformNotSupportedException"><see cref="InferenceOptions.FusedLayers"/> is true and <paramref name="whyNot"/> is not null.</exception>
     public static int RowsFor(InferenceOptions options, string? whyNot)
     {
         if (options.FusedLayers == true && whyNot is not null)
         {
-            throw new NotSupportedException($"The fused layers cannot run here: {whyNot}.");
+            throw new PlatformNotSupportedException($"The fused layers cannot run here: {whyNot}.");
         }
 
         return whyNot is not null || options.FusedLayers == false ? 0

@@ -21,7 +21,7 @@ public static class InferenceCompiler
     /// <returns>The session; dispose it before the model.</returns>
     /// <exception cref="InvalidOperationException">The model is in training mode.</exception>
     /// <exception cref="ArgumentException"><see cref="InferenceOptions.MatMulDType"/> is not a floating-point dtype.</exception>
-    /// <exception cref="NotSupportedException">A forced kernel, or forced fused layers (<see cref="InferenceOptions.FusedLayers"/>), cannot run here (the message says why).</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or forced fused layers (<see cref="InferenceOptions.FusedLayers"/>), cannot run here (the message says why).</exception>
     public static InferenceSession<TOutput> CompileForInference<TOutput>(this AlbertPreTrainedModel<TOutput> model, InferenceOptions? options = null)
         where TOutput : AlbertOutput
     {
@@ -32,6 +32,13 @@ public static class InferenceCompiler
         {
             throw new InvalidOperationException(
                 $"The {model.HuggingFaceClassName} is in training mode; call eval() before compiling it for inference (dropout would otherwise stay active in its embeddings and head).");
+        }
+
+        if (options.Device is { } wanted && !AlbertDevice.Same(wanted, model.Device))
+        {
+            throw new ArgumentException(
+                $"InferenceOptions.Device is {AlbertDevice.Name(wanted)} but the model is on {AlbertDevice.Name(model.Device)}; move the model with to(device) first.",
+                nameof(options));
         }
 
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
@@ -83,30 +90,31 @@ public static class InferenceCompiler
     /// <param name="modelDType">The model's parameter dtype.</param>
     /// <param name="options">As for <see cref="CompileForInference{TOutput}"/>.</param>
     /// <returns>The products' dtype, every product's kernel, and the warnings a session would give.</returns>
-    /// <exception cref="NotSupportedException">A forced kernel, or forced fused layers, cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or forced fused layers, cannot run here.</exception>
     public static InferencePlan Plan(AlbertConfig config, ScalarType modelDType, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         options ??= InferenceOptions.Default;
         MixedPrecision.CheckProductDType(options.MatMulDType, nameof(InferenceOptions.MatMulDType));
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
+        DeviceType device = options.Device?.type ?? DeviceType.CPU;
         var warnings = new List<string>();
-        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, DeviceType.CPU, cpu, TensorVersions.IsAvailable, warnings);
-        Int8Support.CheckRequest(options, cpu, modelDType, DeviceType.CPU, TensorVersions.IsAvailable, warnings);
+        ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, warnings);
+        Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable, warnings);
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
-        (string Product, long Outputs, long Inputs)[] shapes =
-            [("attention.qkv", 3 * all, hidden), ("attention.dense", hidden, all), ("ffn", inner, hidden), ("ffn_output", hidden, inner)];
+        (LayerProduct Product, long Outputs, long Inputs)[] shapes =
+            [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
         var products = new List<ProductKernelChoice>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
         {
             for (int l = 0; l < config.InnerGroupNum; l++)
             {
-                foreach ((string product, long outputs, long inputs) in shapes)
+                foreach ((LayerProduct product, long outputs, long inputs) in shapes)
                 {
                     ProductKernel kind = TensorVersions.IsAvailable
-                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, DeviceType.CPU, options.Kernel, options.Int8)
+                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product, outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu))));
+                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, Int8Support.ActivationLevels(cpu))));
                 }
             }
         }

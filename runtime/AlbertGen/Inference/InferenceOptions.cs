@@ -23,7 +23,7 @@ public sealed record InferenceOptions
 
     /// <summary>
     /// Runs every product on this kernel instead of choosing per product from the CPU and the product's shape; null
-    /// (default) chooses. Compiling fails with <see cref="NotSupportedException"/> when the kernel cannot run here.
+    /// (default) chooses. Compiling fails with <see cref="PlatformNotSupportedException"/> when the kernel cannot run here.
     /// </summary>
     public ProductKernel? Kernel { get; init; }
 
@@ -31,7 +31,7 @@ public sealed record InferenceOptions
     /// Runs the transformer layers' matrix products in int8 (dynamic quantisation, <see cref="ProductKernel.OneDnnInt8"/>)
     /// where the product is large enough to gain from it (at least 256 inputs and outputs); embeddings, LayerNorms,
     /// softmax, residual additions and task heads stay float32, and outputs are float32. Needs a float32 model on a CPU with
-    /// AVX2 (Linux x86-64); compiling fails with a one-line <see cref="NotSupportedException"/> elsewhere. Default false.
+    /// AVX2 (Linux x86-64); compiling fails with a one-line <see cref="PlatformNotSupportedException"/> elsewhere. Default false.
     /// </summary>
     /// <remarks>
     /// About twice float32's speed on albert-base-sized models; masked-LM predictions agree with float32's at about 99 % of
@@ -46,7 +46,7 @@ public sealed record InferenceOptions
     /// activation, residuals) a step at a time over all rows in managed buffers, with no libtorch call inside the encoder,
     /// which is what small models and short inputs are bound by. Null (default) chooses per call: the fused path for calls
     /// of up to a measured number of rows (batch × sequence) where the session can run it, the per-product kernels above.
-    /// True runs every call fused (compiling fails with <see cref="NotSupportedException"/> where it cannot run: a
+    /// True runs every call fused (compiling fails with <see cref="PlatformNotSupportedException"/> where it cannot run: a
     /// non-float32 model or products, int8, a forced <see cref="Kernel"/>, a CPU without
     /// AVX2 and FMA); false never does. <see cref="InferenceSession{TOutput}.FusedLayers"/> tells what a session does.
     /// </summary>
@@ -57,4 +57,13 @@ public sealed record InferenceOptions
     /// (<see cref="CpuFeatures.Restrict"/>) makes the session choose as a smaller CPU would.
     /// </summary>
     public CpuFeatures? Cpu { get; init; }
+
+    /// <summary>
+    /// The device the session runs on (<see cref="AlbertDevice.Parse"/> names one); null (default) is the model's device,
+    /// and compiling a model on another device is an <see cref="ArgumentException"/> (move the model first). The hand-picked
+    /// CPU kernels (oneDNN prepacked, int8) are chosen only on the CPU; elsewhere every product is libtorch's (cuBLAS on a
+    /// GPU, with libtorch's fused attention), and bfloat16/float16 products are native there.
+    /// For <see cref="InferenceCompiler.Plan"/> it says which device to plan for (null: the CPU).
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

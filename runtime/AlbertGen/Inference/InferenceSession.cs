@@ -1,4 +1,4 @@
-using AlbertGen.Memory;
+using AlbertGen.Runtime;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 
@@ -48,7 +48,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
         Warnings = warnings;
         FusedLayers = encoder.Fused is { } fused ? FusedPathChoice.Describe(fused.Mapping.Name, encoder.FusedMaximumRows) : null;
         Products = [.. encoder.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
-            layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product, p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
+            layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product.Name(), p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
     }
 
     /// <summary>The model the session runs (it reads the model's parameters; do not dispose the model first).</summary>
@@ -60,12 +60,9 @@ public sealed class InferenceSession<TOutput> : IDisposable
     /// <summary>The dtype the layers' products run in (the requested one, or the model's when the CPU cannot run it natively).</summary>
     public ScalarType MatMulDType { get; }
 
-    /// <summary>The attention kernel of the per-product path: libtorch's fused <c>scaled_dot_product_attention</c> (the fused layers compute their own, see <see cref="FusedLayers"/>).</summary>
-    public string AttentionKernel => "libtorch-sdpa";
-
     /// <summary>
     /// The fused layers (<see cref="InferenceOptions.FusedLayers"/>) and the calls that take them instead of
-    /// <see cref="Products"/>, e.g. <c>fused-managed-avx512-fp32 for calls of up to 512 rows (batch × sequence)</c>; null
+    /// <see cref="Products"/>, e.g. <c>fused-managed-avx512-fp32 for calls of up to 256 rows (batch × sequence)</c>; null
     /// when every call runs the per-product path.
     /// </summary>
     public string? FusedLayers { get; }

@@ -13,19 +13,45 @@ namespace AlbertGen.Inference;
 /// TorchSharp tensor handle is an <c>at::Tensor*</c>, which is what that member function takes as <c>this</c>. It throws a
 /// C++ exception for inference tensors (made under <c>inference_mode</c>, which track no version), and a C++ exception
 /// must never cross P/Invoke, so <c>at::native::is_inference</c> (which cannot throw) is asked first. Both are C++ (mangled)
-/// symbols, so they are looked up once (<see cref="IsAvailable"/>); where they are missing, sessions keep nothing derived
-/// from the weights (they fail closed: never stale, slower).
+/// symbols whose signatures nothing checks, so they are looked up and tried on a fresh tensor once (<see cref="IsAvailable"/>);
+/// where they are missing or answer wrongly, sessions keep nothing derived from the weights (they fail closed: never stale, slower).
 /// </remarks>
 internal static partial class TensorVersions
 {
     private const string IsInferenceSymbol = "_ZN2at6native12is_inferenceERKNS_6TensorE";
     private const string VersionSymbol = "_ZNK2at10TensorBase8_versionEv";
 
-    private static readonly Lazy<bool> EntryPoints = new(() =>
-        OperatingSystem.IsLinux() && NativeExports.Has("libtorch_cpu", IsInferenceSymbol, VersionSymbol));
+    private static readonly Lazy<bool> Works = new(SelfTest);
 
-    /// <summary>Whether libtorch exports both entry points (looked up once).</summary>
-    public static bool IsAvailable => EntryPoints.Value;
+    /// <summary>
+    /// Whether both entry points exist and behave as the version counter does (checked once, <see cref="SelfTest"/>); when
+    /// false, nothing is read and sessions keep nothing derived from the weights.
+    /// </summary>
+    public static bool IsAvailable => Works.Value;
+
+    /// <summary>
+    /// Whether the symbols are exported and, called on a fresh tensor, say what libtorch's counter must: not an inference
+    /// tensor, version 0, and version 1 after one in-place <c>add_(0)</c>. A libtorch whose ABI changed under the same
+    /// names fails this rather than being trusted.
+    /// </summary>
+    private static bool SelfTest()
+    {
+        if (!OperatingSystem.IsLinux() || !NativeExports.Has("libtorch_cpu", IsInferenceSymbol, VersionSymbol))
+        {
+            return false;
+        }
+
+        using IDisposable normal = inference_mode(false); // the first caller may be inside inference mode
+        using Tensor probe = zeros(1);
+        IntPtr handle = probe.Handle;
+        if (IsInference(handle) || Version(handle) != 0)
+        {
+            return false;
+        }
+
+        probe.add_(0);
+        return Version(handle) == 1;
+    }
 
     /// <summary>
     /// The version of <paramref name="tensor"/>, or null when it has none to read: an inference tensor, a disposed tensor, or

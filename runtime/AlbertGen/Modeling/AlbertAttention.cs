@@ -47,9 +47,6 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         RegisterComponents();
     }
 
-    /// <summary>When set, training passes run this block's products in this dtype (<see cref="MixedPrecision"/>).</summary>
-    internal ScalarType? TrainingMatMulDType { get; set; }
-
     /// <summary>The query projection <c>H → A</c>.</summary>
     internal Linear Query => query;
 
@@ -93,10 +90,9 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
-        ScalarType? productDType = training ? TrainingMatMulDType : null;
-        Tensor q = SplitHeads(MixedPrecision.Linear(query, hidden, productDType), batch, seq); // [B, heads, S, d]
-        Tensor k = SplitHeads(MixedPrecision.Linear(key, hidden, productDType), batch, seq);
-        Tensor v = SplitHeads(MixedPrecision.Linear(value, hidden, productDType), batch, seq);
+        Tensor q = SplitHeads(MixedPrecision.Linear(query, hidden), batch, seq); // [B, heads, S, d]
+        Tensor k = SplitHeads(MixedPrecision.Linear(key, hidden), batch, seq);
+        Tensor v = SplitHeads(MixedPrecision.Linear(value, hidden), batch, seq);
 
         Tensor context;
         Tensor? probs = null;
@@ -131,7 +127,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         }
 
         Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize); // [B, S, H]
-        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(dense, merged, productDType), _hiddenDropout, training);
+        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(dense, merged), _hiddenDropout, training);
         Tensor output = LayerNorm.forward(projected.add_(hidden));
         output.MoveToOuterDisposeScope();
         probs = outputAttentions ? probs!.MoveToOuterDisposeScope() : null;

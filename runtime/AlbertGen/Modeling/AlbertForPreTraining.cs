@@ -78,25 +78,10 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
     }
 
     /// <summary>
-    /// The pretraining losses of <see cref="forward"/> (same values), with the masked-LM head applied only at the labelled
+    /// The training forward of pretraining: <see cref="forward"/> with the masked-LM head applied only at the labelled
     /// positions, as ALBERT's own pretraining code does (<c>gather_indexes</c> in <c>run_pretraining.py</c>): with 15 % of
-    /// positions labelled, projecting every position onto the vocabulary would be most of a small model's work.
-    /// </summary>
-    /// <param name="inputs">Inputs with <see cref="AlbertInputs.Labels"/> and <see cref="AlbertInputs.SentenceOrderLabel"/>.</param>
-    /// <returns>The masked-LM loss and the sentence-order loss (scalars, in the caller's dispose scope).</returns>
-    internal (Tensor MaskedLm, Tensor SentenceOrder) PretrainingLosses(AlbertInputs inputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs.SentenceOrderLabel);
-        using var scope = NewDisposeScope();
-        (Tensor maskedLmLogits, Tensor maskedLmLabels, Tensor sentenceOrderLogits) = PredictAtLabels(inputs);
-        Tensor mlm = Losses.CrossEntropy(maskedLmLogits, maskedLmLabels);
-        Tensor sop = SentenceOrderLoss(sentenceOrderLogits, inputs.SentenceOrderLabel);
-        return (mlm.MoveToOuterDisposeScope(), sop.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>
-    /// The masked-LM logits at the labelled positions only (see <see cref="PretrainingLosses"/>), those positions' labels,
-    /// and the sentence-order logits.
+    /// positions labelled, projecting every position onto the vocabulary would be most of a small model's work. The
+    /// cross-entropy of the logits against the labels is <see cref="forward"/>'s masked-LM loss.
     /// </summary>
     /// <param name="inputs">Inputs with <see cref="AlbertInputs.Labels"/>.</param>
     /// <returns>Logits <c>[P, V]</c> and labels <c>[P]</c> of the P labelled positions, and SOP logits <c>[B, 2]</c> (in the caller's dispose scope).</returns>
@@ -113,6 +98,7 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
         return (predictionLogits.MoveToOuterDisposeScope(), labels.index_select(0, positions).MoveToOuterDisposeScope(), sopLogits.MoveToOuterDisposeScope());
     }
 
-    private Tensor SentenceOrderLoss(Tensor sopLogits, Tensor order) =>
+    /// <summary>The sentence-order loss of <see cref="forward"/>: cross-entropy of the SOP logits against the order labels.</summary>
+    internal Tensor SentenceOrderLoss(Tensor sopLogits, Tensor order) =>
         Losses.CrossEntropy(sopLogits.view(-1, Config.NumLabels), order.view(-1));
 }

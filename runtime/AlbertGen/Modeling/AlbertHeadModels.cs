@@ -1,11 +1,12 @@
+using System.Reflection;
 using AlbertGen.Checkpoints;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// The runtime side of <see cref="AlbertHeadRegistry"/>: for each entry, its model type, how to load it, and its
-/// outputs in the order of <see cref="AlbertHeadInfo.Outputs"/>. The registry itself is shared with the source
+/// The runtime side of <see cref="AlbertHeadRegistry"/>: for each entry, its model type and how to load it; its outputs
+/// are the output type's properties named by <see cref="AlbertHeadInfo.Outputs"/>, in that order. The registry itself is shared with the source
 /// generator, which cannot see these types.
 /// </summary>
 internal static class AlbertHeadModels
@@ -50,16 +51,16 @@ internal static class AlbertHeadModels
         }
     }
 
-    /// <summary>Every entry of the registry, bound, in its order.</summary>
+    /// <summary>Every entry of the registry, bound to its module, in its order.</summary>
     public static readonly IReadOnlyList<Binding> All =
     [
-        Bind<AlbertModel, AlbertModelOutput>(AlbertHeads.None, AlbertModel.FromPretrained, o => [o.LastHiddenState, o.PoolerOutput]),
-        Bind<AlbertForPreTraining, AlbertForPreTrainingOutput>(AlbertHeads.PreTraining, AlbertForPreTraining.FromPretrained, o => [o.Loss, o.PredictionLogits, o.SopLogits]),
-        Bind<AlbertForMaskedLM, MaskedLMOutput>(AlbertHeads.MaskedLM, AlbertForMaskedLM.FromPretrained, o => [o.Loss, o.Logits]),
-        Bind<AlbertForSequenceClassification, SequenceClassifierOutput>(AlbertHeads.SequenceClassification, AlbertForSequenceClassification.FromPretrained, o => [o.Loss, o.Logits]),
-        Bind<AlbertForTokenClassification, TokenClassifierOutput>(AlbertHeads.TokenClassification, AlbertForTokenClassification.FromPretrained, o => [o.Loss, o.Logits]),
-        Bind<AlbertForQuestionAnswering, QuestionAnsweringOutput>(AlbertHeads.QuestionAnswering, AlbertForQuestionAnswering.FromPretrained, o => [o.Loss, o.StartLogits, o.EndLogits]),
-        Bind<AlbertForMultipleChoice, MultipleChoiceOutput>(AlbertHeads.MultipleChoice, AlbertForMultipleChoice.FromPretrained, o => [o.Loss, o.Logits]),
+        Bind<AlbertModel, AlbertModelOutput>(AlbertHeads.None, AlbertModel.FromPretrained),
+        Bind<AlbertForPreTraining, AlbertForPreTrainingOutput>(AlbertHeads.PreTraining, AlbertForPreTraining.FromPretrained),
+        Bind<AlbertForMaskedLM, MaskedLMOutput>(AlbertHeads.MaskedLM, AlbertForMaskedLM.FromPretrained),
+        Bind<AlbertForSequenceClassification, SequenceClassifierOutput>(AlbertHeads.SequenceClassification, AlbertForSequenceClassification.FromPretrained),
+        Bind<AlbertForTokenClassification, TokenClassifierOutput>(AlbertHeads.TokenClassification, AlbertForTokenClassification.FromPretrained),
+        Bind<AlbertForQuestionAnswering, QuestionAnsweringOutput>(AlbertHeads.QuestionAnswering, AlbertForQuestionAnswering.FromPretrained),
+        Bind<AlbertForMultipleChoice, MultipleChoiceOutput>(AlbertHeads.MultipleChoice, AlbertForMultipleChoice.FromPretrained),
     ];
 
     /// <summary>The binding of a <c>--task</c> name.</summary>
@@ -68,17 +69,30 @@ internal static class AlbertHeadModels
         All.FirstOrDefault(b => b.Info.Task == task)
         ?? throw new ArgumentException($"--task {task} is not one of {string.Join(", ", AlbertHeadRegistry.Tasks)}.", nameof(task));
 
-    private static Binding Bind<TModel, TOutput>(AlbertHeads head, Func<string, LoadOptions?, TModel> load, Func<TOutput, Tensor?[]> outputs)
+    private static Binding Bind<TModel, TOutput>(AlbertHeads head, Func<string, LoadOptions?, TModel> load)
         where TModel : AlbertPreTrainedModel<TOutput>
         where TOutput : AlbertOutput
     {
         AlbertHeadInfo info = AlbertHeadRegistry.Of(head);
+        PropertyInfo[] fields = [.. info.Outputs.Select(OutputProperty<TOutput>)];
         return new Binding(info, typeof(TModel), (directory, options, inputs) =>
         {
             using TModel model = load(directory, options);
             TOutput output = model.forward(inputs);
-            return (output, outputs(output));
+            return (output, [.. fields.Select(field => (Tensor?)field.GetValue(output))]);
         });
+    }
+
+    /// <summary>
+    /// The tensor property of <typeparamref name="TOutput"/> that holds HuggingFace's output <paramref name="name"/>:
+    /// its name in PascalCase (<c>prediction_logits</c> is <c>PredictionLogits</c>).
+    /// </summary>
+    private static PropertyInfo OutputProperty<TOutput>(string name)
+    {
+        string property = string.Concat(name.Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
+        return typeof(TOutput).GetProperty(property) is { PropertyType: var type } found && type == typeof(Tensor)
+            ? found
+            : throw new InvalidOperationException($"{typeof(TOutput).Name} has no Tensor property {property} for the registry's output '{name}'.");
     }
 
     private static void AddList(Dictionary<string, Tensor> result, string prefix, IReadOnlyList<Tensor>? tensors)

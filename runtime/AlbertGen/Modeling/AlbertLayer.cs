@@ -25,21 +25,13 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
         RegisterComponents();
     }
 
-    /// <summary>When set, training passes run the layer's products in this dtype (<see cref="MixedPrecision"/>).</summary>
-    internal ScalarType? TrainingMatMulDType
-    {
-        get => attention.TrainingMatMulDType;
-        set => attention.TrainingMatMulDType = value;
-    }
-
     /// <summary>Runs the layer on <paramref name="hidden"/> <c>[B, S, H]</c>.</summary>
     public override (Tensor Output, Tensor? Probs) forward(Tensor hidden, Tensor? mask, Tensor? headMask, bool outputAttentions)
     {
         using var scope = NewDisposeScope();
         (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
-        ScalarType? productDType = training ? TrainingMatMulDType : null;
-        Tensor inner = Activations.Apply(_activation, MixedPrecision.Linear(ffn, attended, productDType)); // [B, S, I]
-        Tensor output = full_layer_layer_norm.forward(MixedPrecision.Linear(ffn_output, inner, productDType).add_(attended));
+        Tensor inner = Activations.Apply(_activation, MixedPrecision.Linear(ffn, attended)); // [B, S, I]
+        Tensor output = full_layer_layer_norm.forward(MixedPrecision.Linear(ffn_output, inner).add_(attended));
         output.MoveToOuterDisposeScope();
         probs?.MoveToOuterDisposeScope();
         return (output, probs);

@@ -60,24 +60,6 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     /// <summary>The dtype of the parameters (float32, bfloat16 or float16).</summary>
     public ScalarType DType => WordEmbeddingWeight.dtype;
 
-    /// <summary>
-    /// Runs training passes (train mode) with the transformer layers' matrix products (query/key/value, attention output,
-    /// feed-forward) in this dtype and everything else in <see cref="DType"/>: "mixed precision", with the parameters as
-    /// float32 master weights, float32 gradients and optimiser state, and the activations, LayerNorms, attention softmax and
-    /// loss in float32. Null (default) trains in <see cref="DType"/>.
-    /// </summary>
-    /// <remarks>
-    /// <c>ScalarType.BFloat16</c> (ALBERT was pretrained in bfloat16 on TPUs) is faster on a CPU with native bfloat16
-    /// (AVX512-BF16 or AMX); <c>benchmarks/README.md</c> has the measurements. Evaluation and inference are unaffected
-    /// (for bfloat16 inference products see <c>AlbertGen.Inference.InferenceOptions.MatMulDType</c>).
-    /// </remarks>
-    /// <exception cref="ArgumentException">The value is not a floating-point dtype.</exception>
-    public ScalarType? TrainingMatMulDType
-    {
-        get => Encoder.TrainingMatMulDType;
-        set => Encoder.TrainingMatMulDType = MixedPrecision.CheckProductDType(value, nameof(TrainingMatMulDType));
-    }
-
     /// <summary>The encoder (shared-layer transformer) of the body.</summary>
     internal abstract AlbertTransformer Encoder { get; }
 

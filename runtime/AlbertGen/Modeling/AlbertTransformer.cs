@@ -30,23 +30,6 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
         RegisterComponents();
     }
 
-    /// <summary>
-    /// When set, training passes run the layers' matrix products in this dtype with float32 master weights
-    /// (<see cref="MixedPrecision"/>; see <see cref="AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>).
-    /// </summary>
-    internal ScalarType? TrainingMatMulDType
-    {
-        get;
-        set
-        {
-            field = value;
-            foreach (AlbertLayer layer in albert_layer_groups.SelectMany(g => g.modules().OfType<AlbertLayer>()))
-            {
-                layer.TrainingMatMulDType = value;
-            }
-        }
-    }
-
     /// <summary>The layer groups; layer step i runs group <see cref="GroupOfStep"/>.</summary>
     internal IReadOnlyList<AlbertLayerGroup> Groups => [.. albert_layer_groups];
 

@@ -58,6 +58,13 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
                 $"MaxLength must be between 3 and the model's maximum, {modelMax} tokens.");
         }
 
+        if (Options.Device is { } device && !AlbertDevice.Same(device, model.Device))
+        {
+            throw new ArgumentException(
+                $"PipelineOptions.Device is {AlbertDevice.Name(device)} but the model is on {AlbertDevice.Name(model.Device)}; move the model with to(device) first.",
+                nameof(options));
+        }
+
         Model = model;
         Tokenizer = tokenizer;
         MaxLength = Options.MaxLength ?? modelMax;

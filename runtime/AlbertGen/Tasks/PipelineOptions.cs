@@ -42,6 +42,14 @@ public sealed record PipelineOptions
     public LoadOptions? LoadOptions { get; init; }
 
     /// <summary>
+    /// The device the pipeline runs its model on (<see cref="AlbertDevice.Parse"/> turns <c>cpu</c>, <c>cuda</c>,
+    /// <c>cuda:N</c> or <c>auto</c> into one): <c>FromPretrained</c> loads the model there, and a pipeline built from a model
+    /// instance refuses a model on another device. Inputs are made there once per batch; results come back to the CPU once.
+    /// Null (default): <see cref="LoadOptions"/>' device, else the CPU (for <c>FromPretrained</c>), or the model's device.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+
+    /// <summary>
     /// How the pipeline compiles its model for inference (bfloat16 products, a forced kernel, CPU features); null = defaults
     /// (see <see cref="Inference.InferenceOptions"/>).
     /// </summary>

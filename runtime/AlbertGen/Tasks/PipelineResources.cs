@@ -1,3 +1,4 @@
+using TorchSharp;
 using AlbertGen.Tokenization;
 
 namespace AlbertGen.Tasks;
@@ -18,11 +19,19 @@ internal static class PipelineResources
     }
 
     /// <summary>Reads the config and the tokenizer (so a missing tokenizer fails before the weights are read), then the model.</summary>
+    /// <remarks>The model is moved to <see cref="PipelineOptions.Device"/> when one is given.</remarks>
     public static (TModel Model, AlbertTokenizer Tokenizer) Load<TModel>(string directory, PipelineOptions? options, Func<string, TModel> load)
+        where TModel : TorchSharp.torch.nn.Module
     {
         ArgumentNullException.ThrowIfNull(directory);
         AlbertConfig config = AlbertConfigReader.ReadFile(directory);
         AlbertTokenizer tokenizer = LoadTokenizer(directory, config, options?.Tokenizer ?? TokenizerKind.Auto);
-        return (load(directory), tokenizer);
+        TModel model = load(directory);
+        if (options?.Device is { } device)
+        {
+            model.to(device);
+        }
+
+        return (model, tokenizer);
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
 using AlbertGen.Tokenization.Fast;
 
 namespace AlbertGen.Tokenization;
@@ -42,77 +40,24 @@ public sealed class AlbertTokenizer
     private const int DefaultMaxLength = 512;
     private const string SentencePieceFileName = "spiece.model";
     private const string TokenizerJsonFileName = "tokenizer.json";
-    private const int MaxCachedResplits = 1 << 14;
 
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    private readonly SentencePieceEncoder? _encoder;
-    private readonly FastTokenizerPipeline? _fast;
-    private readonly AlbertPreprocessor? _preprocessor;
-    private readonly SpecialTokenSplitter? _splitter;
+    private readonly ITokenizerBackend _backend;
     private readonly EncodingBuilder _builder;
-    private readonly string[] _pieces;
-    private readonly HashSet<int> _specialIds;
-    private readonly byte[] _savedBytes;
-    private readonly string _savedFileName;
     private readonly bool _cleanUp;
-    private readonly ConcurrentDictionary<string, (string[] Tokens, int[] Ids, bool Aligned)> _resplits = new(StringComparer.Ordinal);
 
-    /// <summary>The slow tokenizer of a SentencePiece model.</summary>
-    private AlbertTokenizer(SentencePieceModelFile file, AlbertTokenizerOptions options)
+    private AlbertTokenizer(ITokenizerBackend backend, AlbertTokenizerOptions options)
     {
         (Options, MaxLength) = (options, CheckMaxLength(options));
-        Kind = TokenizerKind.Slow;
-        _encoder = new SentencePieceEncoder(file);
-        _pieces = file.Pieces;
-        (_savedBytes, _savedFileName) = (file.Bytes, SentencePieceFileName);
-        _cleanUp = options.CleanUpTokenizationSpaces ?? true;
-        _preprocessor = new AlbertPreprocessor(options.DoLowerCase, options.RemoveSpace, options.KeepAccents);
-        PadTokenId = _encoder.PieceToId(options.PadToken);
-        UnknownTokenId = _encoder.PieceToId(options.UnknownToken);
-        ClsTokenId = _encoder.PieceToId(options.ClsToken);
-        SepTokenId = _encoder.PieceToId(options.SepToken);
-        MaskTokenId = _encoder.PieceToId(options.MaskToken);
-        _specialIds = [PadTokenId, UnknownTokenId, ClsTokenId, SepTokenId, MaskTokenId];
-
-        // HF AlbertTokenizer makes [MASK] an AddedToken(lstrip=True, rstrip=False); the others are plain
-        // strings, whose neighbours HF strips on both sides.
-        _splitter = new SpecialTokenSplitter(
-            [
-                new SpecialToken(options.ClsToken, ClsTokenId, true, true),
-                new SpecialToken(options.SepToken, SepTokenId, true, true),
-                new SpecialToken(options.PadToken, PadTokenId, true, true),
-                new SpecialToken(options.UnknownToken, UnknownTokenId, true, true),
-                new SpecialToken(options.MaskToken, MaskTokenId, true, false),
-            ],
-            options.DoLowerCase);
-        _builder = new EncodingBuilder(
-            PostProcessorTemplate.Albert(ClsTokenId, options.ClsToken, SepTokenId, options.SepToken), PadTokenId, options.PadToken, fastLongestFirst: false);
-    }
-
-    /// <summary>The fast tokenizer of a <c>tokenizers</c> pipeline (read from <c>tokenizer.json</c> or converted from <c>spiece.model</c>).</summary>
-    private AlbertTokenizer(FastTokenizerPipeline fast, AlbertTokenizerOptions options, byte[] savedBytes, string savedFileName, string source)
-    {
-        (Options, MaxLength) = (options, CheckMaxLength(options));
-        Kind = TokenizerKind.Fast;
-        _fast = fast;
-        _pieces = fast.Model.Pieces;
-        (_savedBytes, _savedFileName) = (savedBytes, savedFileName);
-        _cleanUp = options.CleanUpTokenizationSpaces ?? false;
-        int Id(string token, string name) => fast.TokenToId(token)
-            ?? throw new InvalidDataException($"'{source}' has no id for the {name} '{token}'.");
-        PadTokenId = Id(options.PadToken, "pad_token");
-        UnknownTokenId = fast.Model.UnknownId;
-        ClsTokenId = Id(options.ClsToken, "cls_token");
-        SepTokenId = Id(options.SepToken, "sep_token");
-        MaskTokenId = Id(options.MaskToken, "mask_token");
-        _specialIds = [.. fast.AddedTokens.Where(t => t.Special).Select(t => t.Id)];
-        _builder = new EncodingBuilder(fast.Template, PadTokenId, options.PadToken, fastLongestFirst: true);
+        _backend = backend;
+        _cleanUp = options.CleanUpTokenizationSpaces ?? backend.CleansUpByDefault;
+        _builder = new EncodingBuilder(backend.Template, backend.Ids.Pad, options.PadToken, backend.FastLongestFirst);
     }
 
     /// <summary>Which of HuggingFace's tokenizers this one reproduces (never <see cref="TokenizerKind.Auto"/>).</summary>
-    public TokenizerKind Kind { get; }
+    public TokenizerKind Kind => _backend.Kind;
 
     /// <summary>The settings this tokenizer was created with.</summary>
     public AlbertTokenizerOptions Options { get; }
@@ -121,22 +66,22 @@ public sealed class AlbertTokenizer
     public int MaxLength { get; }
 
     /// <summary>Number of ids (the model's <c>vocab_size</c>).</summary>
-    public int VocabularySize => _fast?.VocabularySize ?? _pieces.Length;
+    public int VocabularySize => _backend.VocabularySize;
 
     /// <summary>Id of <c>&lt;pad&gt;</c>.</summary>
-    public int PadTokenId { get; }
+    public int PadTokenId => _backend.Ids.Pad;
 
     /// <summary>Id of <c>&lt;unk&gt;</c>.</summary>
-    public int UnknownTokenId { get; }
+    public int UnknownTokenId => _backend.Ids.Unknown;
 
     /// <summary>Id of <c>[CLS]</c>.</summary>
-    public int ClsTokenId { get; }
+    public int ClsTokenId => _backend.Ids.Cls;
 
     /// <summary>Id of <c>[SEP]</c>.</summary>
-    public int SepTokenId { get; }
+    public int SepTokenId => _backend.Ids.Sep;
 
     /// <summary>Id of <c>[MASK]</c>.</summary>
-    public int MaskTokenId { get; }
+    public int MaskTokenId => _backend.Ids.Mask;
 
     /// <summary>
     /// Loads a tokenizer file: a SentencePiece model (<c>spiece.model</c>) or a HuggingFace <c>tokenizer.json</c> (a name
@@ -233,13 +178,14 @@ public sealed class AlbertTokenizer
                     $"'{source}' is a tokenizer.json, which only the fast tokenizer reads; the slow one needs the model's {SentencePieceFileName}.");
             }
 
-            return new AlbertTokenizer(TokenizerJsonReader.Read(bytes, source), options, bytes, TokenizerJsonFileName, source);
+            return new AlbertTokenizer(new TokenizerJsonBackend(TokenizerJsonReader.Read(bytes, source), options, bytes, TokenizerJsonFileName, source), options);
         }
 
         SentencePieceModelFile file = SentencePieceModelFile.Parse(bytes, source);
-        return options.Kind == TokenizerKind.Fast
-            ? new AlbertTokenizer(AlbertConverter.Convert(file, options), options, bytes, SentencePieceFileName, source)
-            : new AlbertTokenizer(file, options);
+        ITokenizerBackend backend = options.Kind == TokenizerKind.Fast
+            ? new TokenizerJsonBackend(AlbertConverter.Convert(file, options), options, bytes, SentencePieceFileName, source)
+            : new SentencePieceBackend(file, options);
+        return new AlbertTokenizer(backend, options);
     }
 
     private static int CheckMaxLength(AlbertTokenizerOptions options)
@@ -259,7 +205,7 @@ public sealed class AlbertTokenizer
     public IReadOnlyList<string> Tokenize(string text)
     {
         Scratch scratch = t_scratch ??= new Scratch();
-        string[] tokens = [.. Tokens(text, scratch.First, scratch).Tokens];
+        string[] tokens = [.. Tokens(text, scratch.First).Tokens];
         Scratch.ReleaseIfLarge();
         return tokens;
     }
@@ -271,7 +217,7 @@ public sealed class AlbertTokenizer
     public int[] EncodeToIds(string text, bool addSpecialTokens = true)
     {
         Scratch scratch = t_scratch ??= new Scratch();
-        TokenSequence sequence = Tokens(text, scratch.Ids, scratch);
+        TokenSequence sequence = Tokens(text, scratch.Ids);
         int[] ids = _builder.SingleIds(sequence.Ids, addSpecialTokens);
         Scratch.ReleaseIfLarge();
         return ids;
@@ -340,27 +286,8 @@ public sealed class AlbertTokenizer
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary.</exception>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false, bool? cleanUpTokenizationSpaces = null)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        bool cleanUp = cleanUpTokenizationSpaces ?? _cleanUp;
-        if (_fast is not null)
-        {
-            string fast = _fast.Decode(ids.Where(id => !skipSpecialTokens || !_specialIds.Contains(id)).Select(ConvertIdToToken).ToList());
-            return cleanUp ? CleanUpTokenization(fast) : fast;
-        }
-
-        var text = new StringBuilder();
-        foreach (int id in ids)
-        {
-            if (skipSpecialTokens && _specialIds.Contains(id))
-            {
-                continue;
-            }
-
-            text.Append(ConvertIdToToken(id));
-        }
-
-        string decoded = PythonText.Strip(text.Replace(SentencePieceTextNormalizer.SpaceSymbol, ' ').ToString());
-        return cleanUp ? CleanUpTokenization(decoded) : decoded;
+        string text = ConvertTokensToString(ConvertIdsToTokens(ids, skipSpecialTokens));
+        return (cleanUpTokenizationSpaces ?? _cleanUp) ? CleanUpTokenization(text) : text;
     }
 
     /// <summary>Joins tokens into text (HF <c>convert_tokens_to_string</c>): slow: concatenated, <c>▁</c> → space, stripped; fast: the decoders.</summary>
@@ -369,12 +296,7 @@ public sealed class AlbertTokenizer
     public string ConvertTokensToString(IEnumerable<string> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        if (_fast is not null)
-        {
-            return _fast.Decode(tokens);
-        }
-
-        return PythonText.Strip(string.Concat(tokens).Replace(SentencePieceTextNormalizer.SpaceSymbol, ' '));
+        return _backend.TokensToString(tokens);
     }
 
     /// <summary>The id of a token string; the unknown id if it is not in the vocabulary.</summary>
@@ -383,7 +305,7 @@ public sealed class AlbertTokenizer
     public int ConvertTokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return _fast is not null ? _fast.TokenToId(token) ?? UnknownTokenId : _encoder!.PieceToId(token);
+        return _backend.TokenToId(token);
     }
 
     /// <summary>The ids of token strings (unknown id for strings not in the vocabulary).</summary>
@@ -400,8 +322,7 @@ public sealed class AlbertTokenizer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is outside the vocabulary.</exception>
     public string ConvertIdToToken(int id)
     {
-        string? token = _fast is not null ? _fast.IdToToken(id) : (uint)id < (uint)_pieces.Length ? _pieces[id] : null;
-        return token ?? throw new ArgumentOutOfRangeException(nameof(id), id, $"Ids run from 0 to {VocabularySize - 1}.");
+        return _backend.IdToToken(id) ?? throw new ArgumentOutOfRangeException(nameof(id), id, $"Ids run from 0 to {VocabularySize - 1}.");
     }
 
     /// <summary>The token strings of ids, optionally without special tokens (HF <c>convert_ids_to_tokens</c>).</summary>
@@ -412,12 +333,12 @@ public sealed class AlbertTokenizer
     public string[] ConvertIdsToTokens(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return ids.Where(id => !skipSpecialTokens || !_specialIds.Contains(id)).Select(ConvertIdToToken).ToArray();
+        return ids.Where(id => !skipSpecialTokens || !_backend.SpecialIds.Contains(id)).Select(ConvertIdToToken).ToArray();
     }
 
     /// <summary>Whether an id is one of the special tokens <c>&lt;pad&gt; &lt;unk&gt; [CLS] [SEP] [MASK]</c>.</summary>
     /// <param name="id">A vocabulary id.</param>
-    public bool IsSpecialTokenId(int id) => _specialIds.Contains(id);
+    public bool IsSpecialTokenId(int id) => _backend.SpecialIds.Contains(id);
 
     /// <summary>
     /// Writes the file this tokenizer was loaded from, unchanged, into a directory (created if missing): as
@@ -431,11 +352,12 @@ public sealed class AlbertTokenizer
     {
         ArgumentNullException.ThrowIfNull(directory);
         Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, _savedFileName);
+        (byte[] bytes, string fileName) = _backend.SavedFile;
+        string path = Path.Combine(directory, fileName);
         string temporary = path + $".{Guid.NewGuid():N}.tmp";
         try
         {
-            File.WriteAllBytes(temporary, _savedBytes);
+            File.WriteAllBytes(temporary, bytes);
             File.Move(temporary, path, overwrite: true);
         }
         finally
@@ -517,171 +439,21 @@ public sealed class AlbertTokenizer
     {
         // The builder copies the tokens into the encoding, so the sequences can be per-thread buffers.
         Scratch scratch = t_scratch ??= new Scratch();
-        TokenSequence first = Tokens(text, scratch.First, scratch);
-        TokenSequence? second = textPair is null ? null : Tokens(textPair, scratch.Second, scratch);
+        TokenSequence first = Tokens(text, scratch.First);
+        TokenSequence? second = textPair is null ? null : Tokens(textPair, scratch.Second);
         AlbertEncoding encoding = _builder.Build(first, second, options, maxLength);
         Scratch.ReleaseIfLarge();
         return encoding;
     }
 
-    /// <summary>Tokenises one text: special tokens in it, then each plain span through pre-processing, normalisation and segmentation.</summary>
-    private TokenSequence Tokens(string text, TokenSequence output, Scratch scratch)
+    /// <summary>Tokenises one text, without the template's special tokens.</summary>
+    private TokenSequence Tokens(string text, TokenSequence output)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        if (_fast is not null)
-        {
-            _fast.Tokenize(text, output);
-            return output;
-        }
-
-        output.Clear();
-        _splitter!.Split(text, scratch.Segments);
-        foreach (TextSegment segment in scratch.Segments)
-        {
-            if (segment.Special is { } special)
-            {
-                output.Add(special.Id, special.Text, segment.Start, segment.End);
-                continue;
-            }
-
-            if (segment.Start == segment.End)
-            {
-                continue;
-            }
-
-            scratch.Preprocessed.Clear();
-            _preprocessor!.Process(text, segment.Start, segment.End, scratch.Preprocessed);
-            scratch.Normalized.Clear();
-            _encoder!.Normalizer.Normalize(scratch.Preprocessed, scratch.Normalized);
-            scratch.Pieces.Clear();
-            _encoder.Encode(scratch.Normalized.Chars, scratch.Pieces);
-            AddPieces(scratch.Normalized, scratch.Pieces, output);
-        }
-
+        _backend.Tokenize(text, output);
         return output;
     }
 
-    private void AddPieces(AlignedText normalized, List<SentencePiece> pieces, TokenSequence output)
-    {
-        foreach (SentencePiece piece in pieces)
-        {
-            ReadOnlySpan<char> surface = normalized.Chars.Slice(piece.Start, piece.Length);
-            if (EndsWithDigitComma(surface))
-            {
-                AddResplit(normalized, piece, piece.Unknown ? surface.ToString() : _pieces[piece.Id], output);
-                continue;
-            }
-
-            // HF converts each token string back to an id: an unknown run's text is (almost surely) not a piece.
-            int id = piece.Unknown ? _encoder!.PieceToId(surface) : piece.Id;
-            if (output.IdsOnly)
-            {
-                output.Ids.Add(id);
-                continue;
-            }
-
-            (int start, int end) = OriginalRange(normalized, piece.Start, piece.Length);
-            output.Add(id, piece.Unknown ? surface.ToString() : _pieces[piece.Id], start, end);
-        }
-    }
-
-    /// <summary>HF <c>_tokenize</c>'s test: longer than one char, ends with <c>,</c> preceded by a digit (<c>str.isdigit</c>).</summary>
-    private static bool EndsWithDigitComma(ReadOnlySpan<char> piece)
-    {
-        if (piece.Length < 2 || piece[^1] != ',')
-        {
-            return false;
-        }
-
-        char before = piece[^2];
-        if (before < 128)
-        {
-            return before is >= '0' and <= '9';
-        }
-
-        return Rune.DecodeLastFromUtf16(piece[..^1], out Rune rune, out _) == System.Buffers.OperationStatus.Done && PythonText.IsDigit(rune);
-    }
-
-    /// <summary>
-    /// HF <c>AlbertTokenizer._tokenize</c>: a piece like <c>▁9,</c> is re-encoded without the comma and the
-    /// <c>▁</c>; if the piece had no <c>▁</c>, the re-encoding's leading <c>▁</c> is dropped; then <c>,</c> follows.
-    /// </summary>
-    private void AddResplit(AlignedText normalized, SentencePiece piece, string token, TokenSequence output)
-    {
-        if (!_resplits.TryGetValue(token, out var resplit))
-        {
-            List<string> parts = _encoder!.EncodeAsPieces(token[..^1].Replace(SentencePieceTextNormalizer.SpaceSymbol.ToString(), "", StringComparison.Ordinal));
-            if (token[0] != SentencePieceTextNormalizer.SpaceSymbol && parts.Count > 0 && parts[0][0] == SentencePieceTextNormalizer.SpaceSymbol)
-            {
-                if (parts[0].Length == 1)
-                {
-                    parts.RemoveAt(0);
-                }
-                else
-                {
-                    parts[0] = parts[0][1..];
-                }
-            }
-
-            parts.Add(token[^1..]);
-            string[] tokens = [.. parts.Select(p => _encoder.FindId(p) is int known and >= 0 ? _pieces[known] : p)];
-            resplit = (tokens, [.. tokens.Select(_encoder.PieceToId)], string.Concat(tokens) == token);
-            if (_resplits.Count < MaxCachedResplits)
-            {
-                _resplits.TryAdd(token, resplit);
-            }
-        }
-
-        int at = piece.Start;
-        for (int k = 0; k < resplit.Tokens.Length; k++)
-        {
-            // When the re-encoding reproduces the piece's text, each part maps to its own chars; otherwise to the whole piece.
-            (int start, int end) = resplit.Aligned
-                ? OriginalRange(normalized, at, resplit.Tokens[k].Length)
-                : OriginalRange(normalized, piece.Start, piece.Length);
-            at += resplit.Tokens[k].Length;
-            output.Add(resplit.Ids[k], resplit.Tokens[k], start, end);
-        }
-    }
-
-    /// <summary>
-    /// The original range of normalised chars <c>[start, start + length)</c>, leaving out <c>▁</c>; a run of
-    /// only <c>▁</c> gets the empty range where the next real char begins.
-    /// </summary>
-    private static (int Start, int End) OriginalRange(AlignedText normalized, int start, int length)
-    {
-        ReadOnlySpan<char> chars = normalized.Chars;
-        ReadOnlySpan<int> starts = normalized.Starts, ends = normalized.Ends;
-        int first = int.MaxValue, last = -1;
-        for (int k = start; k < start + length; k++)
-        {
-            if (chars[k] == SentencePieceTextNormalizer.SpaceSymbol)
-            {
-                continue;
-            }
-
-            first = Math.Min(first, starts[k]);
-            last = Math.Max(last, ends[k]);
-        }
-
-        if (last >= 0)
-        {
-            return (first, last);
-        }
-
-        for (int k = start + length; k < chars.Length; k++)
-        {
-            if (chars[k] != SentencePieceTextNormalizer.SpaceSymbol)
-            {
-                return (starts[k], starts[k]);
-            }
-        }
-
-        int end = length > 0 ? ends[start + length - 1] : 0;
-        return (end, end);
-    }
-
-    /// <summary>Per-thread buffers, so a call allocates little beyond its result.</summary>
+    /// <summary>Per-thread token buffers, so a call allocates little beyond its result.</summary>
     private sealed class Scratch
     {
         private const int LargeCapacity = 1 << 16;
@@ -691,20 +463,11 @@ public sealed class AlbertTokenizer
         {
             Scratch? scratch = t_scratch;
             if (scratch is not null && (scratch.First.Ids.Capacity > LargeCapacity || scratch.Second.Ids.Capacity > LargeCapacity
-                || scratch.Ids.Ids.Capacity > LargeCapacity || scratch.Preprocessed.Capacity > LargeCapacity
-                || scratch.Normalized.Capacity > LargeCapacity || scratch.Pieces.Capacity > LargeCapacity))
+                || scratch.Ids.Ids.Capacity > LargeCapacity))
             {
                 t_scratch = null;
             }
         }
-
-        public AlignedText Preprocessed { get; } = new();
-
-        public AlignedText Normalized { get; } = new();
-
-        public List<SentencePiece> Pieces { get; } = [];
-
-        public List<TextSegment> Segments { get; } = [];
 
         public TokenSequence Ids { get; } = new(idsOnly: true, 256);
 

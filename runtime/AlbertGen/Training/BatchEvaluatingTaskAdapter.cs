@@ -19,7 +19,7 @@ internal abstract class BatchEvaluatingTaskAdapter(Tokenization.AlbertTokenizer 
         for (int start = 0; start < rows.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            using TrainingBatch batch = TrainingBatch.Collate(rows.Skip(start).Take(batchSize).ToList(), Options.Task, padId, withLabels: false);
+            using TrainingBatch batch = TrainingBatch.Collate(rows.Skip(start).Take(batchSize).ToList(), Options.Task, padId, withLabels: false, Device);
             Collect(batch);
         }
 

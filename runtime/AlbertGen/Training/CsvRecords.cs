@@ -6,6 +6,13 @@ namespace AlbertGen.Training;
 /// Reads RFC 4180 CSV: comma-separated fields, fields in double quotes may hold commas, line breaks and doubled quotes.
 /// Each record carries the 1-based line it starts on, for error messages.
 /// </summary>
+/// <remarks>
+/// Hand-written rather than CsvHelper because this is all of CSV the library reads (training data: a header and text
+/// fields, no type conversion, no dialects), and CsvHelper would become a dependency of every consumer of the core
+/// <c>AlbertGen</c> package for it; the two malformed cases RFC 4180 has (an unclosed quote, text after a closing quote)
+/// are reported here as <see cref="TrainingDataException"/>s naming the file and line (<c>TrainingDataReaderTests</c> cover
+/// quoting, embedded line breaks, CRLF and both errors).
+/// </remarks>
 internal static class CsvRecords
 {
     /// <summary>The records of a CSV text.</summary>

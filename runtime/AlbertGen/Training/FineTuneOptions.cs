@@ -105,7 +105,13 @@ public sealed record FineTuneOptions
 
     /// <summary>
     /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
-    /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>); evaluation stays in float32.
+    /// (gradients and optimiser state stay float32 too: "mixed precision"); evaluation stays in float32.
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
+
+    /// <summary>
+    /// The device to train on (<see cref="AlbertDevice.Parse"/> names one: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>,
+    /// <c>auto</c>): the model, every batch, the optimizer's state and the evaluation live there. Null (default): the CPU.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

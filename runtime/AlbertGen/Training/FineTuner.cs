@@ -57,7 +57,10 @@ public static class FineTuner
         List<EncodedExample>? evalRows = eval is null ? null : adapter.Encode(eval);
         adapter.CreateModel(baseConfig, options.ModelDirectory);
         nn.Module model = adapter.Module;
-        Modeling.MixedPrecision.SetTrainingProducts(model, options.TrainingMatMulDType);
+        if (options.Device is { } device)
+        {
+            model.to(device); // before the optimizer holds the parameters: moving may replace them
+        }
         model.train();
 
         int batchesPerEpoch = (trainRows.Count + settings.BatchSize - 1) / settings.BatchSize;
@@ -74,7 +77,7 @@ public static class FineTuner
         bool stoppedEarly = false;
         double epochLoss = 0;
         int epoch = 0;
-        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress);
+        var loop = new TrainingLoop(optimizer, schedule, settings.MaxGradNorm, settings.GradientAccumulationSteps, options.LoggingSteps, totalSteps, curve, progress, options.TrainingMatMulDType);
         for (; epoch < settings.Epochs && !stoppedEarly; epoch++)
         {
             var order = Enumerable.Range(0, trainRows.Count).ToList();
@@ -87,7 +90,7 @@ public static class FineTuner
                 var rows = order.Skip(b * settings.BatchSize).Take(settings.BatchSize).Select(i => trainRows[i]).ToList();
                 epochSum += loop.Accumulate(() =>
                 {
-                    TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId);
+                    TrainingBatch batch = TrainingBatch.Collate(rows, options.Task, tokenizer.PadTokenId, device: adapter.Device);
                     return (adapter.Loss(batch), [], batch.TokenCount);
                 });
                 epochBatches++;
@@ -149,6 +152,16 @@ public static class FineTuner
         adapter.Save(directory);
         tokenizer.SaveVocabulary(directory);
     }
+
+    /// <summary>The head <paramref name="task"/> trains.</summary>
+    internal static AlbertHeads HeadOf(FineTuneTask task) => task switch
+    {
+        FineTuneTask.SequenceClassification or FineTuneTask.MultiLabelClassification or FineTuneTask.Regression => AlbertHeads.SequenceClassification,
+        FineTuneTask.TokenClassification => AlbertHeads.TokenClassification,
+        FineTuneTask.QuestionAnswering => AlbertHeads.QuestionAnswering,
+        FineTuneTask.MultipleChoice => AlbertHeads.MultipleChoice,
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown task."),
+    };
 
     private static TaskAdapter CreateAdapter(AlbertTokenizer tokenizer, FineTuneOptions options, FineTuneSettings settings) => options.Task switch
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace AlbertGen.Training;
 
 /// <summary>Global-norm gradient clipping, as <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>
     /// Computes the L2 norm of all gradients taken together and, when it exceeds <paramref name="maxNorm"/>, scales every

@@ -16,36 +16,22 @@ namespace AlbertGen.Training;
 /// </code>
 /// Biases and LayerNorm parameters get neither weight decay nor the trust ratio (<see cref="ParameterGroups.Split"/>).
 /// </summary>
-public sealed class Lamb : TrainingOptimizer
+internal sealed class Lamb : TrainingOptimizer
 {
     /// <summary>Creates the optimizer with ALBERT's defaults.</summary>
     /// <param name="groups">Parameter groups (see <see cref="ParameterGroups.Split"/>).</param>
     /// <param name="beta1">First-moment decay.</param>
     /// <param name="beta2">Second-moment decay.</param>
     /// <param name="epsilon">Added to the denominator (ALBERT uses 1e-6).</param>
-    public Lamb(IReadOnlyList<ParameterGroup> groups, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-6) : base(groups)
+    public Lamb(IReadOnlyList<ParameterGroup> groups, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-6)
+        : base(groups, beta1, beta2, epsilon)
     {
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
     }
-
-    /// <summary>First-moment decay β₁.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>Second-moment decay β₂.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Denominator term ε.</summary>
-    public double Epsilon { get; }
 
     /// <inheritdoc />
     protected override void Update(string name, Parameter parameter, Tensor grad, ParameterGroup group, double learningRate, long step)
     {
-        Tensor m = State("exp_avg", name, parameter);
-        Tensor v = State("exp_avg_sq", name, parameter);
-        m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-        v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+        (Tensor m, Tensor v) = UpdateMoments(name, parameter, grad);
         Tensor update = m.div(v.sqrt().add_(Epsilon));
         if (group.WeightDecay != 0)
         {

@@ -18,7 +18,7 @@ public enum LearningRateDecay
 /// <see cref="TotalSteps"/>, with HuggingFace's step convention: <see cref="At"/>(s) is the rate of the update made
 /// after <c>s</c> earlier updates, so the first update of a warm-up uses 0, exactly as <c>LambdaLR</c> does.
 /// </summary>
-public sealed class LearningRateSchedule
+internal sealed class LearningRateSchedule
 {
     /// <summary>Creates a schedule.</summary>
     /// <param name="peak">Learning rate reached at the end of warm-up.</param>

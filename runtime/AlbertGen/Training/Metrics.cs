@@ -4,7 +4,7 @@ using System.Text;
 namespace AlbertGen.Training;
 
 /// <summary>The evaluation metrics of the fine-tuning tasks, written to match the usual Python references.</summary>
-public static class Metrics
+internal static class Metrics
 {
     /// <summary>Fraction of predictions equal to the reference.</summary>
     /// <param name="predictions">Predicted ids.</param>

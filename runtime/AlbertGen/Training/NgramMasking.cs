@@ -7,7 +7,7 @@ namespace AlbertGen.Training;
 /// becomes <c>[MASK]</c> with probability 0.8, a random non-special token with 0.1, and stays with 0.1. Special tokens
 /// (<c>[CLS]</c>, <c>[SEP]</c>, <c>&lt;pad&gt;</c>, …) are never chosen. Spans are over sub-word tokens.
 /// </summary>
-public sealed class NgramMasking
+internal sealed class NgramMasking
 {
     private readonly double[] _cumulative;
     private readonly HashSet<int> _special;

@@ -11,14 +11,14 @@ namespace AlbertGen.Training;
 /// <param name="Parameters">The parameters with their HuggingFace names.</param>
 /// <param name="WeightDecay">Decoupled weight-decay rate.</param>
 /// <param name="LayerAdaptation">Whether LAMB applies its layer-wise trust ratio.</param>
-public sealed record ParameterGroup(
+internal sealed record ParameterGroup(
     string Name,
     IReadOnlyList<(string Name, Parameter Parameter)> Parameters,
     double WeightDecay,
     bool LayerAdaptation);
 
 /// <summary>Splits a model's parameters into decayed and non-decayed groups as HuggingFace's <c>Trainer</c> does.</summary>
-public static class ParameterGroups
+internal static class ParameterGroups
 {
     /// <summary>
     /// Two groups: <c>decay</c> (every weight matrix and embedding, with <paramref name="weightDecay"/>) and

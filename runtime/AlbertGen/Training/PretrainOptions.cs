@@ -90,7 +90,7 @@ public sealed record PretrainOptions
 
     /// <summary>
     /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
-    /// (see <see cref="Modeling.AlbertPreTrainedModel{TOutput}.TrainingMatMulDType"/>; ALBERT was pretrained in bfloat16).
+    /// (gradients and optimiser state stay float32 too: "mixed precision"; ALBERT was pretrained in bfloat16).
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }
 
@@ -107,4 +107,10 @@ public sealed record PretrainOptions
 
     /// <summary>Draws the loss curve beside <c>loss_curve.csv</c> (e.g. <c>PngLossCurvePlotter</c> of the <c>AlbertGen.Training.Plots</c> package, which writes <c>loss_curve.png</c>); null = the CSV only.</summary>
     public ILossCurvePlotter? LossCurvePlotter { get; init; }
+
+    /// <summary>
+    /// The device to train on (<see cref="AlbertDevice.Parse"/> names one: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>,
+    /// <c>auto</c>): the model, every batch, the optimizer's state and the evaluation live there. Null (default): the CPU.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

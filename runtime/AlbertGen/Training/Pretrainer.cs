@@ -61,7 +61,10 @@ public static class Pretrainer
 
         torch.manual_seed(options.Seed);
         using var model = new AlbertForPreTraining(options.Config);
-        model.TrainingMatMulDType = options.TrainingMatMulDType;
+        if (options.Device is { } device)
+        {
+            model.to(device); // before the optimizer holds the parameters: moving may replace them
+        }
         IReadOnlyList<ParameterGroup> groups = ParameterGroups.Split(model, options.WeightDecay);
         using TrainingOptimizer optimizer = options.Optimizer == PretrainOptimizer.Lamb ? new Lamb(groups) : new AdamW(groups);
         var curve = new LossCurve();
@@ -79,7 +82,7 @@ public static class Pretrainer
         long stopAt = Math.Min(options.StopAfterStep ?? options.MaxSteps, options.MaxSteps);
         long step = state.Step;
         int epoch = state.Epoch, position = state.Position;
-        var loop = new TrainingLoop(optimizer, schedule, options.MaxGradNorm, accumulation: 1, options.LoggingSteps, options.MaxSteps, curve, progress);
+        var loop = new TrainingLoop(optimizer, schedule, options.MaxGradNorm, accumulation: 1, options.LoggingSteps, options.MaxSteps, curve, progress, options.TrainingMatMulDType);
         var runClock = Stopwatch.StartNew();
         long runTokens = 0;
         double firstLoss = double.NaN, lastLoss = double.NaN;
@@ -97,8 +100,10 @@ public static class Pretrainer
             torch.manual_seed(unchecked((options.Seed * 1_000_003L) + step)); // dropout of this update, independent of history
             loop.Accumulate(() =>
             {
-                (AlbertInputs inputs, long tokens) = Collate(rows, tokenizer.PadTokenId);
-                (Tensor maskedLm, Tensor sentenceOrder) = model.PretrainingLosses(inputs);
+                (AlbertInputs inputs, long tokens) = Collate(rows, tokenizer.PadTokenId, model.Device);
+                (Tensor logits, Tensor labels, Tensor orderLogits) = model.PredictAtLabels(inputs);
+                Tensor maskedLm = Losses.CrossEntropy(logits, labels);
+                Tensor sentenceOrder = model.SentenceOrderLoss(orderLogits, inputs.SentenceOrderLabel!);
                 runTokens += tokens;
                 return (maskedLm.add(sentenceOrder), [(MaskedLmTerm, maskedLm), (SentenceOrderTerm, sentenceOrder)], tokens);
             });
@@ -135,7 +140,7 @@ public static class Pretrainer
     }
 
     /// <summary>Pads instances into <c>[B, S]</c> inputs with labels (-100 on padding) and sentence-order labels; tensors belong to the current dispose scope.</summary>
-    internal static (AlbertInputs Inputs, long Tokens) Collate(IReadOnlyList<PretrainingInstance> rows, int padId)
+    internal static (AlbertInputs Inputs, long Tokens) Collate(IReadOnlyList<PretrainingInstance> rows, int padId, Device? device = null)
     {
         int n = rows.Count;
         int length = rows.Max(r => r.InputIds.Length);
@@ -162,11 +167,11 @@ public static class Pretrainer
 
         var inputs = new AlbertInputs
         {
-            InputIds = tensor(ids, [n, length]),
-            TokenTypeIds = tensor(types, [n, length]),
-            AttentionMask = tensor(mask, [n, length]),
-            Labels = tensor(labels, [n, length]),
-            SentenceOrderLabel = tensor(rows.Select(r => (long)r.SentenceOrderLabel).ToArray()),
+            InputIds = tensor(ids, [n, length], device: device),
+            TokenTypeIds = tensor(types, [n, length], device: device),
+            AttentionMask = tensor(mask, [n, length], device: device),
+            Labels = tensor(labels, [n, length], device: device),
+            SentenceOrderLabel = tensor(rows.Select(r => (long)r.SentenceOrderLabel).ToArray(), device: device),
         };
         return (inputs, tokens);
     }

@@ -6,7 +6,7 @@ namespace AlbertGen.Training;
 /// Raw text for pretraining in the format of BERT's and ALBERT's <c>create_pretraining_data.py</c>: one sentence (or line)
 /// per line, documents separated by blank lines. Each line is tokenised once into a segment of ids.
 /// </summary>
-public sealed class PretrainingCorpus
+internal sealed class PretrainingCorpus
 {
     private PretrainingCorpus(IReadOnlyList<IReadOnlyList<int[]>> documents) => Documents = documents;
 

@@ -33,7 +33,7 @@ public static class PretrainingEvaluation
     /// <param name="padTokenId">Id of the padding token.</param>
     /// <returns>The metrics.</returns>
     /// <exception cref="ArgumentException">There are no instances, or none has a masked position.</exception>
-    public static EvaluationResult Evaluate(AlbertForPreTraining model, IReadOnlyList<PretrainingInstance> instances, int batchSize, int padTokenId)
+    internal static EvaluationResult Evaluate(AlbertForPreTraining model, IReadOnlyList<PretrainingInstance> instances, int batchSize, int padTokenId)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(instances);
@@ -54,7 +54,7 @@ public static class PretrainingEvaluation
             {
                 using var scope = NewDisposeScope();
                 var rows = instances.Skip(start).Take(batchSize).ToList();
-                (AlbertInputs inputs, _) = Pretrainer.Collate(rows, padTokenId);
+                (AlbertInputs inputs, _) = Pretrainer.Collate(rows, padTokenId, model.Device);
                 (Tensor logits, Tensor labels, Tensor orderLogits) = model.PredictAtLabels(inputs);
                 Tensor order = inputs.SentenceOrderLabel!;
                 masked += labels.shape[0];

@@ -9,4 +9,4 @@ namespace AlbertGen.Training;
 /// <param name="TokenTypeIds">0 for <c>[CLS] A [SEP]</c>, 1 for <c>B [SEP]</c>.</param>
 /// <param name="Labels">Masked-LM labels, -100 where not predicted.</param>
 /// <param name="SentenceOrderLabel">0 in order, 1 swapped.</param>
-public sealed record PretrainingInstance(int[] InputIds, int[] TokenTypeIds, long[] Labels, int SentenceOrderLabel);
+internal sealed record PretrainingInstance(int[] InputIds, int[] TokenTypeIds, long[] Labels, int SentenceOrderLabel);

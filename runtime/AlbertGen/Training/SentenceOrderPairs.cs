@@ -16,7 +16,7 @@ namespace AlbertGen.Training;
 /// and the target length is drawn again for each instance rather than once per document, so a corpus read as one
 /// document (a play) gets short sequences in 10 % of its instances instead of in 10 % of its passes.
 /// </summary>
-public sealed class SentenceOrderPairs
+internal sealed class SentenceOrderPairs
 {
     /// <summary>Creates the builder.</summary>
     /// <param name="maxSequenceLength">Longest sequence including <c>[CLS]</c> and two <c>[SEP]</c>.</param>

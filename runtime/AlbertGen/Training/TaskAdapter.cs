@@ -28,6 +28,9 @@ internal abstract class TaskAdapter : IDisposable
     /// <summary>The model being trained (after <see cref="CreateModel"/>).</summary>
     public nn.Module Module => ModelOrNull ?? throw new InvalidOperationException("CreateModel has not been called.");
 
+    /// <summary>The device the model is on, where batches are made.</summary>
+    public Device Device => Module.parameters().First().device;
+
     /// <summary>The model, or null before <see cref="CreateModel"/>.</summary>
     protected abstract nn.Module? ModelOrNull { get; }
 

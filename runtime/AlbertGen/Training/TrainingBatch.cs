@@ -30,8 +30,9 @@ internal sealed class TrainingBatch : IDisposable
     /// <param name="task">Decides which labels are attached.</param>
     /// <param name="padId">Padding token id.</param>
     /// <param name="withLabels">Whether to attach labels (false for prediction).</param>
+    /// <param name="device">Where the tensors are made (the model's device); null = the CPU.</param>
     /// <returns>The batch.</returns>
-    public static TrainingBatch Collate(IReadOnlyList<EncodedExample> examples, FineTuneTask task, int padId, bool withLabels = true)
+    public static TrainingBatch Collate(IReadOnlyList<EncodedExample> examples, FineTuneTask task, int padId, bool withLabels = true, Device? device = null)
     {
         var batch = new TrainingBatch(examples);
         int rows = examples[0].InputIds.Length;
@@ -79,12 +80,12 @@ internal sealed class TrainingBatch : IDisposable
             {
                 case FineTuneTask.SequenceClassification:
                 case FineTuneTask.MultipleChoice:
-                    labels = Keep(tensor(examples.Select(e => e.ClassLabel).ToArray()));
+                    labels = Keep(tensor(examples.Select(e => e.ClassLabel).ToArray(), device: device));
                     break;
                 case FineTuneTask.Regression:
                 case FineTuneTask.MultiLabelClassification:
                     int width = examples[0].FloatLabels!.Length;
-                    labels = Keep(tensor(examples.SelectMany(e => e.FloatLabels!).ToArray(), [n, width]));
+                    labels = Keep(tensor(examples.SelectMany(e => e.FloatLabels!).ToArray(), [n, width], device: device));
                     if (task == FineTuneTask.Regression)
                     {
                         labels = Keep(labels.view(n));
@@ -99,20 +100,20 @@ internal sealed class TrainingBatch : IDisposable
                         Array.Copy(examples[b].TokenLabels!, 0, tokenLabels, b * length, examples[b].TokenLabels!.Length);
                     }
 
-                    labels = Keep(tensor(tokenLabels, [n, length]));
+                    labels = Keep(tensor(tokenLabels, [n, length], device: device));
                     break;
                 case FineTuneTask.QuestionAnswering:
-                    start = Keep(tensor(examples.Select(e => e.StartPosition).ToArray()));
-                    end = Keep(tensor(examples.Select(e => e.EndPosition).ToArray()));
+                    start = Keep(tensor(examples.Select(e => e.StartPosition).ToArray(), device: device));
+                    end = Keep(tensor(examples.Select(e => e.EndPosition).ToArray(), device: device));
                     break;
             }
         }
 
         batch.Inputs = new AlbertInputs
         {
-            InputIds = Keep(tensor(ids, shape)),
-            TokenTypeIds = Keep(tensor(types, shape)),
-            AttentionMask = Keep(tensor(mask, shape)),
+            InputIds = Keep(tensor(ids, shape, device: device)),
+            TokenTypeIds = Keep(tensor(types, shape, device: device)),
+            AttentionMask = Keep(tensor(mask, shape, device: device)),
             Labels = labels,
             StartPositions = start,
             EndPositions = end,

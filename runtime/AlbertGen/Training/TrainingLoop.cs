@@ -20,6 +20,7 @@ internal sealed class TrainingLoop
     private readonly long _totalSteps;
     private readonly LossCurve _curve;
     private readonly IProgress<TrainingProgress>? _progress;
+    private readonly ScalarType? _productDType;
     private readonly ThroughputMeter _meter = new();
 
     /// <param name="optimizer">The optimizer; its <see cref="TrainingOptimizer.StepCount"/> is the update count (restored on resume).</param>
@@ -30,8 +31,12 @@ internal sealed class TrainingLoop
     /// <param name="totalSteps">All updates of the run, for the reports.</param>
     /// <param name="curve">Receives a point per report.</param>
     /// <param name="progress">Receives the reports.</param>
-    public TrainingLoop(TrainingOptimizer optimizer, LearningRateSchedule schedule, double maxGradNorm, int accumulation, int loggingSteps, long totalSteps, LossCurve curve, IProgress<TrainingProgress>? progress)
+    /// <param name="productDType">The dtype of the layers' matrix products in the forward passes (mixed precision,
+    /// <see cref="Modeling.MixedPrecision"/>); null: the model's dtype.</param>
+    /// <exception cref="ArgumentException"><paramref name="productDType"/> is not a floating-point dtype.</exception>
+    public TrainingLoop(TrainingOptimizer optimizer, LearningRateSchedule schedule, double maxGradNorm, int accumulation, int loggingSteps, long totalSteps, LossCurve curve, IProgress<TrainingProgress>? progress, ScalarType? productDType)
     {
+        _productDType = Modeling.MixedPrecision.CheckProductDType(productDType, "TrainingMatMulDType");
         _optimizer = optimizer;
         _schedule = schedule;
         _maxGradNorm = maxGradNorm;
@@ -53,11 +58,17 @@ internal sealed class TrainingLoop
     public double Accumulate(Func<(Tensor Loss, (string Name, Tensor Value)[] Terms, long Tokens)> forward)
     {
         using var scope = NewDisposeScope();
-        (Tensor loss, (string Name, Tensor Value)[] terms, long tokens) = forward();
+        (Tensor loss, (string Name, Tensor Value)[] terms, long tokens) = Forward(forward);
         (_accumulation == 1 ? loss : loss.div(_accumulation)).backward();
         double value = loss.ToDouble();
         _meter.Add(value, tokens, [.. terms.Select(t => (t.Name, t.Value.ToDouble()))]);
         return value;
+    }
+
+    private (Tensor Loss, (string Name, Tensor Value)[] Terms, long Tokens) Forward(Func<(Tensor, (string, Tensor)[], long)> forward)
+    {
+        using IDisposable products = Modeling.MixedPrecision.TrainingProducts(_productDType);
+        return forward();
     }
 
     /// <summary>Applies the accumulated gradients as one update and reports every <c>loggingSteps</c> updates and at <paramref name="alsoReportAt"/>.</summary>

@@ -7,21 +7,28 @@ using static TorchSharp.torch;
 namespace AlbertGen.Training;
 
 /// <summary>
-/// Base of the optimizers written here (<see cref="AdamW"/>, <see cref="Lamb"/>): parameter groups, a step counter and
-/// per-parameter state tensors that are saved to and restored from a safetensors file, so a resumed run continues with
-/// exactly the same moments.
+/// Base of the optimizers written here, both of Adam's family (<see cref="AdamW"/>, <see cref="Lamb"/>): parameter groups,
+/// a step counter, the first and second moments of every parameter's gradient, and per-parameter state tensors that are
+/// saved to and restored from a safetensors file, so a resumed run continues with exactly the same moments. A subclass
+/// says only how the moments become an update.
 /// </summary>
-public abstract class TrainingOptimizer : IDisposable
+internal abstract class TrainingOptimizer : IDisposable
 {
     private readonly Dictionary<string, Tensor> _state = new(StringComparer.Ordinal);
     private bool _disposed;
 
     /// <summary>Initialises the optimizer over <paramref name="groups"/>.</summary>
     /// <param name="groups">Parameter groups; a parameter name may appear once.</param>
-    protected TrainingOptimizer(IReadOnlyList<ParameterGroup> groups)
+    /// <param name="beta1">First-moment decay.</param>
+    /// <param name="beta2">Second-moment decay.</param>
+    /// <param name="epsilon">Added to the update's denominator.</param>
+    protected TrainingOptimizer(IReadOnlyList<ParameterGroup> groups, double beta1, double beta2, double epsilon)
     {
         ArgumentNullException.ThrowIfNull(groups);
         Groups = groups;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (ParameterGroup g in groups)
         {
@@ -37,6 +44,15 @@ public abstract class TrainingOptimizer : IDisposable
 
     /// <summary>The parameter groups.</summary>
     public IReadOnlyList<ParameterGroup> Groups { get; }
+
+    /// <summary>First-moment decay β₁.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Second-moment decay β₂.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Denominator term ε.</summary>
+    public double Epsilon { get; }
 
     /// <summary>Number of updates made (restored by <see cref="LoadState"/>).</summary>
     public long StepCount { get; private set; }
@@ -88,11 +104,24 @@ public abstract class TrainingOptimizer : IDisposable
     /// <param name="step">1-based number of this update.</param>
     protected abstract void Update(string name, Parameter parameter, Tensor grad, ParameterGroup group, double learningRate, long step);
 
+    /// <summary>
+    /// Moves the parameter's moments on by <paramref name="grad"/>: <c>m ← β₁·m + (1 − β₁)·g</c>,
+    /// <c>v ← β₂·v + (1 − β₂)·g²</c>; returns both (state tensors, owned by the optimizer).
+    /// </summary>
+    protected (Tensor M, Tensor V) UpdateMoments(string name, Parameter parameter, Tensor grad)
+    {
+        Tensor m = State("exp_avg", name, parameter);
+        Tensor v = State("exp_avg_sq", name, parameter);
+        m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
+        v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+        return (m, v);
+    }
+
     /// <summary>A state tensor of a parameter (<c>exp_avg</c>, …), created as zeros like the parameter on first use.</summary>
     /// <param name="kind">State name.</param>
     /// <param name="name">Parameter name.</param>
     /// <param name="like">The parameter.</param>
-    protected Tensor State(string kind, string name, Tensor like)
+    private Tensor State(string kind, string name, Tensor like)
     {
         string key = kind + "." + name;
         if (!_state.TryGetValue(key, out Tensor? t))
@@ -155,6 +184,9 @@ public abstract class TrainingOptimizer : IDisposable
 
         StepCount = long.Parse(stepText, CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The state tensors made so far (for checks of their device).</summary>
+    internal IEnumerable<Tensor> StateTensors => _state.Values;
 
     /// <summary>Releases the state tensors.</summary>
     public void Dispose()

@@ -5,7 +5,7 @@ namespace AlbertGen.Training;
 /// <see cref="System.Random"/> its whole state is four numbers, so it can be saved in a checkpoint and the
 /// algorithm is fixed by this file, not by the .NET version.
 /// </summary>
-public sealed class TrainingRandom
+internal sealed class TrainingRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 

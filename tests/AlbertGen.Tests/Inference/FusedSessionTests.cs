@@ -43,11 +43,11 @@ public sealed class FusedSessionTests
         using var model = new AlbertModel(TinyModels.Config());
         model.eval();
 
-        var e = Assert.Throws<NotSupportedException>(() => model.CompileForInference(new InferenceOptions { FusedLayers = true, Kernel = ProductKernel.Libtorch }));
+        var e = Assert.Throws<PlatformNotSupportedException>(() => model.CompileForInference(new InferenceOptions { FusedLayers = true, Kernel = ProductKernel.Libtorch }));
         Assert.Contains("forced onto the Libtorch kernel", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<NotSupportedException>(() => model.CompileForInference(new InferenceOptions { FusedLayers = true, Cpu = CpuFeatures.Current.Restrict([]) }));
+        e = Assert.Throws<PlatformNotSupportedException>(() => model.CompileForInference(new InferenceOptions { FusedLayers = true, Cpu = CpuFeatures.Current.Restrict([]) }));
         Assert.Contains("AVX2", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<NotSupportedException>(() => InferenceCompiler.Plan(model.Config, ScalarType.Float32, new InferenceOptions { FusedLayers = true, Int8 = true }));
+        e = Assert.Throws<PlatformNotSupportedException>(() => InferenceCompiler.Plan(model.Config, ScalarType.Float32, new InferenceOptions { FusedLayers = true, Int8 = true }));
         Assert.Contains("int8", e.Message, StringComparison.Ordinal);
     }
 

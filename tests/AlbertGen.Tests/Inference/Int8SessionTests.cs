@@ -50,6 +50,19 @@ public sealed class Int8SessionTests(ITestOutputHelper log)
         return (pick(a).clone(), pick(b).clone(), quantized.Products);
     }
 
+    [Fact]
+    public void The_plan_names_the_kernels_the_session_runs_with_int8_forced()
+    {
+        // int8's availability is decided once, so what info and Plan promise is what compiling makes.
+        using AlbertForMaskedLM model = AlbertForMaskedLM.FromPretrained(SharedFolder.Model("tiny"));
+        model.eval();
+        using InferenceSession<MaskedLMOutput> session = model.CompileForInference(ForcedInt8);
+        InferencePlan plan = InferenceCompiler.Plan(model.Config, ScalarType.Float32, ForcedInt8);
+
+        Assert.Equal(plan.Products.Select(p => p.ToString()), session.Products.Select(p => p.ToString()));
+        Assert.All(session.Products, p => Assert.StartsWith("onednn-int8", p.Kernel, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("tiny-groups", true)]
     [InlineData("tiny", false)]
@@ -116,10 +129,10 @@ public sealed class Int8SessionTests(ITestOutputHelper log)
         using AlbertModel model = AlbertModel.FromPretrained(SharedFolder.Model("tiny"));
         model.eval();
         var noAvx2 = CpuFeatures.Current.Restrict([]);
-        var refused = Assert.Throws<NotSupportedException>(() => model.CompileForInference(new InferenceOptions { Int8 = true, Cpu = noAvx2 }));
+        var refused = Assert.Throws<PlatformNotSupportedException>(() => model.CompileForInference(new InferenceOptions { Int8 = true, Cpu = noAvx2 }));
         Assert.Contains("AVX2", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', refused.Message);
-        Assert.Throws<NotSupportedException>(() => model.CompileForInference(ForcedInt8 with { Cpu = noAvx2 }));
+        Assert.Throws<PlatformNotSupportedException>(() => model.CompileForInference(ForcedInt8 with { Cpu = noAvx2 }));
         Assert.Throws<ArgumentException>(() => model.CompileForInference(new InferenceOptions { Int8 = true, MatMulDType = ScalarType.BFloat16 }));
     }
 

@@ -29,10 +29,10 @@ public static class KernelPaths
     {
         try
         {
-            _ = AlbertGen.Inference.Kernels.ProductKernels.Choose(CpuFeatures.Current, dtype, "ffn", 8, 8, TorchSharp.DeviceType.CPU, ProductKernel.OneDnnPacked);
+            _ = AlbertGen.Inference.Kernels.ProductKernels.Choose(CpuFeatures.Current, dtype, AlbertGen.Inference.LayerProduct.FeedForward, 8, 8, TorchSharp.DeviceType.CPU, ProductKernel.OneDnnPacked);
             return true;
         }
-        catch (NotSupportedException)
+        catch (PlatformNotSupportedException)
         {
             return false;
         }

@@ -183,7 +183,7 @@ public sealed class SessionParityTests(ITestOutputHelper log)
         Assert.Single(avx2Bf16.Warnings);
         Assert.Equal(4, avx2.Products.Count);
         Assert.Equal(avx2.Products.Select(p => p.Kernel), avx2Bf16.Products.Select(p => p.Kernel));
-        Assert.Throws<NotSupportedException>(() =>
+        Assert.Throws<PlatformNotSupportedException>(() =>
             InferenceCompiler.Plan(baseConfig, ScalarType.BFloat16, new InferenceOptions { Cpu = avx2Only, Kernel = ProductKernel.OneDnnPacked }));
     }
 

@@ -32,7 +32,7 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
         {
             session = model.CompileForInference(kernel is null ? new InferenceOptions { FusedLayers = true } : new InferenceOptions { Kernel = kernel });
         }
-        catch (NotSupportedException e)
+        catch (PlatformNotSupportedException e)
         {
             log.WriteLine($"SKIPPED for this CPU: {e.Message}");
             return null;

@@ -21,7 +21,7 @@ public sealed class TorchSharpLoadTests
     }
 
     [Fact]
-    public void Output_copy_needs_the_version_only_weakly_when_the_system_lacks_it()
+    public void Output_copy_needs_the_version_only_weakly_whatever_the_system_libstdcxx()
     {
         if (!OperatingSystem.IsLinux() || !File.Exists(OutputCopy))
         {
@@ -29,16 +29,83 @@ public sealed class TorchSharpLoadTests
         }
 
         var analysis = ElfVersionNeedPatcher.Analyze(File.ReadAllBytes(OutputCopy), "libstdc++.so.6", Version, Marker);
-        string system = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
-        bool systemHasIt = File.Exists(system) && ElfVersionNeedPatcher.DefinesVersion(system, Version);
-        if (systemHasIt)
+        Assert.Equal(ElfPatchVerdict.AlreadyWeak, analysis.Verdict);
+        Assert.Equal(["_ZSt21ios_base_library_initv"], analysis.Users);
+    }
+
+    [Fact]
+    public void Weakening_a_file_changes_one_byte_and_refuses_when_other_symbols_need_the_version()
+    {
+        string? cached = FindPackageCopy();
+        Assert.NotNull(cached);
+        string work = Directory.CreateTempSubdirectory("albertgen-elf-").FullName;
+        try
         {
-            Assert.NotEqual(ElfPatchVerdict.AlreadyWeak, analysis.Verdict);
+            string copy = Path.Combine(work, "libLibTorchSharp.so");
+            File.Copy(cached, copy);
+            byte[] original = File.ReadAllBytes(copy);
+
+            // Refused: with no symbol allowed, the marker counts as a real user of the version.
+            Assert.Equal(ElfPatchVerdict.UnsafeOtherSymbolsUseIt, ElfVersionNeedPatcher.WeakenFile(copy, "libstdc++.so.6", Version, new HashSet<string>()).Verdict);
+            Assert.Equal(original, File.ReadAllBytes(copy));
+
+            Assert.Equal(ElfPatchVerdict.Patchable, ElfVersionNeedPatcher.WeakenFile(copy, "libstdc++.so.6", Version, Marker).Verdict);
+            byte[] patched = File.ReadAllBytes(copy);
+            Assert.Equal(1, original.Zip(patched).Count(p => p.First != p.Second));
+            Assert.Equal(ElfPatchVerdict.AlreadyWeak, ElfVersionNeedPatcher.WeakenFile(copy, "libstdc++.so.6", Version, Marker).Verdict);
         }
-        else
+        finally
         {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The build target patches on a build machine whose libstdc++ has the version too (a newer distribution, a container
+    /// build stage) because the output may run on Debian 12: run with a stand-in libstdc++ that defines GLIBCXX_3.4.32.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void The_build_target_patches_even_where_the_build_machines_libstdcxx_has_the_version()
+    {
+        string? cached = FindPackageCopy();
+        Assert.NotNull(cached);
+        string work = Directory.CreateTempSubdirectory("albertgen-elf-target-").FullName;
+        try
+        {
+            string output = Path.Combine(work, "bin", "runtimes", "linux-x64", "native");
+            Directory.CreateDirectory(output);
+            File.Copy(cached, Path.Combine(output, "libLibTorchSharp.so"));
+            string newer = Path.Combine(work, "libstdc++.so.6");
+            File.WriteAllBytes(newer, [0, .. System.Text.Encoding.ASCII.GetBytes("GLIBCXX_3.4.30\0GLIBCXX_3.4.32\0"), 0]);
+            Assert.True(ElfVersionNeedPatcher.DefinesVersion(newer, Version));
+            string root = Training.TrainingFixtures.RepositoryRoot;
+            File.WriteAllText(Path.Combine(work, "Fix.proj"), $"""
+                <Project>
+                  <PropertyGroup>
+                    <OutDir>{Path.Combine(work, "bin")}/</OutDir>
+                    <AlbertGenSystemLibStdCxx>{newer}</AlbertGenSystemLibStdCxx>
+                  </PropertyGroup>
+                  <Import Project="{Path.Combine(root, "build", "TorchSharpNativeFix.targets")}" />
+                  <Target Name="CopyFilesToOutputDirectory" />
+                </Project>
+                """);
+
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", ["msbuild", "Fix.proj", "-t:CopyFilesToOutputDirectory", "-nologo", "-v:n"])
+            { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            string printed = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, printed);
+            Assert.Contains(newer + " defines it", printed);
+
+            var analysis = ElfVersionNeedPatcher.Analyze(File.ReadAllBytes(Path.Combine(output, "libLibTorchSharp.so")), "libstdc++.so.6", Version, Marker);
             Assert.Equal(ElfPatchVerdict.AlreadyWeak, analysis.Verdict);
-            Assert.Equal(["_ZSt21ios_base_library_initv"], analysis.Users);
+            Assert.Equal(ElfPatchVerdict.Patchable, ElfVersionNeedPatcher.Analyze(File.ReadAllBytes(cached), "libstdc++.so.6", Version, Marker).Verdict);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
         }
     }
 

@@ -1,7 +1,7 @@
 using AlbertGen.Inference;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using AlbertGen.Memory;
+using AlbertGen.Runtime;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 

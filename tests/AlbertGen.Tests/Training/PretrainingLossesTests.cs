@@ -30,7 +30,9 @@ public class PretrainingLossesTests
         Dictionary<string, Tensor> expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
         model.zero_grad();
 
-        (Tensor maskedLm, Tensor sentenceOrder) = model.PretrainingLosses(inputs);
+        (Tensor logits, Tensor labels, Tensor orderLogits) = model.PredictAtLabels(inputs);
+        Tensor maskedLm = Losses.CrossEntropy(logits, labels);
+        Tensor sentenceOrder = model.SentenceOrderLoss(orderLogits, inputs.SentenceOrderLabel);
         Tensor loss = maskedLm.add(sentenceOrder);
         loss.backward();
 

@@ -84,6 +84,29 @@ public class TrainingDataReaderTests
     }
 
     [Fact]
+    public void Csv_with_crlf_line_ends_reads_as_with_lf()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("train.csv", "text,label\r\n\"a, b\",yes\r\nc,no\r\n");
+        var examples = TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification).Cast<TextExample>().ToList();
+        Assert.Equal(["a, b", "c"], examples.Select(e => e.Text));
+        Assert.Equal(["yes", "no"], examples.Select(e => e.Labels[0]));
+        Assert.Equal(3, examples[1].Location!.Line);
+    }
+
+    [Theory]
+    [InlineData("text,label\na,b\n\"never closed,no\n", ":3", "never closed")]
+    [InlineData("text,label\na,b\n\"quoted\"tail,no\n", ":3", "after a closing quote")]
+    public void Malformed_csv_quoting_names_the_file_and_line(string content, string line, string expected)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("bad.csv", content);
+        var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification));
+        Assert.Contains(path + line, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
     public void Tags_and_tokens_of_different_lengths_are_refused()
     {
         using var dir = new TempDir();

@@ -40,7 +40,7 @@ internal static class ClusterRunCommand
             task, input, output, shardSize, maxAttempts, job,
         };
         connection.AddTo(command);
-        io.AddPipelineOptionsTo(command);
+        io.AddPipelineOptionsTo(command, device: false);
         embed.AddTo(command);
         classify.AddTo(command);
         tag.AddTo(command);

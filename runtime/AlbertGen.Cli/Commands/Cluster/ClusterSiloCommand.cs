@@ -31,12 +31,15 @@ internal static class ClusterSiloCommand
             siloPort, gatewayPort, advertise, models, cacheDir,
         };
         connection.AddTo(command);
+        var device = new DeviceOption();
+        device.AddTo(command);
 
         // Synchronous on purpose: System.CommandLine gives asynchronous actions 2 s after a signal before it returns,
         // too short for a silo to hand back its shard and leave the membership table; this command handles SIGTERM and
         // SIGINT itself.
         command.SetAction(parse =>
         {
+            TorchSharp.torch.Device runOn = device.Read(parse);
             var settings = new ClusterSiloSettings
             {
                 Redis = parse.GetValue(connection.Redis)!,
@@ -59,6 +62,7 @@ internal static class ClusterSiloCommand
                 {
                     worker.DefaultModelDirectory = DefaultModel.DirectoryIfShipped;
                     worker.HubCacheDirectory = parse.GetValue(cacheDir);
+                    worker.Device = runOn;
                 },
                 logging => ClusterConnectionOptions.Logging(logging, LogLevel.Information, LogLevel.Warning));
             try

@@ -11,14 +11,11 @@ internal static class Int8Support
 {
     /// <summary>
     /// Smallest side (inputs or outputs) of a product that the automatic choice runs in int8. A judgement between two
-    /// measurements, not a measured crossover: albert-base's 768-wide products gain 2–5× at 16–128 rows
-    /// (<c>benchmarks/README.md</c>), while products as small as the test fixtures' (32 wide) are dominated by the per-call
-    /// work around the product (finding the activations' range, quantising them) and lose up to 14 % of accuracy.
+    /// measurements in <c>benchmarks/README.md</c>, not a measured crossover: albert-base's 768-wide products gain several
+    /// times, while products as small as the test fixtures' (32 wide) are dominated by the per-call work around the product
+    /// (finding the activations' range, quantising them) and lose accuracy.
     /// </summary>
     internal const long MinimumSide = 256;
-
-    /// <summary>Whether int8 products can run for a model in <paramref name="modelDType"/> on <paramref name="device"/> with <paramref name="cpu"/>.</summary>
-    public static bool CanRun(CpuFeatures cpu, ScalarType modelDType, DeviceType device) => WhyNot(cpu, modelDType, device) is null;
 
     /// <summary>Why int8 products cannot run here, as the end of a sentence; null when they can.</summary>
     public static string? WhyNot(CpuFeatures cpu, ScalarType modelDType, DeviceType device) =>
@@ -29,12 +26,12 @@ internal static class Int8Support
         : null;
 
     /// <summary>
-    /// Whether the automatic choice runs <paramref name="product"/> <c>[outputs, inputs]</c> in int8: on a CPU with VNNI
+    /// Whether the automatic choice runs a product <c>[outputs, inputs]</c> in int8: on a CPU with VNNI
     /// (without it oneDNN's int8 products were no faster than float32 ones, <c>benchmarks/README.md</c>), and large enough
-    /// to gain (<see cref="MinimumSide"/>). Every product of ALBERT's layers gains alike (none is kept float32 for accuracy:
-    /// each one alone moved masked-LM agreement by about one point).
+    /// to gain (<see cref="MinimumSide"/>). Every product of ALBERT's layers gains alike; none is kept float32 for accuracy,
+    /// as none alone moved masked-LM agreement much more than another (<c>benchmarks/README.md</c>).
     /// </summary>
-    public static bool Chooses(CpuFeatures cpu, string product, long outputs, long inputs) => HasVnni(cpu) && Math.Min(outputs, inputs) >= MinimumSide;
+    public static bool Chooses(CpuFeatures cpu, long outputs, long inputs) => HasVnni(cpu) && Math.Min(outputs, inputs) >= MinimumSide;
 
     /// <summary>
     /// Refuses, in one line, int8 options that cannot be honoured: int8 together with other product dtypes, or int8 where
@@ -43,7 +40,7 @@ internal static class Int8Support
     /// runs float32 products.
     /// </summary>
     /// <exception cref="ArgumentException">int8 and <see cref="InferenceOptions.MatMulDType"/> are both set.</exception>
-    /// <exception cref="NotSupportedException">int8 products cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">int8 products cannot run here.</exception>
     public static void CheckRequest(InferenceOptions options, CpuFeatures cpu, ScalarType modelDType, DeviceType device, bool mayDeriveWeights, List<string> warnings)
     {
         if (!options.Int8 && options.Kernel != ProductKernel.OneDnnInt8)
@@ -61,7 +58,7 @@ internal static class Int8Support
             : WhyNot(cpu, modelDType, device);
         if (why is not null)
         {
-            throw new NotSupportedException($"int8 products cannot run here: {why}.");
+            throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
         }
 
         if (options.Int8 && options.Kernel is null && !HasVnni(cpu))

@@ -22,17 +22,17 @@ internal static class ProductKernels
     /// The kernel for <paramref name="product"/> <c>[outputs, inputs]</c> in <paramref name="dtype"/> on <paramref name="device"/>;
     /// with <paramref name="int8"/>, int8 where <see cref="Int8Support.Chooses"/> says it gains.
     /// </summary>
-    /// <exception cref="NotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
-    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, string product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or int8, cannot run this product on this CPU.</exception>
+    public static ProductKernel Choose(CpuFeatures cpu, ScalarType dtype, LayerProduct product, long outputs, long inputs, DeviceType device, ProductKernel? forced, bool int8 = false)
     {
         if (forced == ProductKernel.OneDnnInt8 || (forced is null && int8))
         {
             if (Int8Support.WhyNot(cpu, dtype, device) is { } why)
             {
-                throw new NotSupportedException($"int8 products cannot run here: {why}.");
+                throw new PlatformNotSupportedException($"int8 products cannot run here: {why}.");
             }
 
-            if (forced is not null || Int8Support.Chooses(cpu, product, outputs, inputs))
+            if (forced is not null || Int8Support.Chooses(cpu, outputs, inputs))
             {
                 return ProductKernel.OneDnnInt8;
             }
@@ -49,7 +49,7 @@ internal static class ProductKernels
         {
             if (kernel == ProductKernel.OneDnnPacked && !oneDnnRuns)
             {
-                throw new NotSupportedException(
+                throw new PlatformNotSupportedException(
                     $"The {kernel} kernel cannot run {DTypeName(dtype)} products here ({WhyNotOneDnn(cpu, dtype, device)}); use ProductKernel.Libtorch or no forced kernel.");
             }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace AlbertGen.Memory;
+namespace AlbertGen.Runtime;
 
 /// <summary>
 /// Hands the free pages of the C heap back to the system after inference runs, so that a long-running process whose
@@ -28,7 +28,7 @@ namespace AlbertGen.Memory;
 /// <c>malloc_trim</c> releases memory that is already free and changes no allocator setting. All members are thread-safe.
 /// </para>
 /// </remarks>
-public static partial class NativeHeapTrimming
+internal static partial class NativeHeapTrimming
 {
     /// <summary>A trim waits this many times the cost of the previous one: at most 1/50 = 2 % of the time.</summary>
     internal const int BudgetFactor = 50;
@@ -43,7 +43,7 @@ public static partial class NativeHeapTrimming
     private static volatile bool _unavailable = !OperatingSystem.IsLinux();
 
     /// <summary>Whether inference runs trim the heap (default: false; <see cref="AlbertRuntime.ConfigureForInference"/> turns it on).</summary>
-    public static bool Enabled
+    internal static bool Enabled
     {
         get => Schedule.Enabled;
         set => Schedule.Enabled = value;

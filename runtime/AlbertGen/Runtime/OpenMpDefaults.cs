@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AlbertGen.Threading;
+namespace AlbertGen.Runtime;
 
 /// <summary>
 /// Makes libtorch's OpenMP worker threads give their core back quickly instead of spinning, unless the user chose a policy.

@@ -1,5 +1,4 @@
-using AlbertGen.Memory;
-using AlbertGen.Threading;
+using AlbertGen.Runtime;
 
 namespace AlbertGen;
 

@@ -119,7 +119,7 @@ public static class InferenceCompiler
             }
         }
 
-        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, DeviceType.CPU, options, cpu, TensorVersions.IsAvailable);
+        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable);
         int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused);
         return new InferencePlan(cpu, dtype, products, warnings)
         {

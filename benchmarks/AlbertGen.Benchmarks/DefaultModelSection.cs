@@ -21,7 +21,7 @@ internal static class DefaultModelSection
         using AlbertModel model = AlbertModel.FromPretrained(Paths.DefaultModel);
         using AlbertGenEngine engine = AlbertGenEngine.Wrap(model, "default model", ownsModel: false);
         Console.WriteLine($"- AlbertModel from {Path.GetFileName(Paths.DefaultModel)} (hidden {model.Config.HiddenSize}, {model.Config.NumHiddenLayers} layers, "
-            + $"{model.Config.PositionEmbeddingType} positions); kernels: {WeightTraffic.KernelSummary(engine.Session.Products)}");
+            + $"{model.Config.PositionEmbeddingType} positions); kernels: {WeightTraffic.KernelSummary(engine.Session.Products)}; fused layers: {engine.Session.FusedLayers ?? "none"}");
         BatchInputs batch = BatchInputs.Random(1, Tokens, model.Config.VocabSize, inputSeed);
         using IPreparedRun run = engine.Prepare(batch);
         run.Run();

@@ -25,7 +25,7 @@ internal static class Fp32Section
         using AlbertGenEngine albert = AlbertGenEngine.Load(anchor.Directory, ScalarType.Float32, "AlbertGen fp32");
         using var ort = new OrtEngine(anchor.Onnx, Program.Threads);
         double bytesPerPass = WeightTraffic.BytesPerPass(anchor.Config, albert.Session.Products);
-        Console.WriteLine($"- AlbertGen kernels: {WeightTraffic.KernelSummary(albert.Session.Products)}");
+        Console.WriteLine($"- AlbertGen kernels: {WeightTraffic.KernelSummary(albert.Session.Products)}; fused layers: {albert.Session.FusedLayers ?? "none"}");
         Console.WriteLine($"- weight bytes read per pass (session's products × layer steps, + mapping and pooler): {bytesPerPass / (1 << 20):0.0} MiB");
         foreach (string warning in albert.Session.Warnings)
         {

@@ -25,9 +25,10 @@ public sealed class ConsumerProjectTests(PackedFeed feed)
         }
 
         // The core package's others: the tokenizer, and the readers of Flax (MessagePack) and TensorFlow (PureHDF)
-        // checkpoints and of the zip .bin storages' checksums (System.IO.Hashing).
+        // checkpoints and of the zip .bin storages' checksums (System.IO.Hashing), and the managed kernels' element-wise
+        // primitives (System.Numerics.Tensors).
         Assert.Equal(
-            ["MessagePack", "Microsoft.ML.Tokenizers", "PureHDF", "System.IO.Hashing", "TorchSharp"],
+            ["MessagePack", "Microsoft.ML.Tokenizers", "PureHDF", "System.IO.Hashing", "System.Numerics.Tensors", "TorchSharp"],
             PackedFeed.Dependencies(feed.Package("AlbertGen")).Select(d => d.Id));
         Assert.Contains("ScottPlot", PackedFeed.Dependencies(feed.Package("AlbertGen.Training.Plots")).Select(d => d.Id));
         Assert.Contains("Microsoft.Extensions.AI.Abstractions", PackedFeed.Dependencies(feed.Package("AlbertGen.Extensions.AI")).Select(d => d.Id));

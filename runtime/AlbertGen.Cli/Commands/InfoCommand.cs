@@ -113,6 +113,11 @@ internal sealed record ModelInfo(
     private static string KernelLine(InferencePlan plan)
     {
         string kernels = string.Join(", ", plan.Products.Where(p => p.Group == 0 && p.Layer == 0).Select(p => $"{p.Product} [{p.Outputs}×{p.Inputs}] {p.Kernel}"));
+        if (plan.FusedLayers is { } fused)
+        {
+            kernels += "; " + fused;
+        }
+
         return plan.Warnings.Count == 0 ? kernels : kernels + " (" + string.Join(" ", plan.Warnings) + ")";
     }
 
@@ -120,6 +125,7 @@ internal sealed record ModelInfo(
     {
         matmul_dtype = plan.MatMulDType.ToString(),
         products = plan.Products.Where(p => p.Group == 0 && p.Layer == 0).ToDictionary(p => p.Product, p => p.Kernel),
+        fused_layers = plan.FusedLayers,
         warnings = plan.Warnings,
     };
 

@@ -1,31 +1,50 @@
+using AlbertGen.Inference.Managed;
 using AlbertGen.Modeling;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Inference;
 
-/// <summary>Every distinct layer of an encoder compiled once (ALBERT's layer steps share their layers), run step by step.</summary>
+/// <summary>
+/// Every distinct layer of an encoder compiled once (ALBERT's layer steps share their layers), run step by step; calls of up
+/// to <see cref="FusedMaximumRows"/> rows run on the fused managed layers instead, when the session has them.
+/// </summary>
 internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
 {
     private readonly CompiledLayer[][] _groups;
     private readonly ScalarType _dtype;
+    private readonly FusedEncoder? _fused;
 
-    public CompiledEncoder(CompiledLayer[][] groups, ScalarType dtype)
+    public CompiledEncoder(CompiledLayer[][] groups, ScalarType dtype, FusedEncoder? fused = null, int fusedMaximumRows = 0)
     {
         _groups = groups;
         _dtype = dtype;
+        _fused = fused;
+        FusedMaximumRows = fused is null ? 0 : fusedMaximumRows;
     }
+
+    /// <summary>Calls of up to this many rows (batch × sequence) run fused; 0 when none does.</summary>
+    public int FusedMaximumRows { get; }
+
+    /// <summary>The fused layers, or null.</summary>
+    public FusedEncoder? Fused => _fused;
 
     /// <summary>The compiled layers, by group.</summary>
     public IReadOnlyList<IReadOnlyList<CompiledLayer>> Groups => _groups;
 
     public Tensor Run(AlbertTransformer encoder, Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates)
     {
+        if (_fused is not null && embeddings.shape[0] * embeddings.shape[1] <= FusedMaximumRows)
+        {
+            return _fused.Run(encoder, embeddings, mask, hiddenStates);
+        }
+
         using Tensor? productMask = mask?.to(_dtype);
         return encoder.RunSteps(embeddings, hiddenStates, null, (group, hidden) => RunGroup(_groups[group], hidden, productMask));
     }
 
     public void Dispose()
     {
+        _fused?.Dispose();
         foreach (CompiledLayer layer in _groups.SelectMany(g => g))
         {
             layer.Dispose();

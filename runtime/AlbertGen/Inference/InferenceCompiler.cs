@@ -21,7 +21,7 @@ public static class InferenceCompiler
     /// <returns>The session; dispose it before the model.</returns>
     /// <exception cref="InvalidOperationException">The model is in training mode.</exception>
     /// <exception cref="ArgumentException"><see cref="InferenceOptions.MatMulDType"/> is not a floating-point dtype.</exception>
-    /// <exception cref="PlatformNotSupportedException">A forced kernel cannot run here (the message says why).</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or forced fused layers (<see cref="InferenceOptions.FusedLayers"/>), cannot run here (the message says why).</exception>
     public static InferenceSession<TOutput> CompileForInference<TOutput>(this AlbertPreTrainedModel<TOutput> model, InferenceOptions? options = null)
         where TOutput : AlbertOutput
     {
@@ -44,14 +44,16 @@ public static class InferenceCompiler
         CpuFeatures cpu = options.Cpu ?? CpuFeatures.Current;
         AlbertTransformer encoder = model.Encoder;
         AlbertLayer[][] layers = encoder.Groups.Select(g => g.Layers.ToArray()).ToArray();
-        WeightWatch watch = WeightWatch.Start(() => model.WeightsGeneration, layers.SelectMany(g => g).SelectMany(ProductModules));
+        WeightWatch watch = WeightWatch.Start(() => model.WeightsGeneration, [encoder.EmbeddingMapping, .. layers.SelectMany(g => g).SelectMany(ProductModules)]);
         var warnings = new List<string>();
         DeviceType device = model.Device.type;
         ManagedWeightStorage storage = watch.TracksInPlaceChanges ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, model.DType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
         ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, storage, warnings);
         Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges);
 
+        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges));
         var compiled = new List<CompiledLayer[]>();
+        FusedEncoder? fused = null;
         try
         {
             using var noGrad = no_grad();
@@ -59,6 +61,12 @@ public static class InferenceCompiler
             {
                 compiled.Add(group.Select(layer => CompiledLayer.Compile(layer, dtype, watch.TracksInPlaceChanges,
                     (product, outputs, inputs) => ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage), cpu, storage)).ToArray());
+            }
+
+            if (fusedRows > 0)
+            {
+                fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
+                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu));
             }
         }
         catch
@@ -71,7 +79,7 @@ public static class InferenceCompiler
             throw;
         }
 
-        return new InferenceSession<TOutput>(model, new CompiledEncoder([.. compiled], dtype), watch, cpu, dtype, warnings);
+        return new InferenceSession<TOutput>(model, new CompiledEncoder([.. compiled], dtype, fused, fusedRows), watch, cpu, dtype, warnings);
     }
 
     /// <summary>
@@ -83,7 +91,7 @@ public static class InferenceCompiler
     /// <param name="modelDType">The model's parameter dtype.</param>
     /// <param name="options">As for <see cref="CompileForInference{TOutput}"/>.</param>
     /// <returns>The products' dtype, every product's kernel, and the warnings a session would give.</returns>
-    /// <exception cref="PlatformNotSupportedException">A forced kernel cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">A forced kernel, or forced fused layers, cannot run here.</exception>
     public static InferencePlan Plan(AlbertConfig config, ScalarType modelDType, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -113,7 +121,12 @@ public static class InferenceCompiler
             }
         }
 
-        return new InferencePlan(cpu, dtype, products, warnings);
+        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable);
+        int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused);
+        return new InferencePlan(cpu, dtype, products, warnings)
+        {
+            FusedLayers = ManagedProducts.BestIsa(cpu) is { } isa ? FusedPathChoice.Describe(ManagedProducts.Name(isa, ManagedWeightStorage.Float32), fusedRows) : null,
+        };
     }
 
     /// <summary>

@@ -45,6 +45,17 @@ public sealed record InferenceOptions
     public bool Int8 { get; init; }
 
     /// <summary>
+    /// Whether the encoder runs on the fused managed layers: whole layers (products, attention with the mask, LayerNorms,
+    /// activation, residuals) a step at a time over all rows in managed buffers, with no libtorch call inside the encoder,
+    /// which is what small models and short inputs are bound by. Null (default) chooses per call: the fused path for calls
+    /// of up to a measured number of rows (batch × sequence) where the session can run it, the per-product kernels above.
+    /// True runs every call fused (compiling fails with <see cref="PlatformNotSupportedException"/> where it cannot run: a
+    /// non-float32 model or products, int8, a forced <see cref="Kernel"/>, a CPU without
+    /// AVX2 and FMA); false never does. <see cref="InferenceSession{TOutput}.FusedLayers"/> tells what a session does.
+    /// </summary>
+    public bool? FusedLayers { get; init; }
+
+    /// <summary>
     /// The CPU features to choose kernels for; null (default) is <see cref="CpuFeatures.Current"/>. A restricted set
     /// (<see cref="CpuFeatures.Restrict"/>) makes the session choose as a smaller CPU would.
     /// </summary>

@@ -46,6 +46,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
         Cpu = cpu;
         MatMulDType = matMulDType;
         Warnings = warnings;
+        FusedLayers = encoder.Fused is { } fused ? FusedPathChoice.Describe(fused.Mapping.Name, encoder.FusedMaximumRows) : null;
         Products = [.. encoder.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
             layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product.Name(), p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
     }
@@ -58,6 +59,13 @@ public sealed class InferenceSession<TOutput> : IDisposable
 
     /// <summary>The dtype the layers' products run in (the requested one, or the model's when the CPU cannot run it natively).</summary>
     public ScalarType MatMulDType { get; }
+
+    /// <summary>
+    /// The fused layers (<see cref="InferenceOptions.FusedLayers"/>) and the calls that take them instead of
+    /// <see cref="Products"/>, e.g. <c>fused-managed-avx512-fp32 for calls of up to 256 rows (batch × sequence)</c>; null
+    /// when every call runs the per-product path.
+    /// </summary>
+    public string? FusedLayers { get; }
 
     /// <summary>The kernel of every product of every distinct layer.</summary>
     public IReadOnlyList<ProductKernelChoice> Products { get; }

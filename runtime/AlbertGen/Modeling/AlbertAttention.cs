@@ -68,6 +68,15 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     /// <summary>Size of one head.</summary>
     internal int HeadSize => _headSize;
 
+    /// <summary>The distance embedding <c>[2·P - 1, d]</c> of relative positions (row <c>l - r + P - 1</c>), or null with absolute positions.</summary>
+    internal Embedding? DistanceEmbedding => distance_embedding;
+
+    /// <summary>How positions enter the scores.</summary>
+    internal PositionEmbeddingType PositionType => _positionType;
+
+    /// <summary>P, the maximum number of positions (<c>max_position_embeddings</c>).</summary>
+    internal int MaxPositions => _maxPositions;
+
     /// <summary>Whether the scores get relative-position terms (<c>relative_key</c>, <c>relative_key_query</c>).</summary>
     internal bool HasRelativePositions => distance_embedding is not null;
 

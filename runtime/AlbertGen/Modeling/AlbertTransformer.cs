@@ -33,6 +33,9 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     /// <summary>The layer groups; layer step i runs group <see cref="GroupOfStep"/>.</summary>
     internal IReadOnlyList<AlbertLayerGroup> Groups => [.. albert_layer_groups];
 
+    /// <summary>The E→H projection <c>embedding_hidden_mapping_in</c>.</summary>
+    internal Linear EmbeddingMapping => embedding_hidden_mapping_in;
+
     /// <summary>Number of layer steps (<c>num_hidden_layers</c>).</summary>
     internal int LayerSteps => _layers;
 

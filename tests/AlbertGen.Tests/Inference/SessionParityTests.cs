@@ -48,6 +48,7 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     [InlineData("fp32-onednn")]
     [InlineData("fp32-managed")]
     [InlineData("fp32-managed-avx2")]
+    [InlineData("fp32-fused")]
     public void Every_head_matches_the_plain_model_within_1e_5(string path)
     {
         (InferenceOptions? options, string? skip) = KernelPaths.Options(path);
@@ -92,6 +93,7 @@ public sealed class SessionParityTests(ITestOutputHelper log)
     [InlineData("fp32-onednn")]
     [InlineData("fp32-managed")]
     [InlineData("fp32-managed-avx2")]
+    [InlineData("fp32-fused")]
     public void An_albert_base_sized_model_matches_the_plain_model_within_1e_5(string path)
     {
         (InferenceOptions? options, string? skip) = KernelPaths.Options(path);

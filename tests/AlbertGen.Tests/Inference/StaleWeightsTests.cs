@@ -21,10 +21,10 @@ public sealed class StaleWeightsTests(ITestOutputHelper log)
     private const string FfnWeight = "encoder.albert_layer_groups.0.albert_layers.0.ffn.weight";
     private const string QueryBias = "encoder.albert_layer_groups.0.albert_layers.0.attention.query.bias";
 
-    public static TheoryData<string> Paths() => new() { "fp32-auto", "bf16-auto" };
+    public static TheoryData<string> Paths() => new() { "fp32-auto", "fp32-fused", "bf16-auto" };
 
     private static (InferenceOptions? Options, string? Skip) Options(string path) =>
-        path == "fp32-auto" ? (InferenceOptions.Default, null) : KernelPaths.Options("bf16-auto");
+        path == "fp32-auto" ? (InferenceOptions.Default, null) : KernelPaths.Options(path);
 
     private static Tensor Ids(AlbertModel model) =>
         randint(5, model.Config.VocabSize, [2, 16], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(3));

@@ -13,11 +13,13 @@ namespace AlbertGen.Tests.Modeling;
 public sealed class GoldenParityTests(ITestOutputHelper log)
 {
     /// <summary>
-    /// How a case is run: the plain model's forward, or a session on one forced kernel (<c>/avx2</c>: choosing as an
-    /// AVX2-only CPU does, so the managed AVX2 kernels run on AVX-512 machines too).
+    /// How a case is run: the plain model's forward, a session on one forced kernel (<c>/avx2</c>: choosing as an
+    /// AVX2-only CPU does, so the managed AVX2 kernels run on AVX-512 machines too), or a session on the fused managed layers.
     /// </summary>
     public static readonly string[] Paths =
-        ["plain", nameof(ProductKernel.Libtorch), nameof(ProductKernel.OneDnnPacked), nameof(ProductKernel.Managed), nameof(ProductKernel.Managed) + "/avx2"];
+        ["plain", nameof(ProductKernel.Libtorch), nameof(ProductKernel.OneDnnPacked), nameof(ProductKernel.Managed), nameof(ProductKernel.Managed) + "/avx2", Fused];
+
+    private const string Fused = "FusedLayers";
 
     /// <summary>Runs <paramref name="model"/> on <paramref name="inputs"/> along <paramref name="path"/>; null when this CPU cannot run that path.</summary>
     private TOutput? Run<TOutput>(AlbertPreTrainedModel<TOutput> model, AlbertInputs inputs, string path)
@@ -28,12 +30,12 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
             return model.forward(inputs);
         }
 
-        ProductKernel kernel = Enum.Parse<ProductKernel>(path.Split('/')[0]);
+        ProductKernel? kernel = path == Fused ? null : Enum.Parse<ProductKernel>(path.Split('/')[0]);
         CpuFeatures cpu = path.EndsWith("/avx2", StringComparison.Ordinal) ? CpuFeatures.Current.Restrict(["avx2", "fma"]) : CpuFeatures.Current;
         InferenceSession<TOutput> session;
         try
         {
-            session = model.CompileForInference(new InferenceOptions { Kernel = kernel, Cpu = cpu });
+            session = model.CompileForInference(kernel is null ? new InferenceOptions { FusedLayers = true } : new InferenceOptions { Kernel = kernel, Cpu = cpu });
         }
         catch (PlatformNotSupportedException e)
         {
@@ -43,13 +45,23 @@ public sealed class GoldenParityTests(ITestOutputHelper log)
 
         using (session)
         {
-            string expected = kernel switch
+            if (kernel is null)
             {
-                ProductKernel.Libtorch => "libtorch-fp32",
-                ProductKernel.OneDnnPacked => "onednn-packed-fp32",
-                _ => path.EndsWith("/avx2", StringComparison.Ordinal) ? "managed-avx2-fp32" : AlbertGen.Inference.Managed.ManagedProducts.Name(AlbertGen.Inference.Managed.ManagedProducts.BestIsa(cpu)!.Value, AlbertGen.Inference.Managed.ManagedWeightStorage.Float32),
-            };
-            Assert.All(session.Products, p => Assert.Equal(expected, p.Kernel));
+                Assert.StartsWith("fused-managed-", session.FusedLayers, StringComparison.Ordinal);
+                Assert.EndsWith("for every call", session.FusedLayers, StringComparison.Ordinal);
+            }
+            else
+            {
+                string expected = kernel switch
+                {
+                    ProductKernel.Libtorch => "libtorch-fp32",
+                    ProductKernel.OneDnnPacked => "onednn-packed-fp32",
+                    _ => path.EndsWith("/avx2", StringComparison.Ordinal) ? "managed-avx2-fp32" : AlbertGen.Inference.Managed.ManagedProducts.Name(AlbertGen.Inference.Managed.ManagedProducts.BestIsa(cpu)!.Value, AlbertGen.Inference.Managed.ManagedWeightStorage.Float32),
+                };
+                Assert.Null(session.FusedLayers);
+                Assert.All(session.Products, p => Assert.Equal(expected, p.Kernel));
+            }
+
             return session.Run(inputs);
         }
     }

@@ -30,9 +30,23 @@ internal static class KernelParallel
 
         if (parts == 1 || !Shared.Value.TryRun(parts, part))
         {
+            // Inline (workers busy): every part still runs, and the first failure is rethrown after them, as on the workers.
+            Exception? failure = null;
             for (int i = 0; i < parts; i++)
             {
-                part(i);
+                try
+                {
+                    part(i);
+                }
+                catch (Exception e)
+                {
+                    failure ??= e;
+                }
+            }
+
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
         }
     }

@@ -66,7 +66,7 @@ public static class InferenceCompiler
             if (fusedRows > 0)
             {
                 fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
-                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu));
+                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu, storage));
             }
         }
         catch
@@ -125,7 +125,7 @@ public static class InferenceCompiler
         int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused);
         return new InferencePlan(cpu, dtype, products, warnings)
         {
-            FusedLayers = ManagedProducts.BestIsa(cpu) is { } isa ? FusedPathChoice.Describe(ManagedProducts.Name(isa, ManagedWeightStorage.Float32), fusedRows) : null,
+            FusedLayers = ManagedProducts.BestIsa(cpu) is { } isa ? FusedPathChoice.Describe(ManagedProducts.Name(isa, storage), fusedRows) : null,
         };
     }
 

@@ -65,8 +65,9 @@ public static class InferenceCompiler
 
             if (fusedRows > 0)
             {
-                fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
-                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu, storage));
+                ManagedIsa isa = ManagedProducts.BestIsa(cpu) ?? throw new PlatformNotSupportedException($"Managed products need AVX2 and FMA or AVX-512; this CPU (as allowed) has: {cpu}.");
+                fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, isa, (weight, bias, outputs, inputs, activation) =>
+                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu, storage, isa));
             }
         }
         catch

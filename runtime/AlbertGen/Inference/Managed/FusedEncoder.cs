@@ -43,9 +43,10 @@ internal sealed unsafe class FusedEncoder : IDisposable
     /// <summary>
     /// A fused encoder over <paramref name="encoder"/>'s modules: the mapping and every layer's products made by
     /// <paramref name="make"/> (from the weight <c>[N, K]</c>, bias and activation; query, key and value fused) and owned;
-    /// the LayerNorms and distance embeddings are the model's, read at each call.
+    /// the LayerNorms and distance embeddings are the model's, read at each call; the attention runs on the microkernels of
+    /// <paramref name="isa"/>.
     /// </summary>
-    public static FusedEncoder Create(AlbertTransformer encoder, float eps, Func<ReadOnlySpan<float>, ReadOnlySpan<float>, int, int, AlbertActivation?, IManagedProduct> make)
+    public static FusedEncoder Create(AlbertTransformer encoder, float eps, ManagedIsa isa, Func<ReadOnlySpan<float>, ReadOnlySpan<float>, int, int, AlbertActivation?, IManagedProduct> make)
     {
         var owned = new List<IManagedProduct>();
         IManagedProduct Make(Tensor weight, Tensor bias, AlbertActivation? activation)
@@ -71,7 +72,7 @@ internal sealed unsafe class FusedEncoder : IDisposable
                     Make(a.Dense.weight!, a.Dense.bias!, null),
                     Make(layer.Ffn.weight!, layer.Ffn.bias!, layer.Activation),
                     Make(layer.FfnOutput.weight!, layer.FfnOutput.bias!, null),
-                    a.OutputLayerNorm, layer.OutputLayerNorm, a.Heads, eps,
+                    a.OutputLayerNorm, layer.OutputLayerNorm, a.Heads, eps, isa,
                     a.DistanceEmbedding, a.MaxPositions, a.PositionType == PositionEmbeddingType.RelativeKeyQuery);
             }).ToArray()).ToArray();
             IManagedProduct mapping = Make(encoder.EmbeddingMapping.weight!, encoder.EmbeddingMapping.bias!, null);

@@ -42,6 +42,11 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
         return encoder.RunSteps(embeddings, hiddenStates, null, (group, hidden) => RunGroup(_groups[group], hidden, productMask));
     }
 
+    public AlbertModelOutput? TryRunFromIds(AlbertEmbeddings embeddings, AlbertTransformer encoder, Tensor? poolerWeight, Tensor? poolerBias, AlbertInputs inputs) =>
+        _fused is not null && inputs.InputIds!.shape[0] * inputs.InputIds.shape[1] <= FusedMaximumRows
+            ? _fused.RunFromIds(embeddings, encoder, poolerWeight, poolerBias, inputs)
+            : null;
+
     public void Dispose()
     {
         _fused?.Dispose();

@@ -72,6 +72,63 @@ public sealed class FusedSessionTests
         }
     }
 
+    public static TheoryData<string> FromIdsCases() => new() { "ids only", "types", "positions [S]", "positions [1, S]", "positions [B, S]", "float mask", "int32 ids", "hidden states", "no pooler", "relative" };
+
+    [Theory]
+    [MemberData(nameof(FromIdsCases))]
+    public void A_fused_pass_from_the_ids_gives_the_plain_models_outputs_within_1e_5(string name)
+    {
+        AlbertConfig config = TinyModels.Config(positions: name == "relative" ? PositionEmbeddingType.RelativeKeyQuery : PositionEmbeddingType.Absolute, layers: 3, groups: 2)
+            with { TypeVocabSize = 3, MaxPositionEmbeddings = 40 };
+        using var model = new AlbertModel(config, addPoolingLayer: name != "no pooler");
+        model.eval();
+        using InferenceSession<AlbertModelOutput> session = model.CompileForInference(new InferenceOptions { FusedLayers = true });
+        using var scope = NewDisposeScope();
+        const int batch = 3, seq = 11;
+        var generator = new TorchSharp.torch.Generator(23);
+        Tensor ids = randint(0, config.VocabSize, [batch, seq], dtype: ScalarType.Int64, generator: generator);
+        Tensor mask = ones([batch, seq], ScalarType.Int64);
+        mask[1, TensorIndex.Slice(7)] = tensor(0L);
+        mask[2, TensorIndex.Slice(2)] = tensor(0L);
+        var inputs = new AlbertInputs
+        {
+            InputIds = name == "int32 ids" ? ids.to(ScalarType.Int32) : ids,
+            AttentionMask = name == "float mask" ? mask.to(ScalarType.Float32) : mask,
+            TokenTypeIds = name switch
+            {
+                "types" => randint(0, 3, [batch, seq], dtype: ScalarType.Int64, generator: generator),
+                "int32 ids" => ones([batch, seq], ScalarType.Int32),
+                _ => null,
+            },
+            PositionIds = name switch
+            {
+                "positions [S]" => arange(seq, ScalarType.Int64).flip(0).add(3),
+                "positions [1, S]" => arange(seq, ScalarType.Int64).add(5).unsqueeze(0),
+                "positions [B, S]" => randint(0, 40, [batch, seq], dtype: ScalarType.Int64, generator: generator),
+                _ => null,
+            },
+            OutputHiddenStates = name == "hidden states",
+        };
+
+        AlbertModelOutput fast = session.Run(inputs);
+        using (inference_mode())
+        {
+            AlbertModelOutput plain = model.forward(inputs);
+            Assert.True(MaxAbsDiff(plain.LastHiddenState, fast.LastHiddenState) <= 1e-5, $"{name}: last hidden state");
+            Assert.Equal(plain.PoolerOutput is null, fast.PoolerOutput is null);
+            if (plain.PoolerOutput is not null)
+            {
+                Assert.True(MaxAbsDiff(plain.PoolerOutput, fast.PoolerOutput!) <= 1e-5, $"{name}: pooler output");
+            }
+
+            Assert.Equal(plain.HiddenStates?.Count, fast.HiddenStates?.Count);
+            for (int i = 0; i < (plain.HiddenStates?.Count ?? 0); i++)
+            {
+                Assert.True(MaxAbsDiff(plain.HiddenStates![i], fast.HiddenStates![i]) <= 1e-5, $"{name}: hidden state {i}");
+            }
+        }
+    }
+
     [Fact]
     public void Concurrent_runs_give_the_serial_results_bit_for_bit()
     {

@@ -17,6 +17,9 @@ internal sealed unsafe class FusedEncoder : IDisposable
     [ThreadStatic]
     private static NativeScratch? t_buffers;
 
+    [ThreadStatic]
+    private static NativeScratch? t_inputs;
+
     private readonly IManagedProduct _mapping;
     private readonly FusedLayer[][] _groups;
     private readonly IManagedProduct[] _owned;
@@ -100,12 +103,63 @@ internal sealed unsafe class FusedEncoder : IDisposable
     /// <returns>The last hidden state <c>[B, S, H]</c>.</returns>
     public Tensor Run(AlbertTransformer encoder, Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates)
     {
-        int batch = (int)embeddings.shape[0], seq = (int)embeddings.shape[1], rows = batch * seq;
+        int batch = (int)embeddings.shape[0], seq = (int)embeddings.shape[1];
         if (embeddings.shape[2] != _mapping.Inputs)
         {
             throw new ArgumentException($"The embeddings have {embeddings.shape[2]} features; the encoder's mapping takes {_mapping.Inputs}.", nameof(embeddings));
         }
 
+        using Tensor input = embeddings.contiguous();
+        using Tensor? contiguousMask = mask?.contiguous();
+        float* hidden = RunRows(encoder, TensorMemory.Floats(input, "The embeddings"),
+            contiguousMask is null ? null : TensorMemory.Floats(contiguousMask, "The attention mask"), batch, seq, hiddenStates);
+        Tensor last = ToTensor(hidden, batch, seq);
+        hiddenStates?.Add(last);
+        return last;
+    }
+
+    /// <summary>
+    /// As <see cref="IEncoderExecution.TryRunFromIds"/>: the embeddings (<see cref="FusedEmbeddings"/>), every layer step
+    /// and the pooler (<see cref="FusedPooler"/>) of validated inputs with ids, in managed buffers from the ids to the outputs.
+    /// </summary>
+    /// <exception cref="ArgumentException">The embeddings' width is not what the encoder's mapping takes.</exception>
+    public AlbertModelOutput RunFromIds(AlbertEmbeddings embeddings, AlbertTransformer encoder, Tensor? poolerWeight, Tensor? poolerBias, AlbertInputs inputs)
+    {
+        Tensor ids = inputs.InputIds!;
+        int batch = (int)ids.shape[0], seq = (int)ids.shape[1], rows = batch * seq;
+        if (embeddings.WordEmbeddingWeight.shape[1] != _mapping.Inputs)
+        {
+            throw new ArgumentException($"The word embeddings have {embeddings.WordEmbeddingWeight.shape[1]} features; the encoder's mapping takes {_mapping.Inputs}.", nameof(embeddings));
+        }
+
+        float* embedded = NativeScratch.For(ref t_inputs, ((long)rows * _mapping.Inputs) + rows);
+        FusedEmbeddings.Run(embeddings, inputs, batch, seq, embedded);
+        float* mask = null;
+        if (inputs.AttentionMask is { } attentionMask)
+        {
+            mask = embedded + ((long)rows * _mapping.Inputs);
+            FusedEmbeddings.Mask(attentionMask, rows, mask);
+        }
+
+        List<Tensor>? hiddenStates = inputs.OutputHiddenStates ? [] : null;
+        float* hidden = RunRows(encoder, embedded, mask, batch, seq, hiddenStates);
+        Tensor last = ToTensor(hidden, batch, seq);
+        hiddenStates?.Add(last);
+        Tensor? pooled = null;
+        if (poolerWeight is not null && poolerBias is not null)
+        {
+            pooled = empty([batch, _hidden], ScalarType.Float32);
+            FusedPooler.Run(hidden, batch, seq, _hidden, TensorMemory.Floats(poolerWeight, "The pooler weight"), TensorMemory.Floats(poolerBias, "The pooler bias"),
+                TensorMemory.Floats(pooled, "The pooled output"));
+        }
+
+        return new AlbertModelOutput(last, pooled, hiddenStates, null);
+    }
+
+    /// <summary>The mapping and every layer step over the embedding rows; returns the calling thread's buffer holding the last hidden rows.</summary>
+    private float* RunRows(AlbertTransformer encoder, float* embeddings, float* maskRows, int batch, int seq, List<Tensor>? hiddenStates)
+    {
+        int rows = batch * seq;
         long layerScratch = 0;
         foreach (FusedLayer[] group in _groups)
         {
@@ -117,37 +171,22 @@ internal sealed unsafe class FusedEncoder : IDisposable
 
         float* hidden = NativeScratch.For(ref t_buffers, ((long)rows * _hidden) + layerScratch);
         float* scratch = hidden + ((long)rows * _hidden);
-        using (Tensor input = embeddings.contiguous())
+        ManagedProductRunner.Run(_mapping, embeddings, _mapping.Inputs, rows, hidden, _hidden);
+        hiddenStates?.Add(ToTensor(hidden, batch, seq));
+        for (int step = 0; step < encoder.LayerSteps; step++)
         {
-            ManagedProductRunner.Run(_mapping, TensorMemory.Floats(input, "The embeddings"), _mapping.Inputs, rows, hidden, _hidden);
-        }
-
-        Tensor? contiguousMask = mask?.contiguous();
-        try
-        {
-            float* maskRows = contiguousMask is null ? null : TensorMemory.Floats(contiguousMask, "The attention mask");
-            hiddenStates?.Add(ToTensor(hidden, batch, seq));
-            for (int step = 0; step < encoder.LayerSteps; step++)
+            foreach (FusedLayer layer in _groups[AlbertTransformer.GroupOfStep(step, encoder.LayerSteps, _groups.Length)])
             {
-                foreach (FusedLayer layer in _groups[AlbertTransformer.GroupOfStep(step, encoder.LayerSteps, _groups.Length)])
-                {
-                    layer.Run(hidden, maskRows, scratch, batch, seq);
-                }
+                layer.Run(hidden, maskRows, scratch, batch, seq);
+            }
 
-                if (hiddenStates is not null && step < encoder.LayerSteps - 1)
-                {
-                    hiddenStates.Add(ToTensor(hidden, batch, seq));
-                }
+            if (hiddenStates is not null && step < encoder.LayerSteps - 1)
+            {
+                hiddenStates.Add(ToTensor(hidden, batch, seq));
             }
         }
-        finally
-        {
-            contiguousMask?.Dispose();
-        }
 
-        Tensor last = ToTensor(hidden, batch, seq);
-        hiddenStates?.Add(last);
-        return last;
+        return hidden;
     }
 
     /// <summary>Frees the products the encoder owns.</summary>

@@ -29,8 +29,15 @@ public sealed class FusedSessionTests
         using InferenceSession<AlbertModelOutput> always = model.CompileForInference(new InferenceOptions { FusedLayers = true });
         using InferenceSession<AlbertModelOutput> never = model.CompileForInference(new InferenceOptions { FusedLayers = false });
 
-        Assert.Equal($"fused-{ManagedProducts.Name(ManagedProducts.BestIsa(CpuFeatures.Current) ?? throw new InvalidOperationException("this test needs a CPU with AVX2 and FMA"), ManagedWeightStorage.Float32)} for calls of up to {FusedPathChoice.MaximumRows} rows (batch × sequence)", automatic.FusedLayers);
+        string kernel = ManagedProducts.Name(ManagedProducts.BestIsa(CpuFeatures.Current) ?? throw new InvalidOperationException("this test needs a CPU with AVX2 and FMA"), ManagedWeightStorage.Float32);
+        // A small model (every product narrower than 512 on one side) runs every call fused and keeps no per-product layers.
+        Assert.Equal($"fused-{kernel} for every call", automatic.FusedLayers);
         Assert.Equal(automatic.FusedLayers, InferenceCompiler.Plan(config, ScalarType.Float32).FusedLayers);
+        Assert.All(automatic.Products, p => Assert.Equal(kernel, p.Kernel));
+        Assert.Equal(InferenceCompiler.Plan(config, ScalarType.Float32).Products, automatic.Products);
+        // A base-sized model runs short calls fused and longer ones on the per-product kernels.
+        AlbertConfig wide = config with { HiddenSize = 768, NumAttentionHeads = 12, IntermediateSize = 3072 };
+        Assert.Equal($"fused-{kernel} for calls of up to 256 rows (batch × sequence)", InferenceCompiler.Plan(wide, ScalarType.Float32).FusedLayers);
         Assert.EndsWith("for every call", always.FusedLayers, StringComparison.Ordinal);
         Assert.Null(never.FusedLayers);
         Assert.Null(InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { FusedLayers = false }).FusedLayers);

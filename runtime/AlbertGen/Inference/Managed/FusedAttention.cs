@@ -156,6 +156,7 @@ internal static unsafe class FusedAttention
         }
 
         new Span<float>(zeros, width).Clear();
+        float* sums = stackalloc float[tileRows];
         for (int i = 0; i < seq; i += tileRows)
         {
             int count = Math.Min(tileRows, seq - i);
@@ -166,9 +167,10 @@ internal static unsafe class FusedAttention
                     maskRow + (kb * width), scores + ((long)i * paddedKeys) + (kb * width), paddedKeys, accumulate: false);
             }
 
-            for (int r = i; r < i + count; r++)
+            // Unnormalised: each context row is divided by its sum once, after the product (d divisions instead of S).
+            for (int r = 0; r < count; r++)
             {
-                RowMath.Softmax(scores + ((long)r * paddedKeys), seq);
+                sums[r] = RowMath.Exponentiate(scores + ((long)(i + r) * paddedKeys), seq);
             }
 
             for (int vb = 0; vb < valueBlocks; vb++)
@@ -179,6 +181,11 @@ internal static unsafe class FusedAttention
                 if (columns == width)
                 {
                     GemmMicrokernels.Tile<TKernel>(count, ManagedWeightStorage.Float32, scores + ((long)i * paddedKeys), paddedKeys, (byte*)panel, seq, zeros, output, all, accumulate: false);
+                    for (int r = 0; r < count; r++)
+                    {
+                        RowMath.Scale(output + ((long)r * all), width, 1f / sums[r]);
+                    }
+
                     continue;
                 }
 
@@ -186,6 +193,7 @@ internal static unsafe class FusedAttention
                 GemmMicrokernels.Tile<TKernel>(count, ManagedWeightStorage.Float32, scores + ((long)i * paddedKeys), paddedKeys, (byte*)panel, seq, zeros, tile, width, accumulate: false);
                 for (int r = 0; r < count; r++)
                 {
+                    RowMath.Scale(tile + ((long)r * width), columns, 1f / sums[r]);
                     Buffer.MemoryCopy(tile + ((long)r * width), output + ((long)r * all), columns * sizeof(float), columns * sizeof(float));
                 }
             }

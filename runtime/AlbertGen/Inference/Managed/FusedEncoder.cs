@@ -14,6 +14,9 @@ namespace AlbertGen.Inference.Managed;
 /// </remarks>
 internal sealed unsafe class FusedEncoder : IDisposable
 {
+    /// <summary>Rows (whole sequences, at least one) a call runs through all the layers at a time (<see cref="RunRows"/>).</summary>
+    internal const int ChunkRows = 256;
+
     [ThreadStatic]
     private static NativeScratch? t_buffers;
 
@@ -156,37 +159,73 @@ internal sealed unsafe class FusedEncoder : IDisposable
         return new AlbertModelOutput(last, pooled, hiddenStates, null);
     }
 
-    /// <summary>The mapping and every layer step over the embedding rows; returns the calling thread's buffer holding the last hidden rows.</summary>
+    /// <summary>
+    /// The mapping and every layer step over the embedding rows, a chunk of whole sequences at a time (sequences do not
+    /// see each other, so this is exact); returns the calling thread's buffer holding the last hidden rows.
+    /// </summary>
+    /// <remarks>
+    /// A chunk is about <see cref="ChunkRows"/> rows, so one layer's buffers (about 5 KiB a row for the small anchor) stay
+    /// in the caches from one step to the next instead of going out to memory between them: 32×128 on the small anchor ran
+    /// in 55 ms chunked against 64 ms as one block (AMD EPYC Zen 4, 2 cores, the same minutes).
+    /// </remarks>
     private float* RunRows(AlbertTransformer encoder, float* embeddings, float* maskRows, int batch, int seq, List<Tensor>? hiddenStates)
     {
         int rows = batch * seq;
+        int chunk = Math.Max(1, Math.Min(batch, ChunkRows / seq));
+        int chunkRows = chunk * seq;
         long layerScratch = 0;
         foreach (FusedLayer[] group in _groups)
         {
             foreach (FusedLayer layer in group)
             {
-                layerScratch = Math.Max(layerScratch, layer.ScratchFloats(rows));
+                layerScratch = Math.Max(layerScratch, layer.ScratchFloats(chunkRows));
             }
         }
 
         float* hidden = NativeScratch.For(ref t_buffers, ((long)rows * _hidden) + layerScratch);
         float* scratch = hidden + ((long)rows * _hidden);
-        ManagedProductRunner.Run(_mapping, embeddings, _mapping.Inputs, rows, hidden, _hidden);
-        hiddenStates?.Add(ToTensor(hidden, batch, seq));
-        for (int step = 0; step < encoder.LayerSteps; step++)
+        Tensor[]? states = hiddenStates is null ? null : new Tensor[encoder.LayerSteps];
+        for (int i = 0; states is not null && i < states.Length; i++)
         {
-            foreach (FusedLayer layer in _groups[AlbertTransformer.GroupOfStep(step, encoder.LayerSteps, _groups.Length)])
-            {
-                layer.Run(hidden, maskRows, scratch, batch, seq);
-            }
+            states[i] = empty([batch, seq, _hidden], ScalarType.Float32);
+        }
 
-            if (hiddenStates is not null && step < encoder.LayerSteps - 1)
+        for (int first = 0; first < batch; first += chunk)
+        {
+            int count = Math.Min(chunk, batch - first);
+            long offset = (long)first * seq;
+            float* part = hidden + (offset * _hidden);
+            ManagedProductRunner.Run(_mapping, embeddings + (offset * _mapping.Inputs), _mapping.Inputs, count * seq, part, _hidden);
+            CopyRows(part, states, 0, offset, count * seq);
+            float* partMask = maskRows is null ? null : maskRows + offset;
+            for (int step = 0; step < encoder.LayerSteps; step++)
             {
-                hiddenStates.Add(ToTensor(hidden, batch, seq));
+                foreach (FusedLayer layer in _groups[AlbertTransformer.GroupOfStep(step, encoder.LayerSteps, _groups.Length)])
+                {
+                    layer.Run(part, partMask, scratch, count, seq);
+                }
+
+                if (step < encoder.LayerSteps - 1)
+                {
+                    CopyRows(part, states, step + 1, offset, count * seq);
+                }
             }
         }
 
+        hiddenStates?.AddRange(states!);
         return hidden;
+    }
+
+    /// <summary>Copies <paramref name="count"/> hidden rows into rows <paramref name="offset"/>… of hidden state <paramref name="index"/>, when states are kept.</summary>
+    private void CopyRows(float* rows, Tensor[]? states, int index, long offset, int count)
+    {
+        if (states is null)
+        {
+            return;
+        }
+
+        long bytes = (long)count * _hidden * sizeof(float);
+        Buffer.MemoryCopy(rows, TensorMemory.Floats(states[index], "A hidden state") + (offset * _hidden), bytes, bytes);
     }
 
     /// <summary>Frees the products the encoder owns.</summary>

@@ -21,6 +21,16 @@ internal static unsafe class RowMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(float* row, int count)
     {
+        Scale(row, count, 1f / Exponentiate(row, count));
+    }
+
+    /// <summary>
+    /// <c>row[j] = e^(row[j] - max)</c> over <paramref name="count"/> values, in place; returns their sum (the softmax's
+    /// denominator, for a caller that divides later, once per output instead of once per score).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Exponentiate(float* row, int count)
+    {
         int full = count - (count % Lanes);
         Vector256<float> max = Vector256.Create(float.NegativeInfinity);
         for (int j = 0; j < full; j += Lanes)
@@ -54,15 +64,23 @@ internal static unsafe class RowMath
             }
         }
 
-        Vector256<float> scale = Vector256.Create(1f / total);
-        for (int j = 0; j < full; j += Lanes)
+        return total;
+    }
+
+    /// <summary><c>row[j] *= factor</c> over <paramref name="count"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Scale(float* row, int count, float factor)
+    {
+        Vector256<float> scale = Vector256.Create(factor);
+        int j = 0;
+        for (; j <= count - Lanes; j += Lanes)
         {
             (Vector256.Load(row + j) * scale).Store(row + j);
         }
 
-        for (int j = full; j < count; j++)
+        for (; j < count; j++)
         {
-            row[j] *= scale.GetElement(0);
+            row[j] *= factor;
         }
     }
 

@@ -10,7 +10,7 @@ namespace AlbertGen.Inference;
 /// Whether a session runs its encoder on the fused managed layers (<see cref="FusedEncoder"/>), and for which calls: a
 /// model none of whose products reaches oneDNN's packing threshold on its smaller side
 /// (<see cref="ProductKernels.PackingMinimumSide"/>: the small models, whose per-product kernels would be the same managed
-/// ones) runs every call fused; a wider model runs
+/// ones) runs every call fused, and so does every model on a CPU without AVX-512; a wider model on AVX-512 runs
 /// calls of up to <see cref="MaximumRows"/> rows (batch × sequence) fused and the per-product path above, unless
 /// <see cref="InferenceOptions.FusedLayers"/> says otherwise.
 /// </summary>
@@ -28,9 +28,15 @@ internal static class FusedPathChoice
     /// </summary>
     internal const int MaximumRows = 256;
 
-    /// <summary>The rows up to which calls run fused when the choice is automatic, for a layer of these widths.</summary>
-    public static int AutomaticRows(long hidden, long attention, long intermediate) =>
-        Math.Max(Math.Max(Math.Min(3 * attention, hidden), Math.Min(hidden, attention)), Math.Min(intermediate, hidden)) < ProductKernels.PackingMinimumSide
+    /// <summary>
+    /// The rows up to which calls run fused when the choice is automatic, for a layer of these widths on managed products
+    /// of <paramref name="isa"/> (null: none can run). Without AVX-512 every call runs fused whatever the widths: oneDNN's
+    /// AVX2 products ran 99-119 GFLOP/s on a 2-core AMD EPYC Zen 3 where ONNX Runtime's ran 125-148 (issue #25), and the
+    /// managed AVX2 products run 205-213 GFLOP/s on the base anchor's shapes on a Zen 4 held to AVX2 (same FMA peak).
+    /// </summary>
+    public static int AutomaticRows(long hidden, long attention, long intermediate, ManagedIsa? isa) =>
+        isa == ManagedIsa.Avx2
+        || Math.Max(Math.Max(Math.Min(3 * attention, hidden), Math.Min(hidden, attention)), Math.Min(intermediate, hidden)) < ProductKernels.PackingMinimumSide
             ? int.MaxValue
             : MaximumRows;
 

@@ -54,7 +54,7 @@ public static class InferenceCompiler
         AlbertConfig config = model.Config;
         bool int8Products = options.Int8 && Int8Products(config, cpu);
         int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges, int8Products),
-            FusedPathChoice.AutomaticRows(config.HiddenSize, (long)config.NumAttentionHeads * config.AttentionHeadSize, config.IntermediateSize));
+            FusedPathChoice.AutomaticRows(config.HiddenSize, (long)config.NumAttentionHeads * config.AttentionHeadSize, config.IntermediateSize, ManagedProducts.BestIsa(cpu)));
         var compiled = new List<CompiledLayer[]>();
         FusedEncoder? fused = null;
         try
@@ -112,7 +112,7 @@ public static class InferenceCompiler
         (LayerProduct Product, long Outputs, long Inputs)[] shapes =
             [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
         string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable, options.Int8 && Int8Products(config, cpu));
-        int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused, FusedPathChoice.AutomaticRows(hidden, all, inner));
+        int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused, FusedPathChoice.AutomaticRows(hidden, all, inner, ManagedProducts.BestIsa(cpu)));
         string? fusedKernel = ManagedProducts.BestIsa(cpu) is { } isa ? ManagedProducts.Name(isa, storage) : null;
         var products = new List<ProductKernelChoice>();
         for (int g = 0; g < config.NumHiddenGroups; g++)

@@ -198,14 +198,16 @@ public sealed class ExplicitDeviceTests
     [Fact]
     public void Hand_picked_cpu_kernels_are_chosen_only_for_the_cpu()
     {
-        // albert-base's shapes: on a CPU with AVX2 and FMA the large products are prepacked for oneDNN; on a GPU every
-        // product is libtorch's (cuBLAS), whatever the CPU.
+        // albert-base's shapes: on a CPU with AVX2 and FMA the products run AlbertGen's managed kernels (the fused layers);
+        // on a GPU every product is libtorch's (cuBLAS), whatever the CPU, and nothing runs fused.
         var config = new AlbertConfig { HiddenSize = 768, NumAttentionHeads = 12, IntermediateSize = 3072, NumHiddenLayers = 12 };
         CpuFeatures avx2 = CpuFeatures.Current.Restrict(["avx2", "fma"]);
         InferencePlan onCpu = InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Cpu = avx2, Device = CPU });
         InferencePlan onGpu = InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { Cpu = avx2, Device = Cuda0 });
-        Assert.Contains(onCpu.Products, p => p.Kernel.StartsWith("onednn", StringComparison.Ordinal));
+        Assert.All(onCpu.Products, p => Assert.Equal("managed-avx2-fp32", p.Kernel));
+        Assert.NotNull(onCpu.FusedLayers);
         Assert.All(onGpu.Products, p => Assert.Equal("libtorch-fp32", p.Kernel));
+        Assert.Null(onGpu.FusedLayers);
     }
 
     private static void AssertAllOn(Device device, AlbertOutput output, int expectedAtLeast)

@@ -119,7 +119,8 @@ public sealed class InferenceSession<TOutput> : IDisposable
     /// <summary>
     /// The same compiled layers under the model's body alone (<see cref="AlbertPreTrainedModel{TOutput}.Body"/>: embeddings,
     /// encoder, pooler; no task head), for the last hidden state of a head model without a second session. It is current
-    /// exactly when this session is; while it runs it keeps this session's layers alive, and disposing it frees nothing.
+    /// exactly when this session is; while it runs it keeps this session's layers alive; it owns nothing (disposing it does
+    /// nothing) and stops when this session is disposed.
     /// </summary>
     internal InferenceSession<AlbertModelOutput> Body() =>
         this is InferenceSession<AlbertModelOutput> self && ReferenceEquals(_model, _model.Body)
@@ -129,6 +130,11 @@ public sealed class InferenceSession<TOutput> : IDisposable
     /// <summary>Frees the session's kernels and weights (at the end of the last run in progress, if any); the model is not touched.</summary>
     public void Dispose()
     {
+        if (_host is not null)
+        {
+            return; // a body session owns nothing; it stops when its host is disposed
+        }
+
         if ((Interlocked.Or(ref _state, DisposedFlag) & DisposedFlag) == 0)
         {
             TryFree();

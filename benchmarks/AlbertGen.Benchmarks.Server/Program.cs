@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 using System.Text.Json;
 using AlbertGen.Server;
@@ -42,7 +43,7 @@ internal static class Program
             throw new InvalidOperationException($"The corpus has only {lines.Length} lines longer than 20 characters; asked for {lineCount}.");
         }
 
-        Console.WriteLine($"CPU: {CpuModel()}; {Environment.ProcessorCount} cores; {Simulation()}; load average at start {LoadAverage()}");
+        Console.WriteLine($"CPU: {CpuModel()}; {Environment.ProcessorCount} cores; JIT sees AVX-512: {Avx512F.IsSupported}, AVX2: {Avx2.IsSupported}; {Simulation()}; load average at start {LoadAverage()}");
         Console.WriteLine($"{lines.Length} lines of {Path.GetFileName(BenchmarkModels.Corpus)} (longer than 20 characters, speaker lines left out); "
             + $"server: single-text /embed requests from {clients} concurrent clients; library: Embed(lines) in batches of {clients}; {rounds} round(s)");
         var results = new List<ModelResult>();
@@ -88,6 +89,7 @@ internal static class Program
         // The library as an application would batch the same lines: normalised as /embed answers, batches of the clients' count.
         using var library = SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Normalize = true }, new PipelineOptions { BatchSize = clients });
         library.Embed(lines.Take(clients).ToArray());
+        Console.WriteLine($"{name}: {directory}; the library's kernels: {string.Join(", ", library.Session.Products.Select(p => p.Kernel).Distinct())}; fused layers: {library.Session.FusedLayers ?? "none"}");
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -45,7 +45,7 @@ internal static class Program
 
         Console.WriteLine($"CPU: {CpuModel()}; {Environment.ProcessorCount} cores; JIT sees AVX-512: {Avx512F.IsSupported}, AVX2: {Avx2.IsSupported}; {Simulation()}; load average at start {LoadAverage()}");
         Console.WriteLine($"{lines.Length} lines of {Path.GetFileName(BenchmarkModels.Corpus)} (longer than 20 characters, speaker lines left out); "
-            + $"server: single-text /embed requests from {clients} concurrent clients; library: Embed(lines) in batches of {clients}; {rounds} round(s)");
+            + $"server: single-text /embed requests from {clients} concurrent clients; library: Embed(lines) in batches of {clients}; {rounds} round(s) of library, server, library");
         var results = new List<ModelResult>();
         foreach (string model in models)
         {
@@ -60,7 +60,7 @@ internal static class Program
         {
             for (int r = 0; r < result.Library.Count; r++)
             {
-                Console.WriteLine(Invariant($"| {result.Model} | library, batches of {clients} (round {r + 1}) | {result.Library[r]:0.0} | |"));
+                Console.WriteLine(Invariant($"| {result.Model} | library, batches of {clients} (round {r + 1}: mean of the passes before and after) | {result.Library[r]:0.0} | |"));
                 Console.WriteLine(Invariant($"| {result.Model} | server, {clients} clients (round {r + 1}) | {result.Server[r]:0.0} | **{result.Server[r] / result.Library[r]:0.00}×** |"));
             }
         }
@@ -68,14 +68,14 @@ internal static class Program
         Console.WriteLine();
         Console.WriteLine("Latency per request, ms: client p50 / mean, then the server's means of each stage (its metrics' sums over its counts)");
         Console.WriteLine();
-        Console.WriteLine("| model | clients | p50 | mean | server total | tokenisation | queue | forward | post-processing |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| model | clients | p50 | mean | server total | tokenisation | queue | forward | post-processing | rows per pass | ms per pass | batcher busy |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (ModelResult result in results)
         {
             foreach (Split split in result.Splits)
             {
                 Console.WriteLine(Invariant(
-                    $"| {result.Model} | {split.Clients} | {split.P50:0.00} | {split.Mean:0.00} | {split.Stages.Total:0.00} | {split.Stages.Tokenization:0.000} | {split.Stages.Queue:0.00} | {split.Stages.Forward:0.00} | {split.Stages.Postprocessing:0.000} |"));
+                    $"| {result.Model} | {split.Clients} | {split.P50:0.00} | {split.Mean:0.00} | {split.Stages.Total:0.00} | {split.Stages.Tokenization:0.000} | {split.Stages.Queue:0.00} | {split.Stages.Forward:0.00} | {split.Stages.Postprocessing:0.000} | {split.Stages.RowsPerPass:0.0} | {split.Stages.PassMs:0.00} | {split.Stages.PassSeconds / split.Seconds:P0} |"));
             }
         }
 
@@ -106,34 +106,42 @@ internal static class Program
         {
             await SplitAsync(http, lines.Take(singleCount).ToArray(), 1),
         };
-        var libraryRates = new List<double>();
-        var serverRates = new List<double>();
-        for (int round = 0; round < rounds; round++)
+        // Library, server, library, server, …, library: each server pass is compared with the library passes on either side
+        // of it, so a load that drifts during the run (other work on the machine) weighs on both sides alike.
+        double LibraryPass()
         {
             long start = Stopwatch.GetTimestamp();
             library.Embed(lines);
-            libraryRates.Add(lines.Length / Stopwatch.GetElapsedTime(start).TotalSeconds);
+            return lines.Length / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
 
-            StageTimes before = await StageTimes.ReadAsync(http);
-            start = Stopwatch.GetTimestamp();
-            double[] latencies = await SendAllAsync(http, lines, clients);
-            serverRates.Add(lines.Length / Stopwatch.GetElapsedTime(start).TotalSeconds);
-            StageTimes after = await StageTimes.ReadAsync(http);
-            splits.Add(new Split(clients, Percentile(latencies, 0.5), latencies.Average(), after.Minus(before)));
-            Console.WriteLine(Invariant($"{name} round {round + 1}: library {libraryRates[^1]:0.0} lines/s, server {serverRates[^1]:0.0} lines/s"));
+        var libraryRates = new List<double>();
+        var serverRates = new List<double>();
+        double previous = LibraryPass();
+        for (int round = 0; round < rounds; round++)
+        {
+            Split split = await SplitAsync(http, lines, clients);
+            double next = LibraryPass();
+            libraryRates.Add((previous + next) / 2);
+            serverRates.Add(lines.Length / split.Seconds);
+            splits.Add(split);
+            Console.WriteLine(Invariant($"{name} round {round + 1}: library {previous:0.0} and {next:0.0} lines/s around the server's {serverRates[^1]:0.0} lines/s"));
+            previous = next;
         }
 
         await app.StopAsync();
         return new ModelResult(name, libraryRates, serverRates, splits);
     }
 
-    /// <summary>Sends <paramref name="lines"/> one request each, one client at a time, and splits the latency.</summary>
+    /// <summary>Sends <paramref name="lines"/> one request each from <paramref name="clients"/> clients, and splits the latency.</summary>
     private static async Task<Split> SplitAsync(HttpClient http, string[] lines, int clients)
     {
         StageTimes before = await StageTimes.ReadAsync(http);
+        long start = Stopwatch.GetTimestamp();
         double[] latencies = await SendAllAsync(http, lines, clients);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         StageTimes after = await StageTimes.ReadAsync(http);
-        return new Split(clients, Percentile(latencies, 0.5), latencies.Average(), after.Minus(before));
+        return new Split(clients, seconds, Percentile(latencies, 0.5), latencies.Average(), after.Minus(before));
     }
 
     /// <summary>Every line as one single-text <c>/embed</c> request, from <paramref name="clients"/> closed loops taking the next line; the latencies in ms, sorted.</summary>
@@ -165,16 +173,17 @@ internal static class Program
 
     private sealed record ModelResult(string Model, List<double> Library, List<double> Server, List<Split> Splits);
 
-    private sealed record Split(int Clients, double P50, double Mean, StageMeans Stages);
+    private sealed record Split(int Clients, double Seconds, double P50, double Mean, StageMeans Stages);
 
-    /// <summary>Mean ms per request of each stage.</summary>
-    private sealed record StageMeans(double Total, double Tokenization, double Queue, double Forward, double Postprocessing);
+    /// <summary>Mean ms per request of each stage; the forward passes' mean rows and ms, and their total seconds.</summary>
+    private sealed record StageMeans(double Total, double Tokenization, double Queue, double Forward, double Postprocessing, double RowsPerPass, double PassMs, double PassSeconds);
 
     /// <summary>The sums and counts of the server's per-request duration histograms, read from <c>GET /metrics</c>.</summary>
     private sealed record StageTimes(IReadOnlyDictionary<string, double> Values)
     {
         private static readonly string[] Histograms =
-            ["te_request_duration", "te_request_tokenization_duration", "te_request_queue_duration", "te_request_inference_duration", "te_request_postprocessing_duration"];
+            ["te_request_duration", "te_request_tokenization_duration", "te_request_queue_duration", "te_request_inference_duration", "te_request_postprocessing_duration",
+             "te_batch_next_size", "te_batch_inference_duration"];
 
         public static async Task<StageTimes> ReadAsync(HttpClient http)
         {
@@ -196,9 +205,10 @@ internal static class Program
         /// <summary>Mean ms per request of each stage between <paramref name="earlier"/> and this reading.</summary>
         public StageMeans Minus(StageTimes earlier)
         {
-            double Mean(string histogram) =>
-                1000 * (Values[histogram + "_sum"] - earlier.Values[histogram + "_sum"]) / (Values[histogram + "_count"] - earlier.Values[histogram + "_count"]);
-            return new StageMeans(Mean(Histograms[0]), Mean(Histograms[1]), Mean(Histograms[2]), Mean(Histograms[3]), Mean(Histograms[4]));
+            double Sum(string histogram) => Values[histogram + "_sum"] - earlier.Values[histogram + "_sum"];
+            double Mean(string histogram) => Sum(histogram) / (Values[histogram + "_count"] - earlier.Values[histogram + "_count"]);
+            return new StageMeans(1000 * Mean(Histograms[0]), 1000 * Mean(Histograms[1]), 1000 * Mean(Histograms[2]), 1000 * Mean(Histograms[3]), 1000 * Mean(Histograms[4]),
+                Mean(Histograms[5]), 1000 * Mean(Histograms[6]), Sum(Histograms[6]));
         }
     }
 

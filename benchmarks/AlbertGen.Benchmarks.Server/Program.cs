@@ -16,7 +16,7 @@ namespace AlbertGen.Benchmarks.Server;
 
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks/AlbertGen.Benchmarks.Server -- [--lines 3000] [--clients 64] [--single 200]
-/// [--rounds 1] [--models default,anchor] [--prepare]</c>: a fixed set of corpus lines as single-text <c>POST /embed</c>
+/// [--rounds 1] [--models default,anchor] [--max-batch-padding 0.25] [--prepare]</c>: a fixed set of corpus lines as single-text <c>POST /embed</c>
 /// requests from concurrent clients against a server on a loopback socket, against the library's batched stages
 /// (<see cref="SentenceEmbeddingGenerator.Embed(IReadOnlyList{string}, CancellationToken)"/>) on the same lines in the same
 /// process, and the server's per-request latency split (tokenisation, queue, forward, post-processing) from its metrics.
@@ -36,6 +36,8 @@ internal static class Program
         int clients = IntOption(args, "--clients", 64);
         int singleCount = IntOption(args, "--single", 200);
         int rounds = IntOption(args, "--rounds", 1);
+        double padding = args.SkipWhile(a => a != "--max-batch-padding").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture))
+            .FirstOrDefault(new AlbertServerOptions { ModelDirectory = "." }.MaxBatchPadding);
         string[] models = args.SkipWhile(a => a != "--models").Skip(1).Select(a => a.Split(',')).FirstOrDefault(["default", "anchor"]);
         string[] lines = [.. File.ReadLines(BenchmarkModels.Corpus).Where(l => l.Length > 20 && !l.EndsWith(':')).Take(lineCount)];
         if (lines.Length < lineCount)
@@ -45,12 +47,12 @@ internal static class Program
 
         Console.WriteLine($"CPU: {CpuModel()}; {Environment.ProcessorCount} cores; JIT sees AVX-512: {Avx512F.IsSupported}, AVX2: {Avx2.IsSupported}; {Simulation()}; load average at start {LoadAverage()}");
         Console.WriteLine($"{lines.Length} lines of {Path.GetFileName(BenchmarkModels.Corpus)} (longer than 20 characters, speaker lines left out); "
-            + $"server: single-text /embed requests from {clients} concurrent clients; library: Embed(lines) in batches of {clients}; {rounds} round(s) of library, server, library");
+            + $"server: single-text /embed requests from {clients} concurrent clients; library: Embed(lines) in batches of {clients}; {rounds} round(s) of library, server, library; --max-batch-padding {padding}");
         var results = new List<ModelResult>();
         foreach (string model in models)
         {
             string directory = model == "anchor" ? BenchmarkModels.AnchorWithRealVocabulary() : BenchmarkModels.Default;
-            results.Add(await MeasureAsync(model, directory, lines, clients, singleCount, rounds));
+            results.Add(await MeasureAsync(model, directory, lines, clients, singleCount, rounds, padding));
         }
 
         Console.WriteLine();
@@ -84,7 +86,7 @@ internal static class Program
         return 0;
     }
 
-    private static async Task<ModelResult> MeasureAsync(string name, string directory, string[] lines, int clients, int singleCount, int rounds)
+    private static async Task<ModelResult> MeasureAsync(string name, string directory, string[] lines, int clients, int singleCount, int rounds, double padding)
     {
         // The library as an application would batch the same lines: normalised as /embed answers, batches of the clients' count.
         using var library = SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Normalize = true }, new PipelineOptions { BatchSize = clients });
@@ -94,7 +96,7 @@ internal static class Program
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddAlbertServer(new AlbertServerOptions { ModelDirectory = directory });
+        builder.Services.AddAlbertServer(new AlbertServerOptions { ModelDirectory = directory, MaxBatchPadding = padding });
         await using WebApplication app = builder.Build();
         app.MapAlbertEndpoints();
         await app.StartAsync();
@@ -219,17 +221,23 @@ internal static class Program
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static string CpuModel() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+    /// <summary>The first CPU's model name, family and model number from <c>/proc/cpuinfo</c>.</summary>
+    private static string CpuModel()
+    {
+        string[] first = [.. File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0)];
+        string Field(string name) => first.FirstOrDefault(l => l.Split(':', 2)[0].Trim() == name)?.Split(':', 2)[1].Trim() ?? "?";
+        return $"{Field("model name")} family {Field("cpu family")} model {Field("model")}";
+    }
 
-    /// <summary>How an AVX2-only CPU is simulated, if it is (the JIT's switch and the project's own kernel choice).</summary>
+    /// <summary>
+    /// How an AVX2-only CPU is simulated, if it is: the JIT's switches (.NET 10 reports AVX-512 under
+    /// <c>DOTNET_EnableAVX512F=0</c> alone), the project's own kernel choice, and oneDNN's and MKL's instruction sets.
+    /// </summary>
     private static string Simulation()
     {
-        string? jit = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F");
-        string? kernels = Environment.GetEnvironmentVariable("ALBERTGEN_CPU_FEATURES");
-        return jit is null && kernels is null
-            ? "no CPU simulation"
-            : $"simulated: DOTNET_EnableAVX512F={jit ?? "(unset)"}, ALBERTGEN_CPU_FEATURES={kernels ?? "(unset)"}";
+        string[] variables = ["DOTNET_EnableAVX512F", "DOTNET_EnableAVX512", "ALBERTGEN_CPU_FEATURES", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS"];
+        string[] set = [.. variables.Where(v => Environment.GetEnvironmentVariable(v) is not null).Select(v => $"{v}={Environment.GetEnvironmentVariable(v)}")];
+        return set.Length == 0 ? "no CPU simulation" : "simulated with " + string.Join(" ", set);
     }
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];

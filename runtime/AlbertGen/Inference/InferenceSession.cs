@@ -164,7 +164,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
     /// <summary>Frees the kernels once: only when disposed with no run in progress, and only by the caller that marks it freed.</summary>
     private void TryFree()
     {
-        if (Interlocked.CompareExchange(ref _state, DisposedFlag | FreedFlag, DisposedFlag) == DisposedFlag && _host is null)
+        if (Interlocked.CompareExchange(ref _state, DisposedFlag | FreedFlag, DisposedFlag) == DisposedFlag)
         {
             _encoder.Dispose();
         }

@@ -28,6 +28,8 @@ internal sealed class ServedModel : IDisposable
             LoadOptions = options.LoadOptions,
             Inference = options.Inference,
         };
+        // The tokenizer first, so a checkpoint without one fails before its weights are read.
+        Tokenizer = PipelineResources.LoadTokenizer(directory, config);
         try
         {
             // One pipeline loads the checkpoint and compiles the session; the embeddings run its encoder. Not normalised:
@@ -82,12 +84,7 @@ internal sealed class ServedModel : IDisposable
 
         // Loads the checkpoint's weights into the model class of the served head, once; disposed after every pipeline on it.
         TModel Load<TModel>(Func<string, LoadOptions?, TModel> fromPretrained)
-            where TModel : TorchSharp.torch.nn.Module
-        {
-            var (model, tokenizer) = PipelineResources.Load(directory, pipelineOptions, d => fromPretrained(d, pipelineOptions.LoadOptions));
-            Tokenizer = tokenizer;
-            return Own(model);
-        }
+            where TModel : IDisposable => Own(fromPretrained(directory, options.LoadOptions));
     }
 
     /// <summary>Loads everything the checkpoint in <paramref name="source"/> can serve, with the limits of <paramref name="options"/>.</summary>
@@ -110,7 +107,7 @@ internal sealed class ServedModel : IDisposable
     public AlbertHeads Heads { get; }
 
     /// <summary>The tokenizer of every pipeline (the tokenizer routes use it directly).</summary>
-    public AlbertTokenizer Tokenizer { get; private set; } = null!;
+    public AlbertTokenizer Tokenizer { get; }
 
     /// <summary>Longest input in tokens, special tokens included.</summary>
     public int MaxLength { get; }

@@ -17,14 +17,16 @@ internal static class BenchmarkModels
     public static string Corpus => Path.Combine(Metadata("SharedFolder"), "corpora", "tinyshakespeare.txt");
 
     /// <summary>
-    /// The albert-base-v2-shaped random anchor with its word-embedding table cut to the default model's 5000-piece
-    /// SentencePiece vocabulary (the first 5000 rows), saved as an encoder with that tokenizer in a temporary folder: the
-    /// anchor's 30000-id table has no tokenizer of its own here, and the compute per token does not depend on the table size.
+    /// The albert-base-v2-shaped random anchor (a pre-training checkpoint) as a masked-LM checkpoint with its vocabulary
+    /// cut to the default model's 5000-piece SentencePiece vocabulary (the first 5000 rows of the word-embedding table and
+    /// of the decoder's bias), saved with that tokenizer in a temporary folder: the anchor's 30000-id table has no tokenizer
+    /// of its own here, and the compute per token does not depend on the table size. A head checkpoint, like the default
+    /// model, so the server loads it as it loads a real one (the head model, its encoder serving the embedding routes).
     /// </summary>
     public static string AnchorWithRealVocabulary()
     {
         string anchor = Path.Combine(Metadata("SharedFolder"), "anchors", "albert-base-v2-random");
-        string target = Path.Combine(Path.GetTempPath(), "albertgen-serve-bench-anchor");
+        string target = Path.Combine(Path.GetTempPath(), "albertgen-serve-bench-anchor-mlm");
         if (File.Exists(Path.Combine(target, "model.safetensors")))
         {
             return target;
@@ -37,8 +39,8 @@ internal static class BenchmarkModels
         File.WriteAllText(Path.Combine(staging, "config.json"),
             File.ReadAllText(Path.Combine(anchor, "config.json")).Replace("\"vocab_size\": 30000", $"\"vocab_size\": {vocabulary}", StringComparison.Ordinal));
         using (var scope = NewDisposeScope())
-        using (AlbertModel source = AlbertModel.FromPretrained(anchor))
-        using (var cut = new AlbertModel(AlbertConfigReader.ReadFile(staging)))
+        using (AlbertForMaskedLM source = AlbertForMaskedLM.FromPretrained(anchor))
+        using (var cut = new AlbertForMaskedLM(AlbertConfigReader.ReadFile(staging)))
         using (no_grad())
         {
             var sources = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);

@@ -49,7 +49,7 @@ public sealed class EmbeddingRouteTests(ServerPool servers)
         RunningServer server = await servers.Tiny;
         var (status, _, response) = await server.PostAsync("/embed", """{"inputs": ["one", "two two"]}""");
         Assert.Equal(200, status);
-        foreach (string header in new[] { "x-compute-time", "x-queue-time", "x-inference-time", "x-tokenization-time", "x-total-time" })
+        foreach (string header in new[] { "x-compute-time", "x-queue-time", "x-inference-time", "x-postprocessing-time", "x-tokenization-time", "x-total-time" })
         {
             Assert.True(long.TryParse(response.Headers.GetValues(header).Single(), out long ms) && ms >= 0, header);
         }

@@ -86,7 +86,7 @@ public sealed class OperationsTests(ServerPool servers)
         await server.PostOkAsync("/embed", new { inputs = "count me" });
         await server.FailsAsync("/embed", "{}", 422);
         string metrics = await server.Client.GetStringAsync("/metrics");
-        foreach (string name in new[] { "te_request_count{", "te_request_success{", "te_request_failure{", "te_request_duration_bucket{", "te_request_queue_duration_sum{", "te_request_inference_duration_count{", "te_batch_next_size_bucket{", "te_batch_next_tokens_bucket{" })
+        foreach (string name in new[] { "te_request_count{", "te_request_success{", "te_request_failure{", "te_request_duration_bucket{", "te_request_queue_duration_sum{", "te_request_inference_duration_count{", "te_request_postprocessing_duration_sum{", "te_batch_next_size_bucket{", "te_batch_next_tokens_bucket{" })
         {
             Assert.Contains(name, metrics);
         }

@@ -1,3 +1,4 @@
+using AlbertGen.Checkpoints;
 using AlbertGen.Modeling;
 using AlbertGen.Tasks;
 using AlbertGen.Tokenization;
@@ -5,9 +6,10 @@ using AlbertGen.Tokenization;
 namespace AlbertGen.Server.Engine;
 
 /// <summary>
-/// The loaded checkpoint: its tokenizer, the embedding pipeline (every checkpoint has an encoder), the pipeline of its task
-/// head, if any, and the forward stage of each, which the batcher runs. Requests preprocess and postprocess with the
-/// pipelines on their own threads; only the batcher runs forward passes, so passes never overlap.
+/// The loaded checkpoint: its tokenizer, one model (the head model of its task head, or the bare encoder) compiled into one
+/// inference session, the pipeline of the head and the embedding pipeline on the head model's encoder (the same weights,
+/// the body part of the same session), and the forward stage of each, which the batcher runs. Requests preprocess and
+/// postprocess with the pipelines on their own threads; only the batcher runs forward passes, so passes never overlap.
 /// </summary>
 internal sealed class ServedModel : IDisposable
 {
@@ -17,7 +19,7 @@ internal sealed class ServedModel : IDisposable
     {
         Directory = directory;
         Config = config;
-        Heads = AlbertConfigReader.HeadsFromArchitectures(config.Architectures);
+        Heads = ServedHead(config.Architectures);
         var pipelineOptions = new PipelineOptions
         {
             // A batch the batcher forms goes through the model in one forward pass.
@@ -26,48 +28,63 @@ internal sealed class ServedModel : IDisposable
             LoadOptions = options.LoadOptions,
             Inference = options.Inference,
         };
+        // The tokenizer first, so a checkpoint without one fails before its weights are read.
+        Tokenizer = PipelineResources.LoadTokenizer(directory, config);
         try
         {
-            // Not normalised: each request asks for unit vectors or not, and the postprocess stage scales them.
-            Embeddings = Own(SentenceEmbeddingGenerator.FromPretrained(directory, new SentenceEmbeddingOptions { Pooling = options.Pooling }, pipelineOptions));
-            EmbedStage = new("embed", Embeddings.Forward);
-            Tokenizer = Embeddings.Tokenizer;
-            MaxLength = Embeddings.MaxLength;
+            // One pipeline loads the checkpoint and compiles the session; the embeddings run its encoder. Not normalised:
+            // each request asks for unit vectors or not, and the postprocess stage scales them.
+            var embeddingOptions = new SentenceEmbeddingOptions { Pooling = options.Pooling };
             if (Has(AlbertHeads.MaskedLM))
             {
-                FillMask = Own(FillMaskPipeline.FromPretrained(directory, pipelineOptions));
+                FillMask = Own(new FillMaskPipeline(Load(AlbertForMaskedLM.FromPretrained), Tokenizer, pipelineOptions));
                 FillMaskStage = new("fill-mask", FillMask.Forward);
+                Embeddings = Own(SentenceEmbeddingGenerator.OnEncoderOf(FillMask, embeddingOptions));
             }
-
-            if (Has(AlbertHeads.SequenceClassification))
+            else if (Has(AlbertHeads.SequenceClassification))
             {
-                Classifier = Own(TextClassificationPipeline.FromPretrained(directory, pipelineOptions));
+                AlbertForSequenceClassification model = Load(AlbertForSequenceClassification.FromPretrained);
+                Classifier = Own(new TextClassificationPipeline<string>(model, Tokenizer, LabelMapping.Names(model.Config), pipelineOptions));
                 ClassifyStage = new("classify", Classifier.Forward);
+                Embeddings = Own(SentenceEmbeddingGenerator.OnEncoderOf(Classifier, embeddingOptions));
             }
-
-            if (Has(AlbertHeads.TokenClassification))
+            else if (Has(AlbertHeads.TokenClassification))
             {
-                TokenClassifier = Own(TokenClassificationPipeline.FromPretrained(directory, pipelineOptions));
+                TokenClassifier = Own(new TokenClassificationPipeline(Load(AlbertForTokenClassification.FromPretrained), Tokenizer, pipelineOptions));
                 TokenClassificationStage = new("token-classification", TokenClassifier.Forward);
+                Embeddings = Own(SentenceEmbeddingGenerator.OnEncoderOf(TokenClassifier, embeddingOptions));
             }
-
-            if (Has(AlbertHeads.QuestionAnswering))
+            else if (Has(AlbertHeads.QuestionAnswering))
             {
-                QuestionAnswering = Own(QuestionAnsweringPipeline.FromPretrained(directory, pipelineOptions));
+                QuestionAnswering = Own(new QuestionAnsweringPipeline(Load(AlbertForQuestionAnswering.FromPretrained), Tokenizer, pipelineOptions));
                 QuestionAnsweringStage = new("question-answering", QuestionAnswering.Forward);
+                Embeddings = Own(SentenceEmbeddingGenerator.OnEncoderOf(QuestionAnswering, embeddingOptions));
+            }
+            else if (Has(AlbertHeads.MultipleChoice))
+            {
+                MultipleChoice = Own(new MultipleChoicePipeline(Load(AlbertForMultipleChoice.FromPretrained), Tokenizer, pipelineOptions));
+                MultipleChoiceStage = new("multiple-choice", MultipleChoice.Forward, equalRows: true);
+                Embeddings = Own(SentenceEmbeddingGenerator.OnEncoderOf(MultipleChoice, embeddingOptions));
+            }
+            else
+            {
+                // No head: the encoder alone, without the pooler the embeddings do not use.
+                AlbertModel model = Load((d, o) => AlbertPreTrainedModel<AlbertModelOutput>.FromPretrained(d, c => new AlbertModel(c, addPoolingLayer: false), o));
+                Embeddings = Own(new SentenceEmbeddingGenerator(model, Tokenizer, embeddingOptions, pipelineOptions));
             }
 
-            if (Has(AlbertHeads.MultipleChoice))
-            {
-                MultipleChoice = Own(MultipleChoicePipeline.FromPretrained(directory, pipelineOptions));
-                MultipleChoiceStage = new("multiple-choice", MultipleChoice.Forward, equalRows: true);
-            }
+            EmbedStage = new("embed", Embeddings.Forward);
+            MaxLength = Embeddings.MaxLength;
         }
         catch
         {
             Dispose();
             throw;
         }
+
+        // Loads the checkpoint's weights into the model class of the served head, once; disposed after every pipeline on it.
+        TModel Load<TModel>(Func<string, LoadOptions?, TModel> fromPretrained)
+            where TModel : IDisposable => Own(fromPretrained(directory, options.LoadOptions));
     }
 
     /// <summary>Loads everything the checkpoint in <paramref name="source"/> can serve, with the limits of <paramref name="options"/>.</summary>
@@ -83,7 +100,10 @@ internal sealed class ServedModel : IDisposable
 
     public AlbertConfig Config { get; }
 
-    /// <summary>The heads the checkpoint holds, from its <c>architectures</c> (a pre-training checkpoint holds the masked-LM head too).</summary>
+    /// <summary>
+    /// The heads served, from the first ALBERT head class in the checkpoint's <c>architectures</c> (a pre-training
+    /// checkpoint serves its masked-LM head); <see cref="AlbertHeads.None"/> for an encoder.
+    /// </summary>
     public AlbertHeads Heads { get; }
 
     /// <summary>The tokenizer of every pipeline (the tokenizer routes use it directly).</summary>
@@ -120,6 +140,11 @@ internal sealed class ServedModel : IDisposable
     /// <summary>Length of an embedding: <c>hidden_size</c>.</summary>
     public int Dimensions => Embeddings.Dimensions;
 
+    /// <summary>Inference sessions the pipelines have compiled (one per loaded model, and one more each time its weights changed).</summary>
+    public int SessionsCompiled =>
+        Embeddings.SessionsCompiled + (FillMask?.SessionsCompiled ?? 0) + (Classifier?.SessionsCompiled ?? 0) + (TokenClassifier?.SessionsCompiled ?? 0)
+        + (QuestionAnswering?.SessionsCompiled ?? 0) + (MultipleChoice?.SessionsCompiled ?? 0);
+
     /// <summary>Tokenizer calls the pipelines' preprocess stages have made (the server tokenises nowhere else).</summary>
     public long TokenizerCalls =>
         Embeddings.TokenizerCalls + (FillMask?.TokenizerCalls ?? 0) + (Classifier?.TokenizerCalls ?? 0) + (TokenClassifier?.TokenizerCalls ?? 0)
@@ -142,7 +167,7 @@ internal sealed class ServedModel : IDisposable
         MultipleChoice?.Choose(text, [text, text]);
     }
 
-    /// <summary>Disposes every model.</summary>
+    /// <summary>Disposes the pipelines, then the model.</summary>
     public void Dispose()
     {
         for (int i = _owned.Count - 1; i >= 0; i--)
@@ -155,10 +180,17 @@ internal sealed class ServedModel : IDisposable
 
     private bool Has(AlbertHeads head) => head != AlbertHeads.None && (Heads & head) == head;
 
-    private T Own<T>(T pipeline)
+    /// <summary>
+    /// What the first ALBERT head class in <paramref name="architectures"/> provides, as HuggingFace's auto classes take
+    /// the first architecture: a checkpoint holds the weights of one head model, and the server loads that one model.
+    /// </summary>
+    private static AlbertHeads ServedHead(IReadOnlyList<string> architectures) =>
+        architectures.Select(name => AlbertHeadRegistry.FromHuggingFaceName(name)?.Provides ?? AlbertHeads.None).FirstOrDefault(heads => heads != AlbertHeads.None);
+
+    private T Own<T>(T disposable)
         where T : IDisposable
     {
-        _owned.Add(pipeline);
-        return pipeline;
+        _owned.Add(disposable);
+        return disposable;
     }
 }

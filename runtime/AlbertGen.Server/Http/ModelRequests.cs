@@ -141,6 +141,7 @@ internal static class ModelRequests
         response.Headers["x-tokenization-time"] = Ms(scope.Tokenization);
         response.Headers["x-queue-time"] = Ms(scope.Queue);
         response.Headers["x-inference-time"] = Ms(scope.Inference);
+        response.Headers["x-postprocessing-time"] = Ms(scope.Postprocessing);
     }
 
     private static void RecordSuccess(AlbertModelHost host, RequestScope scope, KeyValuePair<string, object?> routeTag, KeyValuePair<string, object?> modelTag, TimeSpan total)
@@ -151,6 +152,7 @@ internal static class ModelRequests
         host.Metrics.TokenizationDuration.Record(scope.Tokenization.TotalSeconds, routeTag, modelTag);
         host.Metrics.QueueDuration.Record(scope.Queue.TotalSeconds, routeTag, modelTag);
         host.Metrics.InferenceDuration.Record(scope.Inference.TotalSeconds, routeTag, modelTag);
+        host.Metrics.PostprocessingDuration.Record(scope.Postprocessing.TotalSeconds, routeTag, modelTag);
         host.Metrics.InputLength.Record(scope.Tokens, routeTag, modelTag);
     }
 

@@ -33,6 +33,7 @@ internal sealed class ServerMetrics
         TokenizationDuration = Seconds("te_request_tokenization_duration", "Time spent tokenising a request, in seconds.");
         QueueDuration = Seconds("te_request_queue_duration", "Time a request's inputs waited for the model, in seconds.");
         InferenceDuration = Seconds("te_request_inference_duration", "Time a request's inputs spent in the model, in seconds.");
+        PostprocessingDuration = Seconds("te_request_postprocessing_duration", "Time spent turning a request's model outputs into its answer, in seconds.");
         InputLength = _meter.CreateHistogram("te_request_input_length", description: "Tokens per request.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = TokenBuckets });
         BatchSize = _meter.CreateHistogram("te_batch_next_size", description: "Inputs per forward pass.",
@@ -63,6 +64,9 @@ internal sealed class ServerMetrics
 
     /// <summary><c>te_request_inference_duration</c>.</summary>
     public Histogram<double> InferenceDuration { get; }
+
+    /// <summary><c>te_request_postprocessing_duration</c> (not one of TEI's: TEI's inference time includes it).</summary>
+    public Histogram<double> PostprocessingDuration { get; }
 
     /// <summary><c>te_request_input_length</c>.</summary>
     public Histogram<double> InputLength { get; }

@@ -35,12 +35,16 @@ public sealed class InferenceSession<TOutput> : IDisposable
     private readonly AlbertPreTrainedModel<TOutput> _model;
     private readonly CompiledEncoder _encoder;
     private readonly WeightWatch _watch;
+    private readonly (Action Enter, Action Exit)? _host; // a body session's host: it owns the compiled layers
+    private InferenceSession<AlbertModelOutput>? _body;
     private int _state; // runs in progress, plus DisposedFlag once disposed
 
     internal InferenceSession(
-        AlbertPreTrainedModel<TOutput> model, CompiledEncoder encoder, WeightWatch watch, CpuFeatures cpu, ScalarType matMulDType, IReadOnlyList<string> warnings)
+        AlbertPreTrainedModel<TOutput> model, CompiledEncoder encoder, WeightWatch watch, CpuFeatures cpu, ScalarType matMulDType, IReadOnlyList<string> warnings,
+        (Action Enter, Action Exit)? host = null)
     {
         _model = model;
+        _host = host;
         _encoder = encoder;
         _watch = watch;
         Cpu = cpu;
@@ -111,9 +115,25 @@ public sealed class InferenceSession<TOutput> : IDisposable
         }
     }
 
+    /// <summary>
+    /// The same compiled layers under the model's body alone (<see cref="AlbertPreTrainedModel{TOutput}.Body"/>: embeddings,
+    /// encoder, pooler; no task head), for the last hidden state of a head model without a second session. It is current
+    /// exactly when this session is; while it runs it keeps this session's layers alive; it owns nothing (disposing it does
+    /// nothing) and stops when this session is disposed.
+    /// </summary>
+    internal InferenceSession<AlbertModelOutput> Body() =>
+        this is InferenceSession<AlbertModelOutput> self && ReferenceEquals(_model, _model.Body)
+            ? self
+            : LazyInitializer.EnsureInitialized(ref _body, () => new InferenceSession<AlbertModelOutput>(_model.Body, _encoder, _watch, Cpu, MatMulDType, Warnings, (Enter, Exit)));
+
     /// <summary>Frees the session's kernels and weights (at the end of the last run in progress, if any); the model is not touched.</summary>
     public void Dispose()
     {
+        if (_host is not null)
+        {
+            return; // a body session owns nothing; it stops when its host is disposed
+        }
+
         if ((Interlocked.Or(ref _state, DisposedFlag) & DisposedFlag) == 0)
         {
             TryFree();
@@ -122,6 +142,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
 
     private void Enter()
     {
+        _host?.Enter();
         if ((Interlocked.Increment(ref _state) & DisposedFlag) != 0)
         {
             Exit();
@@ -135,6 +156,8 @@ public sealed class InferenceSession<TOutput> : IDisposable
         {
             TryFree();
         }
+
+        _host?.Exit();
     }
 
     /// <summary>Frees the kernels once: only when disposed with no run in progress, and only by the caller that marks it freed.</summary>

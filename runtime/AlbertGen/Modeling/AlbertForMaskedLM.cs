@@ -49,6 +49,8 @@ public class AlbertForMaskedLM : AlbertPreTrainedModel<MaskedLMOutput>
 
     internal override AlbertTransformer Encoder => albert.Encoder;
 
+    internal override AlbertModel Body => albert;
+
     /// <summary>Computes vocabulary logits, and the cross-entropy over labels other than -100 when
     /// <see cref="AlbertInputs.Labels"/> <c>[B, S]</c> is given.</summary>
     /// <param name="inputs">The inputs.</param>

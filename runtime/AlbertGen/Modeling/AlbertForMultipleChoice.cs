@@ -49,6 +49,8 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
 
     internal override AlbertTransformer Encoder => albert.Encoder;
 
+    internal override AlbertModel Body => albert;
+
     /// <summary>Scores each choice and, with <see cref="AlbertInputs.Labels"/> <c>[B]</c>, the cross-entropy over choices.</summary>
     /// <param name="inputs">Per-token inputs <c>[B, C, S]</c> (embeddings <c>[B, C, S, E]</c>); head mask as usual.</param>
     /// <returns>Loss, logits <c>[B, C]</c>, optional hidden states and attentions (over the flattened <c>B·C</c> batch).</returns>

@@ -52,6 +52,8 @@ public class AlbertForPreTraining : AlbertPreTrainedModel<AlbertForPreTrainingOu
 
     internal override AlbertTransformer Encoder => albert.Encoder;
 
+    internal override AlbertModel Body => albert;
+
     /// <summary>Computes MLM and SOP logits, and the summed loss when <see cref="AlbertInputs.Labels"/> <c>[B, S]</c> and
     /// <see cref="AlbertInputs.SentenceOrderLabel"/> <c>[B]</c> are both given.</summary>
     /// <param name="inputs">The inputs.</param>

@@ -57,6 +57,8 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
 
     internal override AlbertTransformer Encoder => albert.Encoder;
 
+    internal override AlbertModel Body => albert;
+
     /// <summary>
     /// Computes start and end logits and, when <see cref="AlbertInputs.StartPositions"/> and
     /// <see cref="AlbertInputs.EndPositions"/> <c>[B]</c> are both given, the mean of their cross-entropies. Positions are

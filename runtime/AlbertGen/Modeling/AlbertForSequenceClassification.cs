@@ -49,6 +49,8 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
 
     internal override AlbertTransformer Encoder => albert.Encoder;
 
+    internal override AlbertModel Body => albert;
+
     /// <summary>
     /// The loss a call uses: <c>problem_type</c> when the config has one; otherwise, as HuggingFace infers it, regression
     /// when num_labels = 1, single-label when the labels are integers, multi-label otherwise.

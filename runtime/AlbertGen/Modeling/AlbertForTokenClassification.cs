@@ -49,6 +49,8 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
 
     internal override AlbertTransformer Encoder => albert.Encoder;
 
+    internal override AlbertModel Body => albert;
+
     /// <summary>
     /// Computes logits per token and, with <see cref="AlbertInputs.Labels"/> <c>[B, S]</c>, the cross-entropy over tokens
     /// whose label is not -100 and, when an attention mask is given, whose mask is 1 (as the reference implementation does).

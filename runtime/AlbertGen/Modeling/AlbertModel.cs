@@ -69,6 +69,8 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
 
     internal override AlbertTransformer Encoder => encoder;
 
+    internal override AlbertModel Body => this;
+
     /// <summary>Runs the encoder.</summary>
     /// <param name="inputs">Ids or embeddings <c>[B, S]</c>, optional mask, token types, positions and head mask.</param>
     /// <returns>Last hidden state, pooled output and, when asked, all hidden states and attentions.</returns>

@@ -64,6 +64,12 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
     internal abstract AlbertTransformer Encoder { get; }
 
     /// <summary>
+    /// The body: the <see cref="AlbertModel"/> a head model runs under its head (its <c>albert</c> submodule, sharing its
+    /// parameters), or the bare model itself.
+    /// </summary>
+    internal abstract AlbertModel Body { get; }
+
+    /// <summary>
     /// Counts the library's weight-changing calls on this model (<see cref="LoadWeights"/>, TorchSharp's <c>load</c> and
     /// <c>load_state_dict</c>, <c>to(…)</c>, <c>train()</c>/<c>eval()</c>): an inference session compiled at one generation
     /// refuses to run at another. Changes made in place through libtorch (optimizer steps, <c>mul_</c>) are seen through

@@ -17,7 +17,8 @@ namespace AlbertGen.Tasks;
 /// inference session runs from many threads at once without locks. When the model's weights change (reloaded, trained,
 /// edited), the next call compiles a new session; do not change the model while other threads run the pipeline.</para>
 /// <para><b>Ownership.</b> A pipeline made by <c>FromPretrained</c> owns its model and disposes it; one built from a model
-/// instance disposes it only when asked to (<c>ownsModel</c>).</para>
+/// instance disposes it only when asked to (<c>ownsModel</c>). A pipeline built on another pipeline's session (the
+/// embeddings of a head model's encoder) owns neither the model nor the session.</para>
 /// </remarks>
 public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     where TModel : AlbertPreTrainedModel<TOutput>
@@ -25,8 +26,10 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
 {
     private readonly bool _ownsModel;
     private readonly Lock _recompiling = new();
-    private InferenceSession<TOutput> _session;
+    private readonly Func<InferenceSession<TOutput>>? _borrowed; // another pipeline's current session, which it compiles and disposes
+    private InferenceSession<TOutput>? _session;
     private long _tokenizerCalls;
+    private int _sessionsCompiled;
     private bool _disposed;
 
     /// <summary>Checks the pieces fit together and puts the model in eval mode.</summary>
@@ -36,6 +39,20 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     /// <param name="ownsModel">Whether <see cref="Dispose()"/> disposes the model.</param>
     /// <exception cref="ArgumentException">The tokenizer's vocabulary size differs from the model's, or an option is out of range.</exception>
     private protected AlbertPipeline(TModel model, AlbertTokenizer tokenizer, PipelineOptions? options, bool ownsModel)
+        : this(model, tokenizer, options, ownsModel, borrowed: null)
+    {
+    }
+
+    /// <summary>
+    /// Builds a pipeline that runs <paramref name="session"/>'s session (another pipeline's, on the model
+    /// <paramref name="model"/> belongs to) instead of compiling its own; it owns neither the model nor the session.
+    /// </summary>
+    private protected AlbertPipeline(TModel model, AlbertTokenizer tokenizer, PipelineOptions? options, Func<InferenceSession<TOutput>> session)
+        : this(model, tokenizer, options, ownsModel: false, borrowed: session ?? throw new ArgumentNullException(nameof(session)))
+    {
+    }
+
+    private AlbertPipeline(TModel model, AlbertTokenizer tokenizer, PipelineOptions? options, bool ownsModel, Func<InferenceSession<TOutput>>? borrowed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -70,8 +87,12 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
         Tokenizer = tokenizer;
         MaxLength = Options.MaxLength ?? modelMax;
         _ownsModel = ownsModel;
-        model.eval();
-        _session = model.CompileForInference(Options.Inference);
+        _borrowed = borrowed;
+        if (borrowed is null)
+        {
+            model.eval();
+            _session = Compile();
+        }
     }
 
     /// <summary>
@@ -82,7 +103,12 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
     {
         get
         {
-            InferenceSession<TOutput> session = Volatile.Read(ref _session);
+            if (_borrowed is not null)
+            {
+                return _borrowed();
+            }
+
+            InferenceSession<TOutput> session = Volatile.Read(ref _session)!;
             if (session.IsCurrent)
             {
                 return session;
@@ -90,11 +116,11 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
 
             lock (_recompiling)
             {
-                session = _session;
+                session = _session!;
                 if (!session.IsCurrent)
                 {
                     InferenceSession<TOutput> stale = session;
-                    session = Model.CompileForInference(Options.Inference);
+                    session = Compile();
                     Volatile.Write(ref _session, session);
                     stale.Dispose(); // runs still in progress keep it alive until they end
                 }
@@ -135,7 +161,7 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
         _disposed = true;
         if (disposing)
         {
-            _session.Dispose();
+            _session?.Dispose();
             if (_ownsModel)
             {
                 Model.Dispose();
@@ -145,6 +171,9 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
 
     /// <summary>Throws when disposed.</summary>
     private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>How many inference sessions the pipeline has compiled (one, and one more each time the weights changed; none when it runs another pipeline's).</summary>
+    internal int SessionsCompiled => Volatile.Read(ref _sessionsCompiled);
 
     /// <summary>How many times the pipeline has called its tokenizer to encode an input (preprocess stages only).</summary>
     internal long TokenizerCalls => Interlocked.Read(ref _tokenizerCalls);
@@ -170,6 +199,12 @@ public abstract class AlbertPipeline<TModel, TOutput> : IDisposable
         }
 
         return encoding;
+    }
+
+    private InferenceSession<TOutput> Compile()
+    {
+        Interlocked.Increment(ref _sessionsCompiled);
+        return Model.CompileForInference(Options.Inference);
     }
 
     /// <summary>Every tokenisation of a preprocess stage goes through here, so tests can count them.</summary>

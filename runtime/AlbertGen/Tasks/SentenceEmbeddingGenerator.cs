@@ -1,3 +1,4 @@
+using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using AlbertGen.Tokenization;
 using static TorchSharp.torch;
@@ -49,6 +50,28 @@ public sealed class SentenceEmbeddingGenerator : AlbertPipeline<AlbertModel, Alb
         : base(model, tokenizer, options, ownsModel)
     {
         EmbeddingOptions = embeddingOptions ?? SentenceEmbeddingOptions.Default;
+    }
+
+    private SentenceEmbeddingGenerator(AlbertModel body, AlbertTokenizer tokenizer, SentenceEmbeddingOptions? embeddingOptions, PipelineOptions options, Func<InferenceSession<AlbertModelOutput>> session)
+        : base(body, tokenizer, options, session)
+    {
+        EmbeddingOptions = embeddingOptions ?? SentenceEmbeddingOptions.Default;
+    }
+
+    /// <summary>
+    /// Builds a generator on the encoder of <paramref name="pipeline"/>'s model (a head model's <c>albert</c> body, or the
+    /// bare model) that runs the body part of that pipeline's inference session: no second copy of the weights and no
+    /// second session. It owns nothing: dispose it before <paramref name="pipeline"/>, which keeps the model and session.
+    /// </summary>
+    /// <param name="pipeline">A pipeline of any head; its tokenizer and settings are used.</param>
+    /// <param name="embeddingOptions">Pooling and normalisation; null = <see cref="SentenceEmbeddingOptions.Default"/>.</param>
+    /// <returns>A generator whose vectors are those of <see cref="FromPretrained"/> on the same checkpoint.</returns>
+    internal static SentenceEmbeddingGenerator OnEncoderOf<TModel, TOutput>(AlbertPipeline<TModel, TOutput> pipeline, SentenceEmbeddingOptions? embeddingOptions = null)
+        where TModel : AlbertPreTrainedModel<TOutput>
+        where TOutput : AlbertOutput
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        return new SentenceEmbeddingGenerator(pipeline.Model.Body, pipeline.Tokenizer, embeddingOptions, pipeline.Options, () => pipeline.Session.Body());
     }
 
     /// <summary>Loads <c>config.json</c>, the encoder weights of any ALBERT checkpoint and the tokenizer (<c>tokenizer.json</c> or <c>spiece.model</c>) from a directory.</summary>

@@ -164,6 +164,6 @@ public static class InferenceCompiler
         return dtype;
     }
 
-    private static IEnumerable<TorchSharp.Modules.Linear> ProductModules(AlbertLayer layer) =>
+    private static IEnumerable<AlbertLinear> ProductModules(AlbertLayer layer) =>
         [layer.Attention.Query, layer.Attention.Key, layer.Attention.Value, layer.Attention.Dense, layer.Ffn, layer.FfnOutput];
 }

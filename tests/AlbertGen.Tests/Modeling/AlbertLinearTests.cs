@@ -83,16 +83,23 @@ public sealed class AlbertLinearTests
         Assert.Equal(ScalarType.Float64, y.dtype);
     }
 
+    /// <summary>A seeded layer 64 → 32 in train mode, an input <c>[8, 64]</c> and its float32 product (in the caller's dispose scope).</summary>
+    private static (AlbertLinear Layer, Tensor Input, Tensor Exact) SeededLayer()
+    {
+        manual_seed(11);
+        var layer = new AlbertLinear(64, 32, random: true);
+        layer.train();
+        Tensor input = randn(8, 64);
+        return (layer, input, nn.functional.linear(input, layer.weight, layer.bias));
+    }
+
     [Fact]
     public void In_a_bfloat16_training_scope_the_product_runs_in_bfloat16_and_the_gradient_arrives_in_float32()
     {
         using var scope = NewDisposeScope();
-        manual_seed(11);
-        using var layer = new AlbertLinear(64, 32, random: true);
-        Tensor input = randn(8, 64);
-        Tensor exact = nn.functional.linear(input, layer.weight, layer.bias);
+        (AlbertLinear layer, Tensor input, Tensor exact) = SeededLayer();
+        using var owned = layer;
         Tensor expected = nn.functional.linear(input.bfloat16(), layer.weight.bfloat16(), layer.bias.bfloat16()).@float();
-        layer.train();
         Tensor mixed;
         using (MixedPrecision.TrainingProducts(ScalarType.BFloat16))
         {
@@ -117,12 +124,8 @@ public sealed class AlbertLinearTests
     public void Outside_a_scope_and_in_eval_mode_the_product_is_exactly_float32_linear()
     {
         using var scope = NewDisposeScope();
-        manual_seed(11);
-        using var layer = new AlbertLinear(64, 32, random: true);
-        Tensor input = randn(8, 64);
-        Tensor exact = nn.functional.linear(input, layer.weight, layer.bias);
-
-        layer.train();
+        (AlbertLinear layer, Tensor input, Tensor exact) = SeededLayer();
+        using var owned = layer;
         Assert.True(Identical(layer.forward(input), exact), "a training pass outside a scope");
 
         layer.eval();

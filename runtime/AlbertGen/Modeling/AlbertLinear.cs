@@ -19,14 +19,14 @@ internal sealed class AlbertLinear : nn.Module<Tensor, Tensor>
 {
     // Fields, not properties, named as the checkpoint names them (and as TorchSharp's Linear names its accessors, which the
     // inference compiler reads): Module.to(dtype/device) replaces parameter objects and assigns the field of the same name.
-#pragma warning disable IDE1006, IDE0044, SA1307, SA1401 // checkpoint names; assigned by TorchSharp's Module.to through reflection
+#pragma warning disable IDE1006, IDE0044 // checkpoint names; not readonly: TorchSharp's Module.to assigns them through reflection
 
     /// <summary>The weight <c>[out, in]</c>.</summary>
     internal Parameter weight;
 
     /// <summary>The bias <c>[out]</c>.</summary>
     internal Parameter bias;
-#pragma warning restore IDE1006, IDE0044, SA1307, SA1401
+#pragma warning restore IDE1006, IDE0044
 
     /// <summary>A layer <c>inputs → outputs</c>; uninitialised (to be loaded) when <paramref name="random"/> is false.</summary>
     public AlbertLinear(long inputs, long outputs, bool random) : base(nameof(AlbertLinear))

@@ -28,8 +28,22 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
     /// <summary>The fused layers, or null.</summary>
     public FusedEncoder? Fused => _fused;
 
-    /// <summary>The compiled layers, by group.</summary>
+    /// <summary>The compiled layers, by group (none when every call runs fused).</summary>
     public IReadOnlyList<IReadOnlyList<CompiledLayer>> Groups => _groups;
+
+    /// <summary>The kernel of every product a call can run: the compiled layers', or the fused layers' when there are no compiled layers.</summary>
+    public IReadOnlyList<ProductKernelChoice> Products()
+    {
+        if (_groups.Length == 0 && _fused is not null)
+        {
+            LayerProduct[] order = [LayerProduct.QueryKeyValue, LayerProduct.AttentionOutput, LayerProduct.FeedForward, LayerProduct.FeedForwardOutput];
+            return [.. _fused.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
+                layer.Products.Select((p, i) => new ProductKernelChoice(g, l, order[i].Name(), p.Outputs, p.Inputs, p.Name))))];
+        }
+
+        return [.. _groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
+            layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product.Name(), p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
+    }
 
     public Tensor Run(AlbertTransformer encoder, Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates)
     {
@@ -41,6 +55,11 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
         using Tensor? productMask = mask?.to(_dtype);
         return encoder.RunSteps(embeddings, hiddenStates, null, (group, hidden) => RunGroup(_groups[group], hidden, productMask));
     }
+
+    public AlbertModelOutput? TryRunFromIds(AlbertEmbeddings embeddings, AlbertTransformer encoder, Tensor? poolerWeight, Tensor? poolerBias, AlbertInputs inputs) =>
+        _fused is not null && inputs.InputIds!.shape[0] * inputs.InputIds.shape[1] <= FusedMaximumRows
+            ? _fused.RunFromIds(embeddings, encoder, poolerWeight, poolerBias, inputs)
+            : null;
 
     public void Dispose()
     {

@@ -51,13 +51,16 @@ public static class InferenceCompiler
         ScalarType dtype = ProductsDType(model.DType, options.MatMulDType, model.Device.type, cpu, watch.TracksInPlaceChanges, storage, warnings);
         Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges);
 
-        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges));
+        AlbertConfig config = model.Config;
+        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges),
+            FusedPathChoice.AutomaticRows(config.HiddenSize, (long)config.NumAttentionHeads * config.AttentionHeadSize, config.IntermediateSize));
         var compiled = new List<CompiledLayer[]>();
         FusedEncoder? fused = null;
         try
         {
             using var noGrad = no_grad();
-            foreach (AlbertLayer[] group in layers)
+            // A session whose every call runs fused keeps no per-product layers: they would only double the packed weights.
+            foreach (AlbertLayer[] group in fusedRows == int.MaxValue ? [] : layers)
             {
                 compiled.Add(group.Select(layer => CompiledLayer.Compile(layer, dtype, watch.TracksInPlaceChanges,
                     (product, outputs, inputs) => ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage), cpu, storage)).ToArray());
@@ -65,8 +68,9 @@ public static class InferenceCompiler
 
             if (fusedRows > 0)
             {
-                fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
-                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu, storage));
+                ManagedIsa isa = ManagedProducts.BestIsa(cpu) ?? throw new PlatformNotSupportedException($"Managed products need AVX2 and FMA or AVX-512; this CPU (as allowed) has: {cpu}.");
+                fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, isa, (weight, bias, outputs, inputs, activation) =>
+                    ManagedProducts.Create(weight, bias, outputs, inputs, activation, cpu, storage, isa));
             }
         }
         catch
@@ -106,6 +110,9 @@ public static class InferenceCompiler
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (LayerProduct Product, long Outputs, long Inputs)[] shapes =
             [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
+        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable);
+        int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused, FusedPathChoice.AutomaticRows(hidden, all, inner));
+        string? fusedKernel = ManagedProducts.BestIsa(cpu) is { } isa ? ManagedProducts.Name(isa, storage) : null;
         var products = new List<ProductKernelChoice>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
         {
@@ -113,19 +120,19 @@ public static class InferenceCompiler
             {
                 foreach ((LayerProduct product, long outputs, long inputs) in shapes)
                 {
+                    // A session whose every call runs fused has only the fused layers' products.
                     ProductKernel kind = TensorVersions.IsAvailable
                         ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage)
                         : ProductKernel.Libtorch;
-                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, ProductKernels.Name(kind, dtype, cpu, storage)));
+                    string kernel = fusedRows == int.MaxValue ? fusedKernel! : ProductKernels.Name(kind, dtype, cpu, storage);
+                    products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, kernel));
                 }
             }
         }
 
-        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable);
-        int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused);
         return new InferencePlan(cpu, dtype, products, warnings)
         {
-            FusedLayers = ManagedProducts.BestIsa(cpu) is { } isa ? FusedPathChoice.Describe(ManagedProducts.Name(isa, storage), fusedRows) : null,
+            FusedLayers = fusedKernel is null ? null : FusedPathChoice.Describe(fusedKernel, fusedRows),
         };
     }
 

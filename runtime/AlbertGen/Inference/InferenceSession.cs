@@ -47,8 +47,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
         MatMulDType = matMulDType;
         Warnings = warnings;
         FusedLayers = encoder.Fused is { } fused ? FusedPathChoice.Describe(fused.Mapping.Name, encoder.FusedMaximumRows) : null;
-        Products = [.. encoder.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
-            layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product.Name(), p.Outputs, p.Module.weight!.shape[1], p.Kernel))))];
+        Products = encoder.Products();
     }
 
     /// <summary>The model the session runs (it reads the model's parameters; do not dispose the model first).</summary>

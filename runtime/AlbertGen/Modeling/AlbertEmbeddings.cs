@@ -32,6 +32,18 @@ internal sealed class AlbertEmbeddings : nn.Module<Tensor?, Tensor?, Tensor?, Te
     /// <summary>The word embedding table <c>[V, E]</c>; also the MLM decoder weight.</summary>
     public Parameter WordEmbeddingWeight => word_embeddings.weight!;
 
+    /// <summary>The position embeddings <c>[max_position_embeddings, E]</c> (added only with absolute positions).</summary>
+    public Parameter PositionEmbeddingWeight => position_embeddings.weight!;
+
+    /// <summary>The token type embeddings <c>[type_vocab_size, E]</c>.</summary>
+    public Parameter TokenTypeEmbeddingWeight => token_type_embeddings.weight!;
+
+    /// <summary>The LayerNorm over the summed embeddings.</summary>
+    public LayerNorm Norm => LayerNorm;
+
+    /// <summary>Whether position embeddings are added (absolute positions; relative ones live in the attention).</summary>
+    public bool AddsPositions => _absolutePositions;
+
     /// <summary>Computes the embeddings.</summary>
     /// <param name="inputIds">Ids <c>[B, S]</c>, or null when <paramref name="inputsEmbeds"/> is given.</param>
     /// <param name="tokenTypeIds">Token types <c>[B, S]</c>, or null for zeros.</param>

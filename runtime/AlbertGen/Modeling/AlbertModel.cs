@@ -80,6 +80,13 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
         ArgumentNullException.ThrowIfNull(inputs);
         (long batch, long seq) = AlbertInputValidator.Validate(Config, inputs);
         using var scope = NewDisposeScope();
+        if (execution is not null && !training && inputs.InputIds is not null && inputs.HeadMask is null && !inputs.OutputAttentions
+            && execution.TryRunFromIds(embeddings, encoder, pooler?.weight, pooler?.bias, inputs) is { } whole)
+        {
+            whole.MoveToOuterDisposeScope();
+            return whole;
+        }
+
         Device device = Device;
         ScalarType dtype = DType;
 

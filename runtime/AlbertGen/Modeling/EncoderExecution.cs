@@ -20,4 +20,18 @@ internal interface IEncoderExecution
     /// <param name="hiddenStates">Receives the hidden states, or null when not wanted.</param>
     /// <returns>The last hidden state <c>[B, S, H]</c>.</returns>
     Tensor Run(AlbertTransformer encoder, Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates);
+
+    /// <summary>
+    /// Runs the whole body from token ids (embeddings, encoder and pooler) when this execution can do it in one pass of its
+    /// own, which saves the embeddings' and the pooler's libtorch calls; null when it cannot (the model then runs its own
+    /// embeddings and <see cref="Run"/>). Called with validated inputs that have <see cref="AlbertInputs.InputIds"/>, and
+    /// neither a head mask nor attention maps.
+    /// </summary>
+    /// <param name="embeddings">The model's embeddings (their weights are read at the call).</param>
+    /// <param name="encoder">The model's encoder.</param>
+    /// <param name="poolerWeight">The pooler's weight <c>[H, H]</c>, or null when the model has no pooler.</param>
+    /// <param name="poolerBias">The pooler's bias <c>[H]</c>, or null.</param>
+    /// <param name="inputs">The inputs.</param>
+    /// <returns>The model's output, or null.</returns>
+    AlbertModelOutput? TryRunFromIds(AlbertEmbeddings embeddings, AlbertTransformer encoder, Tensor? poolerWeight, Tensor? poolerBias, AlbertInputs inputs) => null;
 }

@@ -29,8 +29,15 @@ public sealed class FusedSessionTests
         using InferenceSession<AlbertModelOutput> always = model.CompileForInference(new InferenceOptions { FusedLayers = true });
         using InferenceSession<AlbertModelOutput> never = model.CompileForInference(new InferenceOptions { FusedLayers = false });
 
-        Assert.Equal($"fused-{ManagedProducts.Name(ManagedProducts.BestIsa(CpuFeatures.Current) ?? throw new InvalidOperationException("this test needs a CPU with AVX2 and FMA"), ManagedWeightStorage.Float32)} for calls of up to {FusedPathChoice.MaximumRows} rows (batch × sequence)", automatic.FusedLayers);
+        string kernel = ManagedProducts.Name(ManagedProducts.BestIsa(CpuFeatures.Current) ?? throw new InvalidOperationException("this test needs a CPU with AVX2 and FMA"), ManagedWeightStorage.Float32);
+        // A small model (every product narrower than 512 on one side) runs every call fused and keeps no per-product layers.
+        Assert.Equal($"fused-{kernel} for every call", automatic.FusedLayers);
         Assert.Equal(automatic.FusedLayers, InferenceCompiler.Plan(config, ScalarType.Float32).FusedLayers);
+        Assert.All(automatic.Products, p => Assert.Equal(kernel, p.Kernel));
+        Assert.Equal(InferenceCompiler.Plan(config, ScalarType.Float32).Products, automatic.Products);
+        // A base-sized model runs short calls fused and longer ones on the per-product kernels.
+        AlbertConfig wide = config with { HiddenSize = 768, NumAttentionHeads = 12, IntermediateSize = 3072 };
+        Assert.Equal($"fused-{kernel} for calls of up to 256 rows (batch × sequence)", InferenceCompiler.Plan(wide, ScalarType.Float32).FusedLayers);
         Assert.EndsWith("for every call", always.FusedLayers, StringComparison.Ordinal);
         Assert.Null(never.FusedLayers);
         Assert.Null(InferenceCompiler.Plan(config, ScalarType.Float32, new InferenceOptions { FusedLayers = false }).FusedLayers);
@@ -69,6 +76,63 @@ public sealed class FusedSessionTests
         using (AlbertModelOutput plain = model.forward(inputs))
         {
             Assert.True(MaxAbsDiff(plain.LastHiddenState, fast.LastHiddenState) <= 1e-5);
+        }
+    }
+
+    public static TheoryData<string> FromIdsCases() => new() { "ids only", "types", "positions [S]", "positions [1, S]", "positions [B, S]", "float mask", "int32 ids", "hidden states", "no pooler", "relative" };
+
+    [Theory]
+    [MemberData(nameof(FromIdsCases))]
+    public void A_fused_pass_from_the_ids_gives_the_plain_models_outputs_within_1e_5(string name)
+    {
+        AlbertConfig config = TinyModels.Config(positions: name == "relative" ? PositionEmbeddingType.RelativeKeyQuery : PositionEmbeddingType.Absolute, layers: 3, groups: 2)
+            with { TypeVocabSize = 3, MaxPositionEmbeddings = 40 };
+        using var model = new AlbertModel(config, addPoolingLayer: name != "no pooler");
+        model.eval();
+        using InferenceSession<AlbertModelOutput> session = model.CompileForInference(new InferenceOptions { FusedLayers = true });
+        using var scope = NewDisposeScope();
+        const int batch = 3, seq = 11;
+        var generator = new TorchSharp.torch.Generator(23);
+        Tensor ids = randint(0, config.VocabSize, [batch, seq], dtype: ScalarType.Int64, generator: generator);
+        Tensor mask = ones([batch, seq], ScalarType.Int64);
+        mask[1, TensorIndex.Slice(7)] = tensor(0L);
+        mask[2, TensorIndex.Slice(2)] = tensor(0L);
+        var inputs = new AlbertInputs
+        {
+            InputIds = name == "int32 ids" ? ids.to(ScalarType.Int32) : ids,
+            AttentionMask = name == "float mask" ? mask.to(ScalarType.Float32) : mask,
+            TokenTypeIds = name switch
+            {
+                "types" => randint(0, 3, [batch, seq], dtype: ScalarType.Int64, generator: generator),
+                "int32 ids" => ones([batch, seq], ScalarType.Int32),
+                _ => null,
+            },
+            PositionIds = name switch
+            {
+                "positions [S]" => arange(seq, ScalarType.Int64).flip(0).add(3),
+                "positions [1, S]" => arange(seq, ScalarType.Int64).add(5).unsqueeze(0),
+                "positions [B, S]" => randint(0, 40, [batch, seq], dtype: ScalarType.Int64, generator: generator),
+                _ => null,
+            },
+            OutputHiddenStates = name == "hidden states",
+        };
+
+        AlbertModelOutput fast = session.Run(inputs);
+        using (inference_mode())
+        {
+            AlbertModelOutput plain = model.forward(inputs);
+            Assert.True(MaxAbsDiff(plain.LastHiddenState, fast.LastHiddenState) <= 1e-5, $"{name}: last hidden state");
+            Assert.Equal(plain.PoolerOutput is null, fast.PoolerOutput is null);
+            if (plain.PoolerOutput is not null)
+            {
+                Assert.True(MaxAbsDiff(plain.PoolerOutput, fast.PoolerOutput!) <= 1e-5, $"{name}: pooler output");
+            }
+
+            Assert.Equal(plain.HiddenStates?.Count, fast.HiddenStates?.Count);
+            for (int i = 0; i < (plain.HiddenStates?.Count ?? 0); i++)
+            {
+                Assert.True(MaxAbsDiff(plain.HiddenStates![i], fast.HiddenStates![i]) <= 1e-5, $"{name}: hidden state {i}");
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -11,11 +10,18 @@ namespace AlbertGen.Inference.Managed;
 /// libtorch's dispatch, its head permutes and its OpenMP fork/join.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Layout: <c>qkv [rows, 3·A]</c> with rows <c>b·S + s</c>, query at column <c>h·d</c>, key at <c>A + h·d</c>, value at
 /// <c>2·A + h·d</c> (what the fused <c>attention.qkv</c> product writes); <c>context [rows, A]</c>, head <c>h</c> at column
 /// <c>h·d</c> (what <c>attention.dense</c> reads). The mask is additive, <c>[B, S]</c> (0 or -10000), or null.
-/// Scores are computed a query at a time as <c>Σ_d q[d]·Kᵀ[d, ·]</c> over a transposed, pre-scaled copy of the keys, so the
-/// inner loop is a vector multiply-add along the key positions whatever the head size.
+/// </para>
+/// <para>
+/// Absolute positions: both products of a head are matrix products, so they run on the products' register-blocked
+/// microkernels (<see cref="IGemmMicrokernel"/>): the keys, pre-scaled by 1/√d, are laid out as panels of the kernel's
+/// width (the mask row is the "bias" of the scores), the values likewise, and softmax runs between the two on the score
+/// rows. Relative positions add a term per query and key, so that path computes scores a query at a time over a
+/// transposed copy of the keys, with the distance table laid out to be read along the key positions.
+/// </para>
 /// </remarks>
 internal static unsafe class FusedAttention
 {
@@ -54,11 +60,11 @@ internal static unsafe class FusedAttention
     /// <paramref name="relative"/> (from <see cref="PrepareRelative"/>) the scores get HuggingFace's relative-position terms,
     /// unscaled: <c>q_i·E[i-j+P-1]</c>, plus <c>k_j·E[i-j+P-1]</c> when <paramref name="keyQuery"/>.
     /// </summary>
-    public static void Run(float* qkv, float* mask, float* context, int batch, int seq, int heads, int headSize, bool parallel,
+    public static void Run(float* qkv, float* mask, float* context, int batch, int seq, int heads, int headSize, ManagedIsa isa, bool parallel,
         float* relative = null, int maxPositions = 0, bool keyQuery = false)
     {
         int parts = batch * heads;
-        var shape = new Shape(seq, heads, headSize, (nint)relative, maxPositions, keyQuery);
+        var shape = new Shape(seq, heads, headSize, (nint)relative, maxPositions, keyQuery, isa);
         if (!parallel || parts == 1)
         {
             for (int p = 0; p < parts; p++)
@@ -76,65 +82,164 @@ internal static unsafe class FusedAttention
     private static int RelativeRow(int maxPositions) => (2 * maxPositions) - 1 + (2 * Lanes);
 
     /// <summary>The attention of sequence <paramref name="b"/>, head <paramref name="h"/>.</summary>
-    /// <remarks>
-    /// Compiled fully optimised at once (as the helpers it inlines): a session calls it a few dozen times per pass, and
-    /// on a busy machine tiered compilation left it at tier 0 for many passes (ten times slower, measured).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunHead(float* qkv, float* mask, float* context, int b, int h, Shape shape)
+    {
+        if (shape.Relative is not null)
+        {
+            RelativeHead(qkv, mask, context, b, h, shape);
+        }
+        else if (shape.Isa == ManagedIsa.Avx512)
+        {
+            BlockedHead<GemmAvx512>(qkv, mask, context, b, h, shape);
+        }
+        else
+        {
+            BlockedHead<GemmAvx2>(qkv, mask, context, b, h, shape);
+        }
+    }
+
+    /// <summary>
+    /// The attention of one head with absolute positions: scores = Q·(Kᵀ/√d) + mask and context = softmax(scores)·V, both
+    /// on the microkernel <typeparamref name="TKernel"/> over panels laid out here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlockedHead<TKernel>(float* qkv, float* mask, float* context, int b, int h, Shape shape)
+        where TKernel : struct, IGemmMicrokernel
+    {
+        int seq = shape.Seq, headSize = shape.HeadSize, all = shape.Heads * headSize, qkvStride = 3 * all;
+        int width = TKernel.Columns, tileRows = TKernel.Rows;
+        int keyBlocks = (seq + width - 1) / width, paddedKeys = keyBlocks * width;
+        int valueBlocks = (headSize + width - 1) / width;
+        float scale = 1f / MathF.Sqrt(headSize);
+
+        float* keys = NativeScratch.For(ref t_scratch,
+            ((long)keyBlocks * width * headSize) + ((long)valueBlocks * width * seq) + ((long)seq * paddedKeys) + paddedKeys + width + ((long)tileRows * width));
+        float* values = keys + ((long)keyBlocks * width * headSize);
+        float* scores = values + ((long)valueBlocks * width * seq);
+        float* maskRow = scores + ((long)seq * paddedKeys);
+        float* zeros = maskRow + paddedKeys;
+        float* tile = zeros + width;
+        float* rows = qkv + ((long)b * seq * qkvStride);
+
+        // Key panel kb: [d][width], element (dd, jj) = K[kb·width + jj, dd] / √d, zero past the sequence.
+        new Span<float>(keys, keyBlocks * width * headSize).Clear();
+        for (int j = 0; j < seq; j++)
+        {
+            float* key = rows + ((long)j * qkvStride) + all + (h * headSize);
+            float* target = keys + ((long)(j / width) * width * headSize) + (j % width);
+            for (int dd = 0; dd < headSize; dd++)
+            {
+                target[(long)dd * width] = key[dd] * scale;
+            }
+        }
+
+        // Value panel vb: [S][width], element (j, jj) = V[j, vb·width + jj], zero past the head size.
+        for (int vb = 0; vb < valueBlocks; vb++)
+        {
+            int first = vb * width, count = Math.Min(width, headSize - first);
+            for (int j = 0; j < seq; j++)
+            {
+                float* target = values + ((long)vb * width * seq) + ((long)j * width);
+                Buffer.MemoryCopy(rows + ((long)j * qkvStride) + (2 * all) + (h * headSize) + first, target, count * sizeof(float), count * sizeof(float));
+                new Span<float>(target + count, width - count).Clear();
+            }
+        }
+
+        if (mask is null)
+        {
+            new Span<float>(maskRow, paddedKeys).Clear();
+        }
+        else
+        {
+            Buffer.MemoryCopy(mask + ((long)b * seq), maskRow, (long)paddedKeys * sizeof(float), (long)seq * sizeof(float));
+            new Span<float>(maskRow + seq, paddedKeys - seq).Clear();
+        }
+
+        new Span<float>(zeros, width).Clear();
+        float* sums = stackalloc float[tileRows];
+        for (int i = 0; i < seq; i += tileRows)
+        {
+            int count = Math.Min(tileRows, seq - i);
+            float* query = rows + ((long)i * qkvStride) + (h * headSize);
+            for (int kb = 0; kb < keyBlocks; kb++)
+            {
+                GemmMicrokernels.Tile<TKernel>(count, ManagedWeightStorage.Float32, query, qkvStride, (byte*)(keys + ((long)kb * width * headSize)), headSize,
+                    maskRow + (kb * width), scores + ((long)i * paddedKeys) + (kb * width), paddedKeys, accumulate: false);
+            }
+
+            // Unnormalised: each context row is divided by its sum once, after the product (d divisions instead of S).
+            for (int r = 0; r < count; r++)
+            {
+                sums[r] = RowMath.Exponentiate(scores + ((long)(i + r) * paddedKeys), seq);
+            }
+
+            for (int vb = 0; vb < valueBlocks; vb++)
+            {
+                int first = vb * width, columns = Math.Min(width, headSize - first);
+                float* output = context + ((((long)b * seq) + i) * all) + (h * headSize) + first;
+                float* panel = values + ((long)vb * width * seq);
+                if (columns == width)
+                {
+                    GemmMicrokernels.Tile<TKernel>(count, ManagedWeightStorage.Float32, scores + ((long)i * paddedKeys), paddedKeys, (byte*)panel, seq, zeros, output, all, accumulate: false);
+                    for (int r = 0; r < count; r++)
+                    {
+                        RowMath.Scale(output + ((long)r * all), width, 1f / sums[r]);
+                    }
+
+                    continue;
+                }
+
+                // A head narrower than the panel goes through a full-width tile, so the kernel never writes past the head.
+                GemmMicrokernels.Tile<TKernel>(count, ManagedWeightStorage.Float32, scores + ((long)i * paddedKeys), paddedKeys, (byte*)panel, seq, zeros, tile, width, accumulate: false);
+                for (int r = 0; r < count; r++)
+                {
+                    RowMath.Scale(tile + ((long)r * width), columns, 1f / sums[r]);
+                    Buffer.MemoryCopy(tile + ((long)r * width), output + ((long)r * all), columns * sizeof(float), columns * sizeof(float));
+                }
+            }
+        }
+    }
+
+    /// <summary>The attention of one head with relative positions, a query at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RelativeHead(float* qkv, float* mask, float* context, int b, int h, Shape shape)
     {
         int seq = shape.Seq, heads = shape.Heads, headSize = shape.HeadSize;
         int all = heads * headSize, qkvStride = 3 * all;
         int padded = (seq + Lanes - 1) / Lanes * Lanes;
         float scale = 1f / MathF.Sqrt(headSize);
-        bool relative = shape.Relative is not null;
-        if (relative && seq > shape.MaxPositions)
+        if (seq > shape.MaxPositions)
         {
             throw new ArgumentException($"The sequence has {seq} positions; the relative-position table has {shape.MaxPositions}.");
         }
 
-        float* keysT = NativeScratch.For(ref t_scratch, ((long)headSize * padded) + padded + headSize);
+        float* keysT = NativeScratch.For(ref t_scratch, ((long)headSize * padded) + padded);
         float* scores = keysT + ((long)headSize * padded);
-        float* accumulator = scores + padded;
         float* rows = qkv + ((long)b * seq * qkvStride);
 
-        // Kᵀ [d, padded] (scaled, unless relative terms need the raw keys), zero past the sequence so the padded lanes
-        // stay finite (they are never read back).
-        float keyScale = relative ? 1f : scale;
+        // Kᵀ [d, padded], unscaled (the relative terms need the raw keys), zero past the sequence so the padded lanes stay
+        // finite (they are never read back).
         for (int d = 0; d < headSize; d++)
         {
             float* target = keysT + ((long)d * padded);
             float* key = rows + all + (h * headSize) + d;
             for (int j = 0; j < seq; j++)
             {
-                target[j] = key[(long)j * qkvStride] * keyScale;
+                target[j] = key[(long)j * qkvStride];
             }
 
             new Span<float>(target + seq, padded - seq).Clear();
         }
 
         float* sequenceMask = mask is null ? null : mask + ((long)b * seq);
-        var scoreRow = new Span<float>(scores, seq);
         for (int i = 0; i < seq; i++)
         {
             float* query = rows + ((long)i * qkvStride) + (h * headSize);
             InitScores(scores, sequenceMask, seq, padded);
-            if (relative)
-            {
-                RelativeScores(query, keysT, shape.Relative + (shape.MaxPositions - 1 - i), RelativeRow(shape.MaxPositions), scores, padded, headSize, scale, shape.KeyQuery);
-            }
-            else
-            {
-                Scores(query, keysT, scores, padded, headSize);
-            }
+            RelativeScores(query, keysT, shape.Relative + (shape.MaxPositions - 1 - i), RelativeRow(shape.MaxPositions), scores, padded, headSize, scale, shape.KeyQuery);
 
-            float max = TensorPrimitives.Max(scoreRow);
-            TensorPrimitives.Subtract(scoreRow, max, scoreRow);
-            TensorPrimitives.Exp(scoreRow, scoreRow);
-            float sum = TensorPrimitives.Sum(scoreRow);
-            Weighted(rows + (2 * all) + (h * headSize), qkvStride, scores, seq, headSize, accumulator);
-            var output = new Span<float>(context + ((((long)b * seq) + i) * all) + (h * headSize), headSize);
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(accumulator, headSize), 1f / sum, output);
+            RowMath.Softmax(scores, seq);
+            Weighted(rows + (2 * all) + (h * headSize), qkvStride, scores, seq, headSize, context + ((((long)b * seq) + i) * all) + (h * headSize));
         }
     }
 
@@ -150,26 +255,6 @@ internal static unsafe class FusedAttention
         {
             Buffer.MemoryCopy(mask, scores, (long)padded * sizeof(float), (long)seq * sizeof(float));
             new Span<float>(scores + seq, padded - seq).Clear();
-        }
-    }
-
-    /// <summary><c>scores[j] += Σ_d query[d]·keysT[d, j]</c> for <c>j &lt; padded</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Scores(float* query, float* keysT, float* scores, int padded, int headSize)
-    {
-        for (int j = 0; j < padded; j += Vector256<float>.Count * 2)
-        {
-            Vector256<float> s0 = Vector256.Load(scores + j), s1 = Vector256.Load(scores + j + Vector256<float>.Count);
-            float* column = keysT + j;
-            for (int d = 0; d < headSize; d++, column += padded)
-            {
-                var q = Vector256.Create(query[d]);
-                s0 = Vector256.FusedMultiplyAdd(q, Vector256.Load(column), s0);
-                s1 = Vector256.FusedMultiplyAdd(q, Vector256.Load(column + Vector256<float>.Count), s1);
-            }
-
-            s0.Store(scores + j);
-            s1.Store(scores + j + Vector256<float>.Count);
         }
     }
 
@@ -201,30 +286,57 @@ internal static unsafe class FusedAttention
         }
     }
 
-    /// <summary><c>accumulator[·] = Σ_j weights[j]·values[j, ·]</c> over <paramref name="seq"/> value rows <paramref name="stride"/> floats apart.</summary>
+    /// <summary><c>output[·] = Σ_j weights[j]·values[j, ·]</c> over <paramref name="seq"/> value rows <paramref name="stride"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Weighted(float* values, int stride, float* weights, int seq, int headSize, float* accumulator)
+    private static void Weighted(float* values, int stride, float* weights, int seq, int headSize, float* output)
     {
-        int vectorEnd = headSize - (headSize % Vector256<float>.Count);
-        new Span<float>(accumulator, headSize).Clear();
-        for (int j = 0; j < seq; j++)
+        // Four vectors of the output at a time stay in registers across the value rows.
+        const int Block = 4 * 8;
+        int d0 = 0;
+        for (; d0 + Block <= headSize; d0 += Block)
         {
-            float* value = values + ((long)j * stride);
-            var w = Vector256.Create(weights[j]);
-            int d = 0;
-            for (; d < vectorEnd; d += Vector256<float>.Count)
+            Vector256<float> o0 = Vector256<float>.Zero, o1 = o0, o2 = o0, o3 = o0;
+            float* value = values + d0;
+            for (int j = 0; j < seq; j++, value += stride)
             {
-                Vector256.FusedMultiplyAdd(w, Vector256.Load(value + d), Vector256.Load(accumulator + d)).Store(accumulator + d);
+                var w = Vector256.Create(weights[j]);
+                o0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(value), o0);
+                o1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(value + 8), o1);
+                o2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(value + 16), o2);
+                o3 = Vector256.FusedMultiplyAdd(w, Vector256.Load(value + 24), o3);
             }
 
-            for (; d < headSize; d++)
+            o0.Store(output + d0);
+            o1.Store(output + d0 + 8);
+            o2.Store(output + d0 + 16);
+            o3.Store(output + d0 + 24);
+        }
+
+        for (; d0 + 8 <= headSize; d0 += 8)
+        {
+            Vector256<float> o = Vector256<float>.Zero;
+            float* value = values + d0;
+            for (int j = 0; j < seq; j++, value += stride)
             {
-                accumulator[d] = MathF.FusedMultiplyAdd(weights[j], value[d], accumulator[d]);
+                o = Vector256.FusedMultiplyAdd(Vector256.Create(weights[j]), Vector256.Load(value), o);
             }
+
+            o.Store(output + d0);
+        }
+
+        for (int d = d0; d < headSize; d++)
+        {
+            float sum = 0f;
+            for (int j = 0; j < seq; j++)
+            {
+                sum = MathF.FusedMultiplyAdd(weights[j], values[((long)j * stride) + d], sum);
+            }
+
+            output[d] = sum;
         }
     }
 
-    private readonly record struct Shape(int Seq, int Heads, int HeadSize, nint RelativeAddress, int MaxPositions, bool KeyQuery)
+    private readonly record struct Shape(int Seq, int Heads, int HeadSize, nint RelativeAddress, int MaxPositions, bool KeyQuery, ManagedIsa Isa)
     {
         public float* Relative => (float*)RelativeAddress;
     }

@@ -22,15 +22,16 @@ internal sealed unsafe class FusedLayer
     private readonly TorchSharp.Modules.Embedding? _distances;
     private readonly int _maxPositions;
     private readonly bool _keyQuery;
+    private readonly ManagedIsa _isa;
 
     /// <summary>
     /// Makes the layer from its four products, its two LayerNorms and, with relative positions, its distance embedding (the
-    /// model's modules, read at each call).
+    /// model's modules, read at each call); its attention runs on the microkernels of <paramref name="isa"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The products' shapes do not chain (qkv <c>[3·A, H]</c>, dense <c>[H, A]</c>, ffn <c>[I, H]</c>, ffn_output <c>[H, I]</c>).</exception>
     public FusedLayer(
         IManagedProduct qkv, IManagedProduct dense, IManagedProduct ffn, IManagedProduct ffnOutput,
-        TorchSharp.Modules.LayerNorm attentionNorm, TorchSharp.Modules.LayerNorm outputNorm, int heads, float eps,
+        TorchSharp.Modules.LayerNorm attentionNorm, TorchSharp.Modules.LayerNorm outputNorm, int heads, float eps, ManagedIsa isa,
         TorchSharp.Modules.Embedding? distances = null, int maxPositions = 0, bool keyQuery = false)
     {
         Hidden = qkv.Inputs;
@@ -54,6 +55,7 @@ internal sealed unsafe class FusedLayer
         _distances = distances;
         _maxPositions = maxPositions;
         _keyQuery = keyQuery;
+        _isa = isa;
     }
 
     /// <summary>The hidden size H (the width of the rows in and out).</summary>
@@ -100,7 +102,7 @@ internal sealed unsafe class FusedLayer
 
         ManagedProductRunner.Run(_qkv, hidden, Hidden, rows, qkv, 3 * all);
         bool parallel = (long)rows * seq * all >= ManagedProductRunner.ParallelMinimumWork;
-        FusedAttention.Run(qkv, mask, context, batch, seq, Heads, HeadSize, parallel, relative, _maxPositions, _keyQuery);
+        FusedAttention.Run(qkv, mask, context, batch, seq, Heads, HeadSize, _isa, parallel, relative, _maxPositions, _keyQuery);
         ManagedProductRunner.Run(_dense, context, all, rows, attended, Hidden, hidden);
         Normalize(_attentionNorm, attended, rows);
         ManagedProductRunner.Run(_ffn, attended, Hidden, rows, inner, Intermediate);

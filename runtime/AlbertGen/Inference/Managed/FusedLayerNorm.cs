@@ -1,11 +1,8 @@
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-
 namespace AlbertGen.Inference.Managed;
 
 /// <summary>
 /// LayerNorm over rows of managed floats, <c>(x - mean) / √(var + eps) · weight + bias</c> with the biased variance, as
-/// libtorch's <c>layer_norm</c> computes it; two passes over each row (mean, then the centred squares) for its accuracy.
+/// libtorch's <c>layer_norm</c> computes it (<see cref="RowMath.LayerNorm"/>), rows spread over the cores when there are many.
 /// </summary>
 internal static unsafe class FusedLayerNorm
 {
@@ -33,20 +30,11 @@ internal static unsafe class FusedLayerNorm
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // as FusedAttention.RunHead: never left at tier 0
     private static void Rows(float* input, float* output, int first, int count, int width, float* weight, float* bias, float eps)
     {
-        var gamma = new ReadOnlySpan<float>(weight, width);
-        var beta = new ReadOnlySpan<float>(bias, width);
         for (int r = first; r < first + count; r++)
         {
-            var x = new ReadOnlySpan<float>(input + ((long)r * width), width);
-            var y = new Span<float>(output + ((long)r * width), width);
-            float mean = TensorPrimitives.Sum(x) / width;
-            TensorPrimitives.Subtract(x, mean, y);
-            float variance = TensorPrimitives.SumOfSquares(y) / width;
-            TensorPrimitives.Multiply(y, 1f / MathF.Sqrt(variance + eps), y);
-            TensorPrimitives.FusedMultiplyAdd(y, gamma, beta, y);
+            RowMath.LayerNorm(input + ((long)r * width), output + ((long)r * width), width, weight, bias, eps);
         }
     }
 }

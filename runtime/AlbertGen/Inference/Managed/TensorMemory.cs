@@ -23,4 +23,23 @@ internal static unsafe class TensorMemory
             return (float*)data; // libtorch's memory: it does not move while the tensor lives
         }
     }
+
+    /// <summary>The first value of <paramref name="tensor"/>, which must be a contiguous int64 CPU tensor.</summary>
+    /// <param name="tensor">The tensor.</param>
+    /// <param name="what">What the tensor is, for the error message.</param>
+    /// <exception cref="ArgumentException">The tensor is not contiguous int64 on the CPU.</exception>
+    public static long* Longs(Tensor tensor, string what)
+    {
+        if (tensor.dtype != ScalarType.Int64 || tensor.device_type != TorchSharp.DeviceType.CPU || !tensor.is_contiguous())
+        {
+            throw new ArgumentException(
+                $"{what} must be a contiguous int64 CPU tensor for the managed kernels; it is {tensor.dtype} on {tensor.device_type}{(tensor.is_contiguous() ? "" : ", not contiguous")}.",
+                nameof(tensor));
+        }
+
+        fixed (byte* data = tensor.bytes)
+        {
+            return (long*)data;
+        }
+    }
 }

@@ -16,7 +16,7 @@ namespace AlbertGen.Tests.Inference.Managed;
 public sealed class FusedEncoderTests(ITestOutputHelper log)
 {
     internal static FusedEncoder Build(AlbertTransformer encoder, AlbertConfig config) =>
-        FusedEncoder.Create(encoder, (float)config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
+        FusedEncoder.Create(encoder, (float)config.LayerNormEps, ManagedProducts.BestIsa(CpuFeatures.Current) ?? ManagedIsa.Avx2, (weight, bias, outputs, inputs, activation) =>
             new ReferenceProduct(weight.ToArray(), bias.ToArray(), outputs, inputs, activation));
 
     /// <summary>The additive mask the models build, <c>[B, 1, 1, S]</c>, with sequence b holding <c>lengths[b]</c> tokens.</summary>
@@ -107,7 +107,7 @@ public sealed class FusedEncoderTests(ITestOutputHelper log)
         model.eval();
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        using FusedEncoder fused = FusedEncoder.Create(model.Encoder, (float)config.LayerNormEps, (weight, bias, outputs, inputs, activation) =>
+        using FusedEncoder fused = FusedEncoder.Create(model.Encoder, (float)config.LayerNormEps, isa, (weight, bias, outputs, inputs, activation) =>
             ManagedProducts.Create(weight, bias, outputs, inputs, activation, CpuFeatures.Current, isa: isa));
         Assert.All(fused.Groups.SelectMany(g => g).SelectMany(l => l.Products).Append(fused.Mapping), p => Assert.Equal(ManagedProducts.Name(isa, ManagedWeightStorage.Float32), p.Name));
         foreach ((int batch, int seq) in new[] { (1, 1), (1, 13), (3, 37), (2, 150) })

@@ -169,7 +169,8 @@ internal sealed class BenchmarkRun
         foreach (AnchorModel anchor in new[] { AnchorModel.Base, AnchorModel.Small })
         {
             InferencePlan fp32 = InferenceCompiler.Plan(anchor.Config, ScalarType.Float32);
-            Console.WriteLine($"- {anchor.Title} float32 kernels (planned): {WeightTraffic.KernelSummary(fp32.Products)}; attention libtorch-sdpa");
+            string fused = fp32.FusedLayers is null ? "" : $"; fused layers (managed attention): {fp32.FusedLayers}";
+            Console.WriteLine($"- {anchor.Title} float32 kernels (planned): {WeightTraffic.KernelSummary(fp32.Products)}{fused}; otherwise attention libtorch-sdpa");
             try
             {
                 InferencePlan int8 = InferenceCompiler.Plan(anchor.Config, ScalarType.Float32, new InferenceOptions { Int8 = true });

@@ -35,7 +35,11 @@ internal static class FusedPathChoice
             : MaximumRows;
 
     /// <summary>Null when a session with these properties can run the fused path; otherwise why not (one clause).</summary>
-    public static string? WhyNot(ScalarType modelDType, ScalarType productDType, DeviceType device, InferenceOptions options, CpuFeatures cpu, bool mayDerive)
+    /// <remarks>
+    /// <c>int8Products</c> says whether <see cref="InferenceOptions.Int8"/> puts any product of the layer on an int8 kernel:
+    /// it leaves those too small for int8 in float32, and a model with no product large enough runs fused as in float32.
+    /// </remarks>
+    public static string? WhyNot(ScalarType modelDType, ScalarType productDType, DeviceType device, InferenceOptions options, CpuFeatures cpu, bool mayDerive, bool int8Products)
     {
         if (device != DeviceType.CPU)
         {
@@ -47,9 +51,9 @@ internal static class FusedPathChoice
             return $"the fused layers run float32 models with float32 products, not {ProductKernels.DTypeName(modelDType)} with {ProductKernels.DTypeName(productDType)} products";
         }
 
-        if (options.Int8 || options.Kernel is not null)
+        if ((options.Int8 && int8Products) || options.Kernel is not null)
         {
-            return options.Int8 ? "int8 products run on the per-product path" : $"every product is forced onto the {options.Kernel} kernel";
+            return options.Kernel is null ? "int8 products run on the per-product path" : $"every product is forced onto the {options.Kernel} kernel";
         }
 
         if (ManagedProducts.BestIsa(cpu) is null)

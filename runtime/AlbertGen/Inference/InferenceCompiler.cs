@@ -52,7 +52,8 @@ public static class InferenceCompiler
         Int8Support.CheckRequest(options, cpu, model.DType, device, watch.TracksInPlaceChanges);
 
         AlbertConfig config = model.Config;
-        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges),
+        bool int8Products = options.Int8 && Int8Products(config, cpu);
+        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges, int8Products),
             FusedPathChoice.AutomaticRows(config.HiddenSize, (long)config.NumAttentionHeads * config.AttentionHeadSize, config.IntermediateSize));
         var compiled = new List<CompiledLayer[]>();
         FusedEncoder? fused = null;
@@ -110,7 +111,7 @@ public static class InferenceCompiler
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
         (LayerProduct Product, long Outputs, long Inputs)[] shapes =
             [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
-        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable);
+        string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable, options.Int8 && Int8Products(config, cpu));
         int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused, FusedPathChoice.AutomaticRows(hidden, all, inner));
         string? fusedKernel = ManagedProducts.BestIsa(cpu) is { } isa ? ManagedProducts.Name(isa, storage) : null;
         var products = new List<ProductKernelChoice>();
@@ -169,6 +170,14 @@ public static class InferenceCompiler
         }
 
         return dtype;
+    }
+
+    /// <summary>Whether int8 (<see cref="InferenceOptions.Int8"/>) puts any of a layer's products on an int8 kernel.</summary>
+    private static bool Int8Products(AlbertConfig config, CpuFeatures cpu)
+    {
+        long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
+        return Int8Support.Chooses(cpu, 3 * all, hidden) || Int8Support.Chooses(cpu, hidden, all)
+            || Int8Support.Chooses(cpu, inner, hidden) || Int8Support.Chooses(cpu, hidden, inner);
     }
 
     private static IEnumerable<AlbertLinear> ProductModules(AlbertLayer layer) =>

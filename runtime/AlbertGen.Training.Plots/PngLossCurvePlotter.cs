@@ -46,8 +46,15 @@ public sealed class PngLossCurvePlotter : ILossCurvePlotter
         // Rendered beside the target and renamed, so an interrupted run never leaves half a PNG.
         string path = Path.Combine(directory, FileName);
         string temporary = path + ".tmp";
-        plot.SavePng(temporary, 800, 500);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            plot.SavePng(temporary, 800, 500);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary); // only still there when saving or the rename failed
+        }
     }
 
     private static void AddLine(Plot plot, double[] steps, double[] values, string label)

@@ -15,7 +15,4 @@ internal static class Cli
 
     /// <summary>The shipped default model (models/shakespeare), copied beside the command line by the build.</summary>
     public static string DefaultModelFolder => Path.Combine(AppContext.BaseDirectory, "default-model");
-
-    public static string TempFile(string name) =>
-        Path.Combine(Directory.CreateTempSubdirectory("albertgen-cli-").FullName, name);
 }

@@ -6,14 +6,19 @@ using static TorchSharp.torch;
 namespace AlbertGen.Cli.Tests;
 
 /// <summary><c>albertgen convert</c> writes a PyTorch, Flax or TF checkpoint as safetensors, completely or not at all.</summary>
-public sealed class ConvertCommandTests
+public sealed class ConvertCommandTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private static string Fixture => Path.Combine(SharedFolder.Model("tiny"), "heads", "seqcls-single3");
 
     /// <summary>A model folder as a hub repository of that format has it: config, tokenizer, weights in <paramref name="format"/>.</summary>
-    private static string ModelFolder(string format)
+    private string ModelFolder(string format)
     {
-        string folder = Directory.CreateTempSubdirectory("albertgen-convert-src-").FullName;
+        string folder = _temp.NewFolder();
         File.Copy(Path.Combine(Fixture, "config.json"), Path.Combine(folder, "config.json"));
         File.Copy(Path.Combine(SharedFolder.Tokenizer, "spiece.model"), Path.Combine(folder, "spiece.model"));
         foreach (string file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Formats", format)))
@@ -24,7 +29,7 @@ public sealed class ConvertCommandTests
         return folder;
     }
 
-    private static string NewOutput() => Path.Combine(Directory.CreateTempSubdirectory("albertgen-convert-out-").FullName, "converted");
+    private string NewOutput() => Path.Combine(_temp.NewFolder(), "converted");
 
     private static void AssertSameTensorsAsFixture(string folder)
     {

@@ -11,8 +11,13 @@ namespace AlbertGen.Cli.Tests;
 /// <see cref="ShakespeareTasks"/> task. Set ALBERTGEN_TASKS_DIR to keep the generated files there.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public sealed partial class DefaultFineTuningTests(ITestOutputHelper log)
+public sealed partial class DefaultFineTuningTests(ITestOutputHelper log) : IDisposable
 {
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     [Theory]
     [Trait("Category", "Slow")]
     [InlineData("keyword", "sequence-classification", "accuracy")]
@@ -22,9 +27,9 @@ public sealed partial class DefaultFineTuningTests(ITestOutputHelper log)
     {
         string directory = Environment.GetEnvironmentVariable("ALBERTGEN_TASKS_DIR") is { Length: > 0 } kept
             ? kept
-            : Directory.CreateTempSubdirectory("albertgen-tasks-").FullName;
+            : _temp.NewFolder();
         ShakespeareTasks.Write(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt"), directory);
-        string output = Path.Combine(Directory.CreateTempSubdirectory("albertgen-default-finetune-").FullName, task);
+        string output = Path.Combine(_temp.NewFolder(), task);
 
         var (code, printed, error) = await Cli.RunAsync(
             "finetune", "--task", head, "--train", Path.Combine(directory, task + ".train.jsonl"),

@@ -9,8 +9,13 @@ namespace AlbertGen.Cli.Tests;
 /// <c>auto</c> run on the CPU and <c>cuda</c> is refused in one line naming the CUDA backend package.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public sealed class DeviceOptionTests
+public sealed class DeviceOptionTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private static string Text => "to be or not to [MASK]";
 
     /// <summary>Every command with <c>--device</c>, with the other arguments it requires (never reached: the device is refused first).</summary>
@@ -83,7 +88,7 @@ public sealed class DeviceOptionTests
     [Fact]
     public async Task Forward_on_auto_writes_cpu_outputs()
     {
-        string inputs = Cli.TempFile("inputs.safetensors");
+        string inputs = _temp.NewFile("inputs.safetensors");
         using (var scope = NewDisposeScope())
         {
             SafetensorsWriter.Write(inputs, [new("input_ids", tensor(new long[] { 2, 10, 11, 4, 3 }, [1, 5]))]);
@@ -99,7 +104,7 @@ public sealed class DeviceOptionTests
     [Fact]
     public async Task Fine_tuning_and_pretraining_run_on_auto()
     {
-        string train = Cli.TempFile("train.jsonl");
+        string train = _temp.NewFile("train.jsonl");
         File.WriteAllLines(train, Enumerable.Range(0, 4).Select(i => i % 2 == 0 ? """{"text": "the king is here", "label": "royal"}""" : """{"text": "a dog ran by", "label": "common"}"""));
         string tuned = Path.Combine(Path.GetDirectoryName(train)!, "tuned");
         var (code, printed, error) = await Cli.RunAsync(
@@ -108,7 +113,7 @@ public sealed class DeviceOptionTests
         Assert.True(code == 0, error);
         Assert.Contains("trained 1 updates", printed);
 
-        string corpus = Cli.TempFile("corpus.txt");
+        string corpus = _temp.NewFile("corpus.txt");
         File.WriteAllLines(corpus, File.ReadLines(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt")).Take(60));
         string pretrained = Path.Combine(Path.GetDirectoryName(corpus)!, "pretrained");
         (code, _, error) = await Cli.RunAsync(

@@ -4,20 +4,25 @@ namespace AlbertGen.Cli.Tests;
 
 /// <summary><c>albertgen finetune</c> takes unset settings from the model's <c>finetune_defaults.json</c> and says so.</summary>
 [Collection(TrainingCollection.Name)]
-public sealed class FineTuneDefaultsCommandTests
+public sealed class FineTuneDefaultsCommandTests : IDisposable
 {
-    private static string KingData()
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
+    private string KingData()
     {
-        string train = Cli.TempFile("train.jsonl");
+        string train = _temp.NewFile("train.jsonl");
         File.WriteAllLines(train, Enumerable.Range(0, 16).Select(i =>
             i % 2 == 0 ? """{"text": "the king is here", "label": "royal"}""" : """{"text": "a dog ran by", "label": "common"}"""));
         return train;
     }
 
     /// <summary>A model folder of our own, to put a finetune_defaults.json into.</summary>
-    private static string CopyOfTinyModel()
+    private string CopyOfTinyModel()
     {
-        string model = Directory.CreateTempSubdirectory("albertgen-defaults-model-").FullName;
+        string model = _temp.NewFolder();
         foreach (string file in Directory.GetFiles(TaskModelDirectory.Tiny))
         {
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
@@ -56,7 +61,7 @@ public sealed class FineTuneDefaultsCommandTests
         Assert.True(File.Exists(Path.Combine(Cli.DefaultModelFolder, "finetune_defaults.json")), "the default model has no finetune_defaults.json beside it");
 
         var (code, _, error) = await Cli.RunAsync(
-            "finetune", "--task", "sequence-classification", "--train", KingData(), "--output", Cli.TempFile("out"), "--epochs", "1");
+            "finetune", "--task", "sequence-classification", "--train", KingData(), "--output", _temp.NewFile("out"), "--epochs", "1");
 
         Assert.True(code == 0, error);
         string settings = error.Split('\n')[0];

@@ -6,14 +6,19 @@ using static TorchSharp.torch;
 namespace AlbertGen.Cli.Tests;
 
 /// <summary><c>albertgen forward</c> reproduces the golden outputs and fails cleanly on bad input.</summary>
-public sealed class ForwardCommandTests
+public sealed class ForwardCommandTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private static string Tiny => SharedFolder.Model("tiny");
 
     private static string Golden(string model, string name) => Path.Combine(SharedFolder.Model(model), "golden", name + ".safetensors");
 
     /// <summary>Writes the golden inputs (and optionally one golden label tensor as <c>labels</c>) to a file.</summary>
-    private static string InputsFrom(string goldenFile, string? labelsName = null, string prefix = "")
+    private string InputsFrom(string goldenFile, string? labelsName = null, string prefix = "")
     {
         using var scope = NewDisposeScope();
         using SafetensorsFile golden = SafetensorsFile.Open(goldenFile);
@@ -31,7 +36,7 @@ public sealed class ForwardCommandTests
             tensors.Add(new("labels", golden.ReadTensor(labelsName)));
         }
 
-        string path = Cli.TempFile("inputs.safetensors");
+        string path = _temp.NewFile("inputs.safetensors");
         SafetensorsWriter.Write(path, tensors);
         return path;
     }
@@ -58,7 +63,7 @@ public sealed class ForwardCommandTests
     public async Task Base_task_writes_hidden_states_and_pooler_matching_the_golden()
     {
         string golden = Golden("tiny", "batch_padded");
-        string output = Cli.TempFile("out.safetensors");
+        string output = _temp.NewFile("out.safetensors");
         var (code, _, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", InputsFrom(golden), "--output", output, "--hidden-states", "--attentions");
         Assert.True(code == 0, error);
         AssertClose(golden, "AlbertModel.last_hidden_state", output, "last_hidden_state");
@@ -71,7 +76,7 @@ public sealed class ForwardCommandTests
     public async Task Masked_lm_task_writes_logits_and_loss()
     {
         string golden = Golden("tiny-groups", "batch_padded");
-        string output = Cli.TempFile("out.safetensors");
+        string output = _temp.NewFile("out.safetensors");
         var (code, _, error) = await Cli.RunAsync("forward", "--model", SharedFolder.Model("tiny-groups"), "--task", "masked-lm", "--inputs", InputsFrom(golden, "labels.mlm"), "--output", output);
         Assert.True(code == 0, error);
         AssertClose(golden, "AlbertForPreTraining.prediction_logits", output, "logits");
@@ -82,7 +87,7 @@ public sealed class ForwardCommandTests
     public async Task Question_answering_task_writes_start_and_end_logits()
     {
         string golden = Golden("tiny", "no_mask");
-        string output = Cli.TempFile("out.safetensors");
+        string output = _temp.NewFile("out.safetensors");
         var (code, _, error) = await Cli.RunAsync("forward", "--model", Path.Combine(Tiny, "heads", "qa"), "--task", "question-answering", "--inputs", InputsFrom(golden), "--output", output);
         Assert.True(code == 0, error);
         AssertClose(golden, "AlbertForQuestionAnswering.start_logits", output, "start_logits");
@@ -93,7 +98,7 @@ public sealed class ForwardCommandTests
     public async Task Multiple_choice_task_reads_three_dimensional_inputs()
     {
         string golden = Golden("tiny", "batch_padded");
-        string output = Cli.TempFile("out.safetensors");
+        string output = _temp.NewFile("out.safetensors");
         var (code, _, error) = await Cli.RunAsync("forward", "--model", Path.Combine(Tiny, "heads", "multiplechoice"), "--task", "multiple-choice", "--inputs", InputsFrom(golden, "mc.labels", "mc."), "--output", output);
         Assert.True(code == 0, error);
         AssertClose(golden, "AlbertForMultipleChoice.logits", output, "logits");
@@ -103,13 +108,13 @@ public sealed class ForwardCommandTests
     [Fact]
     public async Task Ids_outside_the_vocabulary_fail_with_one_line()
     {
-        string path = Cli.TempFile("bad.safetensors");
+        string path = _temp.NewFile("bad.safetensors");
         using (var ids = tensor(new long[] { 2, 5000, 3 }).reshape(1, 3))
         {
             SafetensorsWriter.Write(path, [new("input_ids", ids)]);
         }
 
-        var (code, output, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", path, "--output", Cli.TempFile("out.safetensors"));
+        var (code, output, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", path, "--output", _temp.NewFile("out.safetensors"));
         Assert.Equal(CliApp.InputError, code);
         Assert.Empty(output);
         string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -120,13 +125,13 @@ public sealed class ForwardCommandTests
     [Fact]
     public async Task Missing_input_ids_names_the_tensor()
     {
-        string path = Cli.TempFile("empty.safetensors");
+        string path = _temp.NewFile("empty.safetensors");
         using (var mask = ones(1, 3, dtype: int64))
         {
             SafetensorsWriter.Write(path, [new("attention_mask", mask)]);
         }
 
-        var (code, _, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", path, "--output", Cli.TempFile("out.safetensors"));
+        var (code, _, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", path, "--output", _temp.NewFile("out.safetensors"));
         Assert.Equal(CliApp.InputError, code);
         Assert.Contains("input_ids", error);
     }
@@ -134,13 +139,13 @@ public sealed class ForwardCommandTests
     [Fact]
     public async Task Float_input_ids_are_refused()
     {
-        string path = Cli.TempFile("float.safetensors");
+        string path = _temp.NewFile("float.safetensors");
         using (var ids = ones(1, 3, dtype: float32))
         {
             SafetensorsWriter.Write(path, [new("input_ids", ids)]);
         }
 
-        var (code, _, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", path, "--output", Cli.TempFile("out.safetensors"));
+        var (code, _, error) = await Cli.RunAsync("forward", "--model", Tiny, "--task", "base", "--inputs", path, "--output", _temp.NewFile("out.safetensors"));
         Assert.Equal(CliApp.InputError, code);
         Assert.Contains("input_ids", error);
         Assert.Contains("F32", error);
@@ -149,10 +154,10 @@ public sealed class ForwardCommandTests
     [Fact]
     public async Task A_corrupt_checkpoint_fails_without_a_stack_trace()
     {
-        string dir = Directory.CreateTempSubdirectory("albertgen-corrupt-").FullName;
+        string dir = _temp.NewFolder();
         File.Copy(Path.Combine(Tiny, "config.json"), Path.Combine(dir, "config.json"));
         File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, (byte)'{']);
-        var (code, _, error) = await Cli.RunAsync("forward", "--model", dir, "--task", "base", "--inputs", InputsFrom(Golden("tiny", "no_mask")), "--output", Cli.TempFile("out.safetensors"));
+        var (code, _, error) = await Cli.RunAsync("forward", "--model", dir, "--task", "base", "--inputs", InputsFrom(Golden("tiny", "no_mask")), "--output", _temp.NewFile("out.safetensors"));
         Assert.Equal(CliApp.InputError, code);
         Assert.Contains("model.safetensors", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -4,8 +4,13 @@ using AlbertGen.Tests;
 namespace AlbertGen.Cli.Tests;
 
 /// <summary><c>albertgen info</c> reports what the checkpoint holds without loading it.</summary>
-public sealed class InfoCommandTests
+public sealed class InfoCommandTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     [Fact]
     public async Task Json_reports_the_anchor_models_shape_and_parameter_count()
     {
@@ -32,7 +37,7 @@ public sealed class InfoCommandTests
     [Fact]
     public async Task A_hub_id_missing_from_the_cache_says_how_to_download_it()
     {
-        string cache = Directory.CreateTempSubdirectory("albertgen-empty-cache-").FullName;
+        string cache = _temp.NewFolder();
         var (code, _, error) = await Cli.RunAsync("info", "--model", "albert/albert-base-v2", "--cache-dir", cache);
         Assert.Equal(CliApp.InputError, code);
         Assert.Contains("albertgen download albert/albert-base-v2", error);
@@ -41,7 +46,7 @@ public sealed class InfoCommandTests
     [Fact]
     public async Task An_invalid_config_is_reported_with_its_id()
     {
-        string dir = Directory.CreateTempSubdirectory("albertgen-badconfig-").FullName;
+        string dir = _temp.NewFolder();
         File.WriteAllText(Path.Combine(dir, "config.json"), """{"hidden_size": 30, "num_attention_heads": 4}""");
         var (code, _, error) = await Cli.RunAsync("info", "--model", dir);
         Assert.Equal(CliApp.InputError, code);

@@ -4,8 +4,13 @@ using AlbertGen.Tests;
 namespace AlbertGen.Cli.Tests;
 
 /// <summary>The task commands end to end: HuggingFace-named JSON, JSON-lines order, one-line errors with exit code 1.</summary>
-public sealed class TaskCommandTests
+public sealed class TaskCommandTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private static string Tiny => TaskModelDirectory.Tiny;
 
     private static string Head(string name) => TaskModelDirectory.Head(name);
@@ -18,9 +23,9 @@ public sealed class TaskCommandTests
         return document.RootElement.Clone();
     }
 
-    private static string Jsonl(params object[] lines)
+    private string Jsonl(params object[] lines)
     {
-        string path = Cli.TempFile("input.jsonl");
+        string path = _temp.NewFile("input.jsonl");
         File.WriteAllLines(path, lines.Select(l => JsonSerializer.Serialize(l)));
         return path;
     }
@@ -95,7 +100,7 @@ public sealed class TaskCommandTests
     [Fact]
     public async Task A_bad_jsonl_line_is_named()
     {
-        string input = Cli.TempFile("bad.jsonl");
+        string input = _temp.NewFile("bad.jsonl");
         File.WriteAllLines(input, ["{\"text\": \"fine\"}", "", "{\"text\": 3}"]);
         string error = await FailsWithOneLine("classify", "--model", Head("seqcls-single3"), "--input-jsonl", input);
         Assert.Contains("bad.jsonl:3", error);
@@ -137,7 +142,7 @@ public sealed class TaskCommandTests
     public async Task Answer_json_is_a_span_of_the_context_file()
     {
         const string context = "The quick brown fox lives in a small house near the river, far from the town.";
-        string file = Cli.TempFile("context.txt");
+        string file = _temp.NewFile("context.txt");
         File.WriteAllText(file, context);
         JsonElement answer = await Json("answer", "--model", Head("qa"), "--json", "--question", "where does the fox live?", "--context-file", file);
         int start = answer.GetProperty("start").GetInt32(), end = answer.GetProperty("end").GetInt32();

@@ -5,11 +5,16 @@ namespace AlbertGen.Cli.Tests;
 
 /// <summary><c>albertgen pretrain</c> and <c>albertgen finetune</c> write loadable HuggingFace checkpoints.</summary>
 [Collection(TrainingCollection.Name)]
-public sealed class TrainingCommandTests
+public sealed class TrainingCommandTests : IDisposable
 {
-    private static string Corpus()
+    private readonly TempDirectory _temp = new("cli");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
+    private string Corpus()
     {
-        string path = Cli.TempFile("corpus.txt");
+        string path = _temp.NewFile("corpus.txt");
         File.WriteAllLines(path, File.ReadLines(Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt")).Take(300));
         return path;
     }
@@ -27,7 +32,7 @@ public sealed class TrainingCommandTests
     public async Task Pretraining_writes_a_checkpoint_that_loads_and_resumes_where_it_stopped()
     {
         string corpus = Corpus();
-        string output = Path.Combine(Directory.CreateTempSubdirectory("albertgen-pretrain-").FullName, "model");
+        string output = Path.Combine(_temp.NewFolder(), "model");
 
         var (code, printed, error) = await Cli.RunAsync(PretrainArgs(corpus, output, 4, "--stop-after", "2"));
         Assert.True(code == 0, error);
@@ -55,7 +60,7 @@ public sealed class TrainingCommandTests
     public async Task Bf16_pretraining_runs_the_same_updates_with_bfloat16_products()
     {
         string corpus = Corpus();
-        string root = Directory.CreateTempSubdirectory("albertgen-pretrain-bf16-").FullName;
+        string root = _temp.NewFolder();
         var (code, _, error) = await Cli.RunAsync(PretrainArgs(corpus, Path.Combine(root, "fp32"), 3));
         Assert.True(code == 0, error);
         (code, string bf16, error) = await Cli.RunAsync(PretrainArgs(corpus, Path.Combine(root, "bf16"), 3, "--bf16"));
@@ -78,7 +83,7 @@ public sealed class TrainingCommandTests
     {
         string corpus = Corpus();
         string shakespeare = Cli.DefaultModelFolder;
-        string root = Directory.CreateTempSubdirectory("albertgen-pretrain-positions-").FullName;
+        string root = _temp.NewFolder();
         string[] common = ["pretrain", "--corpus", corpus, "--tokenizer", Path.Combine(shakespeare, "spiece.model"), "--config", Path.Combine(shakespeare, "config.json"),
             "--steps", "1", "--batch-size", "2", "--eval-instances", "4"];
 
@@ -96,10 +101,10 @@ public sealed class TrainingCommandTests
     [Fact]
     public async Task Fine_tuning_turns_string_labels_into_id2label()
     {
-        string train = Cli.TempFile("train.jsonl");
+        string train = _temp.NewFile("train.jsonl");
         File.WriteAllLines(train, Enumerable.Range(0, 16).Select(i =>
             i % 2 == 0 ? """{"text": "the king is here", "label": "royal"}""" : """{"text": "a dog ran by", "label": "common"}"""));
-        string output = Path.Combine(Directory.CreateTempSubdirectory("albertgen-finetune-").FullName, "model");
+        string output = Path.Combine(_temp.NewFolder(), "model");
 
         var (code, printed, error) = await Cli.RunAsync(
             "finetune", "--task", "sequence-classification", "--model", TaskModelDirectory.Tiny, "--train", train, "--eval", train,
@@ -116,11 +121,11 @@ public sealed class TrainingCommandTests
     [Fact]
     public async Task A_malformed_training_line_is_named_by_file_and_line()
     {
-        string train = Cli.TempFile("bad.jsonl");
+        string train = _temp.NewFile("bad.jsonl");
         File.WriteAllLines(train, ["""{"text": "fine", "label": "a"}""", """{"text": "no label here"}"""]);
         var (code, _, error) = await Cli.RunAsync(
             "finetune", "--task", "sequence-classification", "--model", TaskModelDirectory.Tiny, "--train", train,
-            "--output", Cli.TempFile("out"));
+            "--output", _temp.NewFile("out"));
         Assert.Equal(CliApp.InputError, code);
         Assert.Contains("bad.jsonl:2", error);
     }

@@ -1,6 +1,7 @@
 using AlbertGen.Cli;
 using AlbertGen.Cli.Commands.Cluster;
 using AlbertGen.Cluster.Jobs;
+using AlbertGen.Tests;
 
 namespace AlbertGen.Cluster.Tests;
 
@@ -8,8 +9,13 @@ namespace AlbertGen.Cluster.Tests;
 /// <c>albertgen cluster</c>'s checks before it reaches the cluster: one-line errors, exit code 1 for bad input or an
 /// unreachable service and 2 for a command line that does not make sense.
 /// </summary>
-public sealed class ClusterCommandTests
+public sealed class ClusterCommandTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cluster");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private static Task<string> FailsWithOneLine(params string[] args) => FailsWithOneLine(CliApp.InputError, args);
 
     private static Task<string> IsAUsageError(params string[] args) => FailsWithOneLine(CliApp.UsageError, args);
@@ -31,7 +37,7 @@ public sealed class ClusterCommandTests
     [Fact]
     public async Task An_option_of_another_task_is_refused_by_name()
     {
-        string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
+        string input = ClusterTestFiles.Corpus(_temp.NewFolder(), 3);
         Assert.Contains("--pooling does not apply to --task classify", await IsAUsageError(Run(input, "--task", "classify", "--pooling", "cls")));
         Assert.Contains("--target does not apply to --task embed", await IsAUsageError(Run(input, "--task", "embed", "--target", "x")));
         Assert.Contains("--top-k does not apply to --task tag", await IsAUsageError(Run(input, "--task", "tag", "--top-k", "2")));
@@ -40,7 +46,7 @@ public sealed class ClusterCommandTests
     [Fact]
     public async Task A_missing_input_a_bad_shard_size_and_an_unknown_task_are_named()
     {
-        string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
+        string input = ClusterTestFiles.Corpus(_temp.NewFolder(), 3);
         Assert.Contains("nope.jsonl: no such input file.", await FailsWithOneLine(Run("nope.jsonl", "--task", "embed")));
         Assert.Contains("--shard-size must be at least 1, not 0.", await FailsWithOneLine(Run(input, "--task", "embed", "--shard-size", "0")));
         Assert.Contains("Argument 'answer' not recognized", await IsAUsageError(Run(input, "--task", "answer")));
@@ -56,7 +62,7 @@ public sealed class ClusterCommandTests
     [Fact]
     public async Task Lease_times_that_cannot_work_are_refused_before_the_cluster_is_reached()
     {
-        string input = ClusterTestFiles.Corpus(ClusterTestFiles.TempFolder(), 3);
+        string input = ClusterTestFiles.Corpus(_temp.NewFolder(), 3);
         Assert.Contains("--lease-renewal (30 s) must be at most half of --lease-time (40 s)", await FailsWithOneLine(Run(input, "--task", "embed", "--lease-time", "40", "--lease-renewal", "30")));
         Assert.Contains("--lease-time must be between 0 and 86400 seconds, not 0.", await FailsWithOneLine(Run(input, "--task", "embed", "--lease-time", "0")));
     }

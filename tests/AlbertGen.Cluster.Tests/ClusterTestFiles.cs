@@ -10,8 +10,6 @@ internal static class ClusterTestFiles
     /// <summary>The built-in default model, copied beside the command line by the build.</summary>
     public static string DefaultModel => Path.Combine(AppContext.BaseDirectory, "default-model");
 
-    public static string TempFolder() => Directory.CreateTempSubdirectory("albertgen-cluster-").FullName;
-
     /// <summary>
     /// A JSON-lines file of Shakespeare lines (every seventh line blank, which yields no result); <paramref name="replace"/>
     /// puts raw text on chosen 1-based lines. With <paramref name="mask"/>, each line's second word is <c>[MASK]</c>.

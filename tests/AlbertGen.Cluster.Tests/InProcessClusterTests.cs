@@ -5,12 +5,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Storage;
 using Orleans.TestingHost;
+using AlbertGen.Tests;
 
 namespace AlbertGen.Cluster.Tests;
 
 /// <summary>Jobs on an in-process Orleans test cluster: ordered exactly-once output, a silo killed mid-job, a poisoned line.</summary>
-public sealed class InProcessClusterTests
+public sealed class InProcessClusterTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cluster");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private static readonly TimeSpan JobLimit = TimeSpan.FromMinutes(4);
 
     private static Task<TestCluster> Start(int silos) => TestClusters.Start(silos);
@@ -26,7 +32,7 @@ public sealed class InProcessClusterTests
     public async Task A_job_on_three_silos_writes_each_result_once_in_input_order_as_the_single_process_command()
     {
         await using TestCluster cluster = await Start(3);
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         string input = ClusterTestFiles.Corpus(folder, 130, mask: true);
         string output = Path.Combine(folder, "out");
         var jobs = new ClusterJobClient(cluster.Client);
@@ -56,7 +62,7 @@ public sealed class InProcessClusterTests
     public async Task A_silo_killed_mid_job_loses_only_its_shard_and_the_output_is_still_complete_and_equal()
     {
         await using TestCluster cluster = await Start(3);
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         string input = ClusterTestFiles.Corpus(folder, 900);
         string output = Path.Combine(folder, "out");
         var jobs = new ClusterJobClient(cluster.Client);
@@ -88,7 +94,7 @@ public sealed class InProcessClusterTests
     public async Task A_poisoned_line_fails_its_shard_after_its_attempts_and_the_job_names_the_line()
     {
         await using TestCluster cluster = await Start(2);
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         string input = ClusterTestFiles.Corpus(folder, 40, replace: (23, "{\"txt\": \"no text field\"}"));
         string output = Path.Combine(folder, "out");
         var jobs = new ClusterJobClient(cluster.Client);
@@ -110,7 +116,7 @@ public sealed class InProcessClusterTests
     public async Task A_cancelled_job_leases_no_more_shards_and_a_resubmission_with_other_work_is_refused()
     {
         await using TestCluster cluster = await Start(1);
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         string input = ClusterTestFiles.Corpus(folder, 20);
         var jobs = new ClusterJobClient(cluster.Client);
         JobSpec spec = ClusterJobClient.Plan(input, Path.Combine(folder, "out"), new ModelReference { Sha256 = "not-the-default-model" }, new EmbedLinesSettings(), linesPerShard: 5, maxAttempts: 3);

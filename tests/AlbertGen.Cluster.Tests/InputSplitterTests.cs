@@ -1,15 +1,21 @@
 using System.Text;
 using AlbertGen.Batch;
 using AlbertGen.Cluster.Jobs;
+using AlbertGen.Tests;
 
 namespace AlbertGen.Cluster.Tests;
 
 /// <summary>Shards by byte range: whole lines, numbered as the single-process reader numbers them, whatever the line ends.</summary>
-public sealed class InputSplitterTests
+public sealed class InputSplitterTests : IDisposable
 {
-    private static string Write(string text, bool byteOrderMark = false)
+    private readonly TempDirectory _temp = new("cluster");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
+    private string Write(string text, bool byteOrderMark = false)
     {
-        string path = Path.Combine(ClusterTestFiles.TempFolder(), "input.jsonl");
+        string path = Path.Combine(_temp.NewFolder(), "input.jsonl");
         File.WriteAllBytes(path, [.. (byteOrderMark ? Encoding.UTF8.GetPreamble() : []), .. Encoding.UTF8.GetBytes(text)]);
         return path;
     }

@@ -3,6 +3,7 @@ using AlbertGen.Batch;
 using AlbertGen.Cluster.Hosting;
 using AlbertGen.Cluster.Jobs;
 using Orleans.TestingHost;
+using AlbertGen.Tests;
 
 namespace AlbertGen.Cluster.Tests;
 
@@ -11,8 +12,13 @@ namespace AlbertGen.Cluster.Tests;
 /// not renewed in time goes to another worker, and the expired lease's late result, renewal or failure changes nothing.
 /// The job's model hash is one no silo has, so the cluster's own workers take none of its shards.
 /// </summary>
-public sealed class JobLeaseTests
+public sealed class JobLeaseTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cluster");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private const string Hash = "not-the-default-model";
     // Workers the membership does not list, with a generation of now as a starting silo has (membership counts a silo of an old generation as dead).
     private static readonly string FirstWorker = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 9), SiloAddress.AllocateNewGeneration()).ToParsableString();
@@ -22,7 +28,7 @@ public sealed class JobLeaseTests
     public async Task A_lease_not_renewed_in_time_goes_to_another_worker_and_the_late_result_is_discarded_by_its_lease_id()
     {
         await using TestCluster cluster = await TestClusters.Start(1);
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         string output = Path.Combine(folder, "out");
         JobSpec spec = ClusterJobClient.Plan(ClusterTestFiles.Corpus(folder, 30), output, new ModelReference { Sha256 = Hash }, new EmbedLinesSettings(),
             linesPerShard: 10, maxAttempts: 3, leaseTime: TimeSpan.FromSeconds(1), leaseRenewal: TimeSpan.FromSeconds(0.5));
@@ -69,7 +75,7 @@ public sealed class JobLeaseTests
     public async Task A_job_grain_reactivated_on_another_silo_gives_running_leases_a_full_lease_time()
     {
         await using TestCluster cluster = await TestClusters.Start(2);
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         JobSpec spec = ClusterJobClient.Plan(ClusterTestFiles.Corpus(folder, 20), Path.Combine(folder, "out"), new ModelReference { Sha256 = Hash }, new EmbedLinesSettings(),
             linesPerShard: 10, maxAttempts: 3, leaseTime: TimeSpan.FromSeconds(4), leaseRenewal: TimeSpan.FromSeconds(1));
         var jobs = new ClusterJobClient(cluster.Client);

@@ -2,6 +2,7 @@ using AlbertGen.Batch;
 using AlbertGen.Cluster.Hosting;
 using AlbertGen.Cluster.Jobs;
 using Orleans.TestingHost;
+using AlbertGen.Tests;
 
 namespace AlbertGen.Cluster.Tests;
 
@@ -9,16 +10,21 @@ namespace AlbertGen.Cluster.Tests;
 /// Submission as one idempotent step: the job id comes from the spec, a submission a crash cut short is finished by
 /// resubmitting or by the grain's next activation, and an output folder takes one job only.
 /// </summary>
-public sealed class JobSubmissionTests
+public sealed class JobSubmissionTests : IDisposable
 {
+    private readonly TempDirectory _temp = new("cluster");
+
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
+
     private const string Hash = "not-the-default-model";
 
     private static JobSpec Spec(string folder, JsonlTaskSettings? settings = null, int linesPerShard = 10, string output = "out") =>
         ClusterJobClient.Plan(Path.Combine(folder, "input.jsonl"), Path.Combine(folder, output), new ModelReference { Sha256 = Hash }, settings ?? new EmbedLinesSettings(), linesPerShard, maxAttempts: 3);
 
-    private static (string Folder, JobSpec Spec, string Id) NewJob()
+    private (string Folder, JobSpec Spec, string Id) NewJob()
     {
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         ClusterTestFiles.Corpus(folder, 30);
         JobSpec spec = Spec(folder);
         return (folder, spec, spec.JobId());
@@ -27,7 +33,7 @@ public sealed class JobSubmissionTests
     [Fact]
     public void The_job_id_comes_from_input_task_model_and_output_and_not_from_how_the_work_is_cut()
     {
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         ClusterTestFiles.Corpus(folder, 30);
         string id = Spec(folder).JobId();
         Assert.Matches("^embed-[0-9a-f]{16}$", id);
@@ -42,7 +48,7 @@ public sealed class JobSubmissionTests
     [Fact]
     public void An_output_folder_takes_its_own_job_again_and_refuses_any_other_naming_the_owner()
     {
-        string folder = ClusterTestFiles.TempFolder();
+        string folder = _temp.NewFolder();
         ClusterTestFiles.Corpus(folder, 30);
         JobSpec mine = Spec(folder);
         OutputFolderClaim.Claim(mine);

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using AlbertGen.Cluster.Hosting;
 using AlbertGen.Cluster.Jobs;
+using AlbertGen.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -22,16 +23,17 @@ internal sealed class LoopbackCluster : IAsyncDisposable
     private readonly List<ChildProcess> started = [];
     private readonly string redisServer;
     private readonly int redisPort;
+    private readonly TempDirectory folder = new("cluster");
     private IHost? watcher;
 
     private LoopbackCluster(string redisServer)
     {
         this.redisServer = redisServer;
         redisPort = FreePort();
-        Folder = ClusterTestFiles.TempFolder();
     }
 
-    public string Folder { get; }
+    /// <summary>The cluster's folder (redis data, ready files, the test's files), deleted with the cluster.</summary>
+    public string Folder => folder.Path;
 
     public string Redis => $"127.0.0.1:{redisPort}";
 
@@ -162,8 +164,8 @@ internal sealed class LoopbackCluster : IAsyncDisposable
             process.Dispose();
         }
 
-        // Kept beside the test's files for a look after a failure.
-        File.WriteAllText(Path.Combine(Folder, "processes.log"), Logs());
+        // The processes' output is in the failure messages (Logs()); their files go with the folder.
+        folder.Dispose();
     }
 
     private ChildProcess Track(ChildProcess process)

@@ -36,7 +36,8 @@ public sealed class OperationsTests(ServerPool servers)
     {
         using var meters = new TestMeterFactory();
         var lifetime = new StoppedLifetime();
-        string folder = Directory.CreateTempSubdirectory("albertgen-server-").FullName;
+        using var temp = new TempDirectory("server");
+        string folder = temp.Path;
         File.Copy(Path.Combine(TaskModelDirectory.Tiny, "config.json"), Path.Combine(folder, "config.json"));
         using var host = new AlbertModelHost(ServerPool.Options(folder), meters, lifetime, NullLogger<AlbertModelHost>.Instance);
         await host.StartAsync(CancellationToken.None);

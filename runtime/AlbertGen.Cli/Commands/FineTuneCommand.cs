@@ -35,7 +35,7 @@ internal static class FineTuneCommand
         var warmupRatio = new Option<double?>("--warmup-ratio") { Description = $"Fraction of updates spent warming up (default: the model's {FineTuneDefaults.FileName}, else 0.1)." };
         var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without improvement of the evaluation metric." };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 42 };
-        var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
+        var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the linear layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
         var command = new Command("finetune", "Fine-tune a task head on labelled data and save it in HuggingFace layout.")
         {
             task, train, eval, output, epochs, learningRate, batchSize, maxLength, warmupRatio, patience, seed, bf16,

@@ -25,7 +25,7 @@ internal static class PretrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, data and masking.", DefaultValueFactory = _ => 12345 };
         var oneDocument = new Option<bool>("--one-document") { Description = "Treat the whole corpus as one document (blank lines do not end documents)." };
         var restart = new Option<bool>("--restart") { Description = "Ignore an existing checkpoint/ in the output directory." };
-        var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
+        var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: the linear layers' matrix products in bfloat16, weights, gradients and everything else float32 (faster on CPUs with AVX512-BF16)." };
         var evalInstances = new Option<int>("--eval-instances")
         {
             Description = "Sequences to evaluate the model on when the run ends (masked-LM and sentence-order accuracy and loss); 0: no evaluation.",

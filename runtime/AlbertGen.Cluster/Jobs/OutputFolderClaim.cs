@@ -31,9 +31,9 @@ public static class OutputFolderClaim
 
             // Written aside and linked in without replacing, so of two clients claiming at once exactly one wins.
             string temporary = Path.Combine(folder, $"{FileName}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
-            File.WriteAllText(temporary, JsonSerializer.Serialize(mine));
             try
             {
+                File.WriteAllText(temporary, JsonSerializer.Serialize(mine));
                 File.Move(temporary, path, overwrite: false);
                 return;
             }

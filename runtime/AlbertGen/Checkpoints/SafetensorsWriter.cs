@@ -20,9 +20,9 @@ public static class SafetensorsWriter
         var names = new HashSet<string>(StringComparer.Ordinal);
         byte[] header = BuildHeader(items, metadata ?? new Dictionary<string, string> { ["format"] = "pt" }, names);
 
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+        AtomicFile.Write(path, temporary =>
         {
+            using var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
             Span<byte> length = stackalloc byte[8];
             BitConverter.TryWriteBytes(length, (ulong)header.Length);
             stream.Write(length);
@@ -31,9 +31,7 @@ public static class SafetensorsWriter
             {
                 WriteData(stream, tensor);
             }
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 
     private static byte[] BuildHeader(List<KeyValuePair<string, Tensor>> items, IReadOnlyDictionary<string, string> metadata, HashSet<string> names)

@@ -41,9 +41,7 @@ public static class AlbertConfigWriter
     {
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, "config.json");
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, ToJson(config, architectures), new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, ToJson(config, architectures));
     }
 
     /// <summary>The entries of <c>config.json</c>, in the schema's order (values as <see cref="ConfigField.ToJson"/> gives them).</summary>

@@ -48,20 +48,13 @@ internal sealed class HubCacheWriter(string repoFolder, bool useSymlinks)
         string folder = Path.GetDirectoryName(entry)!;
         Directory.CreateDirectory(folder);
         string blob = BlobPath(blobName);
-        string temporary = $"{entry}.{Guid.NewGuid():N}.tmp";
-        try
+        AtomicFile.Write(entry, temporary =>
         {
             if (!useSymlinks || !TryCreateSymlink(temporary, Path.GetRelativePath(folder, blob)))
             {
                 File.Copy(blob, temporary, overwrite: true);
             }
-
-            File.Move(temporary, entry, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary); // Only still there when the move failed.
-        }
+        });
     }
 
     /// <summary>Records that an optional file does not exist at a commit (<c>.no_exist/{commit}/{file}</c>, as huggingface_hub does).</summary>
@@ -77,9 +70,7 @@ internal sealed class HubCacheWriter(string repoFolder, bool useSymlinks)
     {
         string path = Path.Combine(repoFolder, "refs", revision.Replace('/', Path.DirectorySeparatorChar));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, commit);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, commit);
     }
 
     private static bool TryCreateSymlink(string path, string target)

@@ -41,7 +41,7 @@ internal sealed class CompiledLayer : IDisposable
     public ScalarType DType => _dense.DType;
 
     /// <summary>The kernels' names, by product.</summary>
-    public IEnumerable<(LayerProduct Product, Linear Module, long Outputs, string Kernel)> Products
+    public IEnumerable<(LayerProduct Product, AlbertLinear Module, long Outputs, string Kernel)> Products
     {
         get
         {
@@ -67,9 +67,9 @@ internal sealed class CompiledLayer : IDisposable
         var made = new List<IProductKernel>();
         try
         {
-            IProductKernel Make(LayerProduct product, Linear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
+            IProductKernel Make(LayerProduct product, AlbertLinear module, AlbertActivation? activation = null) => Add(MakeKernel(product, Borrow(module), module, activation));
 
-            IProductKernel MakeKernel(LayerProduct product, ProductWeights weights, Linear module, AlbertActivation? activation) =>
+            IProductKernel MakeKernel(LayerProduct product, ProductWeights weights, AlbertLinear module, AlbertActivation? activation) =>
                 derive
                     ? ProductKernels.Create(choose(product, module.weight!.shape[0], module.weight!.shape[1]), weights, dtype, activation, cpu, storage)
                     : new LibTorchKernel(weights, dtype, activation);
@@ -172,5 +172,5 @@ internal sealed class CompiledLayer : IDisposable
         _ffnOutput.Dispose();
     }
 
-    private static ProductWeights Borrow(Linear module) => new(module.weight!, module.bias!, Owned: false);
+    private static ProductWeights Borrow(AlbertLinear module) => new(module.weight!, module.bias!, Owned: false);
 }

@@ -180,6 +180,6 @@ public static class InferenceCompiler
             || Int8Support.Chooses(cpu, inner, hidden) || Int8Support.Chooses(cpu, hidden, inner);
     }
 
-    private static IEnumerable<TorchSharp.Modules.Linear> ProductModules(AlbertLayer layer) =>
+    private static IEnumerable<AlbertLinear> ProductModules(AlbertLayer layer) =>
         [layer.Attention.Query, layer.Attention.Key, layer.Attention.Value, layer.Attention.Dense, layer.Ffn, layer.FfnOutput];
 }

@@ -1,3 +1,4 @@
+using AlbertGen.Modeling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -24,10 +25,10 @@ internal sealed class WeightWatch
     public bool TracksInPlaceChanges { get; private init; }
 
     /// <summary>Records the generation and the parameters of <paramref name="modules"/> now.</summary>
-    public static WeightWatch Start(Func<long> generation, IEnumerable<Linear> modules)
+    public static WeightWatch Start(Func<long> generation, IEnumerable<AlbertLinear> modules)
     {
         var sources = new List<Source>();
-        foreach (Linear module in modules)
+        foreach (AlbertLinear module in modules)
         {
             sources.Add(new Source(module, module.weight!, module.bias, TensorVersions.Of(module.weight!), module.bias is { } b ? TensorVersions.Of(b) : null));
         }
@@ -60,5 +61,5 @@ internal sealed class WeightWatch
         return null;
     }
 
-    private sealed record Source(Linear Module, Parameter Weight, Parameter? Bias, long? WeightVersion, long? BiasVersion);
+    private sealed record Source(AlbertLinear Module, Parameter Weight, Parameter? Bias, long? WeightVersion, long? BiasVersion);
 }

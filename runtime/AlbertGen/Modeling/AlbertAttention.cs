@@ -10,10 +10,10 @@ namespace AlbertGen.Modeling;
 /// </summary>
 internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool, (Tensor Output, Tensor? Probs)>
 {
-    private readonly Linear query;
-    private readonly Linear key;
-    private readonly Linear value;
-    private readonly Linear dense;
+    private readonly AlbertLinear query;
+    private readonly AlbertLinear key;
+    private readonly AlbertLinear value;
+    private readonly AlbertLinear dense;
 #pragma warning disable IDE1006 // The field name is the checkpoint name.
     private readonly LayerNorm LayerNorm;
 #pragma warning restore IDE1006
@@ -30,10 +30,10 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         _heads = config.NumAttentionHeads;
         _headSize = config.AttentionHeadSize;
         int allHeads = _heads * _headSize;
-        query = ModuleFactory.Linear(config.HiddenSize, allHeads, random);
-        key = ModuleFactory.Linear(config.HiddenSize, allHeads, random);
-        value = ModuleFactory.Linear(config.HiddenSize, allHeads, random);
-        dense = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize, random);
+        query = new AlbertLinear(config.HiddenSize, allHeads, random);
+        key = new AlbertLinear(config.HiddenSize, allHeads, random);
+        value = new AlbertLinear(config.HiddenSize, allHeads, random);
+        dense = new AlbertLinear(config.HiddenSize, config.HiddenSize, random);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _positionType = config.PositionEmbeddingType;
         _maxPositions = config.MaxPositionEmbeddings;
@@ -48,16 +48,16 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     }
 
     /// <summary>The query projection <c>H → A</c>.</summary>
-    internal Linear Query => query;
+    internal AlbertLinear Query => query;
 
     /// <summary>The key projection <c>H → A</c>.</summary>
-    internal Linear Key => key;
+    internal AlbertLinear Key => key;
 
     /// <summary>The value projection <c>H → A</c>.</summary>
-    internal Linear Value => value;
+    internal AlbertLinear Value => value;
 
     /// <summary>The output projection <c>A → H</c>.</summary>
-    internal Linear Dense => dense;
+    internal AlbertLinear Dense => dense;
 
     /// <summary>The LayerNorm after the residual addition.</summary>
     internal LayerNorm OutputLayerNorm => LayerNorm;
@@ -90,9 +90,9 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
-        Tensor q = SplitHeads(MixedPrecision.Linear(query, hidden), batch, seq); // [B, heads, S, d]
-        Tensor k = SplitHeads(MixedPrecision.Linear(key, hidden), batch, seq);
-        Tensor v = SplitHeads(MixedPrecision.Linear(value, hidden), batch, seq);
+        Tensor q = SplitHeads(query.forward(hidden), batch, seq); // [B, heads, S, d]
+        Tensor k = SplitHeads(key.forward(hidden), batch, seq);
+        Tensor v = SplitHeads(value.forward(hidden), batch, seq);
 
         Tensor context;
         Tensor? probs = null;
@@ -127,7 +127,7 @@ internal sealed class AlbertAttention : nn.Module<Tensor, Tensor?, Tensor?, bool
         }
 
         Tensor merged = context.transpose(1, 2).reshape(batch, seq, _heads * _headSize); // [B, S, H]
-        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(dense, merged), _hiddenDropout, training);
+        Tensor projected = nn.functional.dropout(dense.forward(merged), _hiddenDropout, training);
         Tensor output = LayerNorm.forward(projected.add_(hidden));
         output.MoveToOuterDisposeScope();
         probs = outputAttentions ? probs!.MoveToOuterDisposeScope() : null;

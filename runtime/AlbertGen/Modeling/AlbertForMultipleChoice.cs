@@ -10,7 +10,7 @@ namespace AlbertGen.Modeling;
 public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutput>
 {
     private readonly AlbertModel albert;
-    private readonly Linear classifier;
+    private readonly AlbertLinear classifier;
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration.</param>
@@ -22,7 +22,7 @@ public class AlbertForMultipleChoice : AlbertPreTrainedModel<MultipleChoiceOutpu
     internal AlbertForMultipleChoice(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.MultipleChoice).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, 1, random);
+        classifier = new AlbertLinear(config.HiddenSize, 1, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
         if (random)

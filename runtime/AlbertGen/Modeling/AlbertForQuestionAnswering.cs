@@ -10,7 +10,7 @@ namespace AlbertGen.Modeling;
 public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnsweringOutput>
 {
     private readonly AlbertModel albert;
-    private readonly Linear qa_outputs;
+    private readonly AlbertLinear qa_outputs;
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration; <c>num_labels</c> must be 2 (start and end).</param>
@@ -30,7 +30,7 @@ public class AlbertForQuestionAnswering : AlbertPreTrainedModel<QuestionAnswerin
         }
 
         albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
-        qa_outputs = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
+        qa_outputs = new AlbertLinear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("qa_outputs", qa_outputs);
         if (random)

@@ -10,7 +10,7 @@ namespace AlbertGen.Modeling;
 public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceClassifierOutput>
 {
     private readonly AlbertModel albert;
-    private readonly Linear classifier;
+    private readonly AlbertLinear classifier;
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>, <c>problem_type</c>).</param>
@@ -22,7 +22,7 @@ public class AlbertForSequenceClassification : AlbertPreTrainedModel<SequenceCla
     internal AlbertForSequenceClassification(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.SequenceClassification).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: true, random, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
+        classifier = new AlbertLinear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
         if (random)

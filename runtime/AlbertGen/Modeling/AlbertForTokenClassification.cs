@@ -10,7 +10,7 @@ namespace AlbertGen.Modeling;
 public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifierOutput>
 {
     private readonly AlbertModel albert;
-    private readonly Linear classifier;
+    private readonly AlbertLinear classifier;
 
     /// <summary>Creates a randomly initialised model.</summary>
     /// <param name="config">The configuration (<c>num_labels</c>).</param>
@@ -22,7 +22,7 @@ public class AlbertForTokenClassification : AlbertPreTrainedModel<TokenClassifie
     internal AlbertForTokenClassification(AlbertConfig config, bool random) : base(AlbertHeadRegistry.Of(AlbertHeads.TokenClassification).HuggingFaceName, config)
     {
         albert = new AlbertModel(config, addPoolingLayer: false, random, initialize: false);
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
+        classifier = new AlbertLinear(config.HiddenSize, config.NumLabels, random);
         register_module("albert", albert);
         register_module("classifier", classifier);
         if (random)

@@ -10,8 +10,8 @@ namespace AlbertGen.Modeling;
 internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (Tensor Output, Tensor? Probs)>
 {
     private readonly AlbertAttention attention;
-    private readonly Linear ffn;
-    private readonly Linear ffn_output;
+    private readonly AlbertLinear ffn;
+    private readonly AlbertLinear ffn_output;
     private readonly LayerNorm full_layer_layer_norm;
     private readonly AlbertActivation _activation;
 
@@ -19,8 +19,8 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     {
         full_layer_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         attention = new AlbertAttention(config, random);
-        ffn = ModuleFactory.Linear(config.HiddenSize, config.IntermediateSize, random);
-        ffn_output = ModuleFactory.Linear(config.IntermediateSize, config.HiddenSize, random);
+        ffn = new AlbertLinear(config.HiddenSize, config.IntermediateSize, random);
+        ffn_output = new AlbertLinear(config.IntermediateSize, config.HiddenSize, random);
         _activation = config.HiddenAct;
         RegisterComponents();
     }
@@ -30,8 +30,8 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     {
         using var scope = NewDisposeScope();
         (Tensor attended, Tensor? probs) = attention.forward(hidden, mask, headMask, outputAttentions);
-        Tensor inner = Activations.Apply(_activation, MixedPrecision.Linear(ffn, attended)); // [B, S, I]
-        Tensor output = full_layer_layer_norm.forward(MixedPrecision.Linear(ffn_output, inner).add_(attended));
+        Tensor inner = Activations.Apply(_activation, ffn.forward(attended)); // [B, S, I]
+        Tensor output = full_layer_layer_norm.forward(ffn_output.forward(inner).add_(attended));
         output.MoveToOuterDisposeScope();
         probs?.MoveToOuterDisposeScope();
         return (output, probs);
@@ -41,10 +41,10 @@ internal sealed class AlbertLayer : nn.Module<Tensor, Tensor?, Tensor?, bool, (T
     internal AlbertAttention Attention => attention;
 
     /// <summary>The feed-forward projection <c>H → I</c>.</summary>
-    internal Linear Ffn => ffn;
+    internal AlbertLinear Ffn => ffn;
 
     /// <summary>The feed-forward output projection <c>I → H</c>.</summary>
-    internal Linear FfnOutput => ffn_output;
+    internal AlbertLinear FfnOutput => ffn_output;
 
     /// <summary>The LayerNorm after the feed-forward residual addition.</summary>
     internal LayerNorm OutputLayerNorm => full_layer_layer_norm;

@@ -14,14 +14,14 @@ internal sealed class AlbertMLMHead : nn.Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm LayerNorm;
 #pragma warning restore IDE1006
     private readonly Parameter bias;
-    private readonly Linear dense;
+    private readonly AlbertLinear dense;
     private readonly AlbertActivation _activation;
 
     public AlbertMLMHead(AlbertConfig config, bool random) : base("AlbertMLMHead")
     {
         LayerNorm = nn.LayerNorm(config.EmbeddingSize, config.LayerNormEps);
         bias = new Parameter(zeros(config.VocabSize));
-        dense = ModuleFactory.Linear(config.HiddenSize, config.EmbeddingSize, random);
+        dense = new AlbertLinear(config.HiddenSize, config.EmbeddingSize, random);
         _activation = config.HiddenAct;
         RegisterComponents();
     }

@@ -11,7 +11,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
 {
     private readonly AlbertEmbeddings embeddings;
     private readonly AlbertTransformer encoder;
-    private readonly Linear? pooler;
+    private readonly AlbertLinear? pooler;
 
     /// <summary>Creates a randomly initialised model with a pooler.</summary>
     /// <param name="config">The configuration.</param>
@@ -38,7 +38,7 @@ public class AlbertModel : AlbertPreTrainedModel<AlbertModelOutput>
         register_module("encoder", encoder);
         if (addPoolingLayer)
         {
-            pooler = ModuleFactory.Linear(config.HiddenSize, config.HiddenSize, random);
+            pooler = new AlbertLinear(config.HiddenSize, config.HiddenSize, random);
             register_module("pooler", pooler);
         }
 

@@ -283,15 +283,15 @@ public abstract class AlbertPreTrainedModel<TOutput> : nn.Module<AlbertInputs, T
             bool weight = include(prefix + "weight"), bias = include(prefix + "bias");
             switch (module)
             {
-                case Linear linear:
+                case AlbertLinear linear:
                     if (weight)
                     {
-                        nn.init.normal_(linear.weight!, 0, std);
+                        nn.init.normal_(linear.weight, 0, std);
                     }
 
                     if (bias)
                     {
-                        linear.bias?.zero_();
+                        linear.bias.zero_();
                     }
 
                     break;

@@ -6,12 +6,12 @@ namespace AlbertGen.Modeling;
 /// <summary>Sentence-order prediction head <c>sop_classifier</c>: dropout, then <c>classifier</c> H→num_labels on the pooled output.</summary>
 internal sealed class AlbertSOPHead : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear classifier;
+    private readonly AlbertLinear classifier;
     private readonly double _dropout;
 
     public AlbertSOPHead(AlbertConfig config, bool random) : base("AlbertSOPHead")
     {
-        classifier = ModuleFactory.Linear(config.HiddenSize, config.NumLabels, random);
+        classifier = new AlbertLinear(config.HiddenSize, config.NumLabels, random);
         _dropout = config.ClassifierDropoutProb;
         RegisterComponents();
     }

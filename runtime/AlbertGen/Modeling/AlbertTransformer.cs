@@ -9,7 +9,7 @@ namespace AlbertGen.Modeling;
 /// </summary>
 internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, List<Tensor>?, List<Tensor>?, Tensor>
 {
-    private readonly Linear embedding_hidden_mapping_in;
+    private readonly AlbertLinear embedding_hidden_mapping_in;
     private readonly ModuleList<AlbertLayerGroup> albert_layer_groups;
     private readonly int _layers;
     private readonly int _groups;
@@ -17,7 +17,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
 
     public AlbertTransformer(AlbertConfig config, bool random) : base("AlbertTransformer")
     {
-        embedding_hidden_mapping_in = ModuleFactory.Linear(config.EmbeddingSize, config.HiddenSize, random);
+        embedding_hidden_mapping_in = new AlbertLinear(config.EmbeddingSize, config.HiddenSize, random);
         albert_layer_groups = new ModuleList<AlbertLayerGroup>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
         {
@@ -34,7 +34,7 @@ internal sealed class AlbertTransformer : nn.Module<Tensor, Tensor?, Tensor?, Li
     internal IReadOnlyList<AlbertLayerGroup> Groups => [.. albert_layer_groups];
 
     /// <summary>The E→H projection <c>embedding_hidden_mapping_in</c>.</summary>
-    internal Linear EmbeddingMapping => embedding_hidden_mapping_in;
+    internal AlbertLinear EmbeddingMapping => embedding_hidden_mapping_in;
 
     /// <summary>Number of layer steps (<c>num_hidden_layers</c>).</summary>
     internal int LayerSteps => _layers;

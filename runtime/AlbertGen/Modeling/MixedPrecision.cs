@@ -1,13 +1,13 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace AlbertGen.Modeling;
 
 /// <summary>
-/// Linear layers of training passes with the matrix product in a lower precision and float32 master weights ("mixed
-/// precision", as ALBERT itself was trained in bfloat16 on TPUs): the input, weight and bias are cast down for the product
-/// and the result cast back, so activations, LayerNorms, softmax, the loss, gradients and optimiser state stay in the
-/// model's dtype. Autograd differentiates through the casts, so each weight's gradient arrives in its own dtype.
+/// Training passes with the linear layers' matrix products in a lower precision and float32 master weights ("mixed
+/// precision", as ALBERT itself was trained in bfloat16 on TPUs): each linear layer casts its input, weight and bias down
+/// for the product and the result back, so activations, LayerNorms, softmax, attention scores, the tied masked-LM decoder,
+/// the loss, gradients and optimiser state stay in the model's dtype. Autograd differentiates through the casts, so each
+/// weight's gradient arrives in its own dtype.
 /// </summary>
 /// <remarks>
 /// The precision is chosen by the training loop, not stored in the model: like <c>torch.autocast</c>, a
@@ -20,7 +20,8 @@ public static class MixedPrecision
     private static ScalarType? t_trainingProducts;
 
     /// <summary>
-    /// Runs the transformer layers' matrix products (query, key, value, attention output, feed-forward) of the training
+    /// Runs the linear layers' matrix products (the transformer layers' query, key, value, attention output and feed-forward,
+    /// the embedding mapping, the pooler and the heads' dense layers: every <see cref="AlbertLinear"/>) of the training
     /// passes on this thread in <paramref name="dtype"/> until the returned scope is disposed (null: in the model's dtype);
     /// scopes nest. <see cref="Training.FineTuner"/> and <see cref="Training.Pretrainer"/> open one around each forward
     /// pass (their <c>TrainingMatMulDType</c>); a hand-written training loop does the same:
@@ -42,23 +43,8 @@ public static class MixedPrecision
         return scope;
     }
 
-    /// <summary>
-    /// <paramref name="module"/> applied to <paramref name="input"/>: in a training pass (the module in train mode) inside a
-    /// <see cref="TrainingProducts"/> scope, with the product in the scope's dtype.
-    /// </summary>
-    internal static Tensor Linear(Linear module, Tensor input)
-    {
-        if (!module.training || t_trainingProducts is not { } low || low == input.dtype)
-        {
-            return module.forward(input);
-        }
-
-        using Tensor x = input.to(low);
-        using Tensor weight = module.weight!.to(low);
-        using Tensor? bias = module.bias?.to(low);
-        using Tensor product = nn.functional.linear(x, weight, bias);
-        return product.to(input.dtype);
-    }
+    /// <summary>The dtype of this thread's open <see cref="TrainingProducts"/> scope, or null (the model's dtype).</summary>
+    internal static ScalarType? TrainingProductDType => t_trainingProducts;
 
     /// <summary><paramref name="value"/> for the setting <paramref name="setting"/>, checked to be null or a floating-point dtype.</summary>
     /// <exception cref="ArgumentException">Another dtype.</exception>

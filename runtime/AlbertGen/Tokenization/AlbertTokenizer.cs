@@ -354,16 +354,7 @@ public sealed class AlbertTokenizer
         Directory.CreateDirectory(directory);
         (byte[] bytes, string fileName) = _backend.SavedFile;
         string path = Path.Combine(directory, fileName);
-        string temporary = path + $".{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        AtomicFile.Write(path, temporary => File.WriteAllBytes(temporary, bytes));
 
         return path;
     }

@@ -104,7 +104,7 @@ public sealed record FineTuneOptions
     public ILossCurvePlotter? LossCurvePlotter { get; init; }
 
     /// <summary>
-    /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
+    /// When set, training passes run the linear layers' matrix products in this dtype with float32 master weights
     /// (gradients and optimiser state stay float32 too: "mixed precision"); evaluation stays in float32.
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }

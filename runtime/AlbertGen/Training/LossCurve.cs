@@ -81,8 +81,7 @@ public sealed class LossCurve
 
         // Written beside the target and renamed, so a resumed run never reads half a file.
         string path = Path.Combine(directory, "loss_curve.csv");
-        File.WriteAllText(path + ".tmp", csv.ToString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, csv.ToString());
         plotter?.Plot(this, directory, title);
     }
 

@@ -89,7 +89,7 @@ public sealed record PretrainOptions
     public bool Resume { get; init; } = true;
 
     /// <summary>
-    /// When set, training passes run the transformer layers' matrix products in this dtype with float32 master weights
+    /// When set, training passes run the linear layers' matrix products in this dtype with float32 master weights
     /// (gradients and optimiser state stay float32 too: "mixed precision"; ALBERT was pretrained in bfloat16).
     /// </summary>
     public TorchSharp.torch.ScalarType? TrainingMatMulDType { get; init; }

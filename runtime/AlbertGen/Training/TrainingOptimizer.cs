@@ -143,9 +143,7 @@ internal abstract class TrainingOptimizer : IDisposable
             ["optimizer"] = GetType().Name,
             ["step"] = StepCount.ToString(CultureInfo.InvariantCulture),
         };
-        string temporary = path + ".tmp";
-        SafetensorsWriter.Write(temporary, tensors, metadata);
-        File.Move(temporary, path, overwrite: true);
+        SafetensorsWriter.Write(path, tensors, metadata);
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>

@@ -39,16 +39,10 @@ public sealed class PyTorchLayoutTests
     public void The_hand_built_fuzz_seed_loads_so_the_fuzzer_gets_past_parsing()
     {
         string seed = Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", "pickle", "seed-zip-one-tensor");
-        string path = Path.Combine(Path.GetTempPath(), $"albertgen-seed-{Guid.NewGuid():N}.bin");
+        using var temp = new TempDirectory("seed");
+        string path = temp.File("seed.bin");
         File.Copy(seed, path);
-        try
-        {
-            using CheckpointSource source = CheckpointSource.Open(path);
-            Assert.Equal([2L, 2L], source.Info("w").Shape);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using CheckpointSource source = CheckpointSource.Open(path);
+        Assert.Equal([2L, 2L], source.Info("w").Shape);
     }
 }

@@ -165,7 +165,7 @@ public sealed class ExplicitDeviceTests
     [Fact]
     public void Fine_tuning_on_an_explicit_device_trains_and_saves()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         FineTuneResult result = FineTuner.Run(new FineTuneOptions
         {
             Task = FineTuneTask.SequenceClassification,

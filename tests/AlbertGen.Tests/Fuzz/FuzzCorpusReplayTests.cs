@@ -20,25 +20,19 @@ public sealed class FuzzCorpusReplayTests
         string folder = Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", target);
         string[] files = Directory.GetFiles(folder).Order(StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(files);
-        string scratch = Path.Combine(Path.GetTempPath(), $"albertgen-replay-{target}-{Guid.NewGuid():N}.safetensors");
+        using var temp = new TempDirectory("replay");
+        string scratch = temp.File("scratch.safetensors");
         var findings = new List<string>();
-        try
+        foreach (string file in files)
         {
-            foreach (string file in files)
+            try
             {
-                try
-                {
-                    FuzzTargets.Run(target, File.ReadAllBytes(file), Tokenizer.Value, scratch);
-                }
-                catch (Exception e)
-                {
-                    findings.Add($"{Path.GetFileName(file)}: {e.GetType().Name}: {e.Message}");
-                }
+                FuzzTargets.Run(target, File.ReadAllBytes(file), Tokenizer.Value, scratch);
             }
-        }
-        finally
-        {
-            File.Delete(scratch);
+            catch (Exception e)
+            {
+                findings.Add($"{Path.GetFileName(file)}: {e.GetType().Name}: {e.Message}");
+            }
         }
 
         Assert.True(findings.Count == 0, $"{findings.Count} of {files.Length} inputs failed:\n" + string.Join("\n", findings));

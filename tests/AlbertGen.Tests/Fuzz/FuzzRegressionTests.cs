@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using AlbertGen.Checkpoints;
-using AlbertGen.Tests.Checkpoints;
 using AlbertGen.Tokenization;
 
 namespace AlbertGen.Tests.Fuzz;

@@ -11,7 +11,8 @@ public sealed class DownloadCommandTests
     [Fact]
     public async Task A_downloaded_model_is_used_by_its_hub_id_after_the_server_is_gone()
     {
-        string cache = Directory.CreateTempSubdirectory("albertgen-cli-cache-").FullName; // outlives the server's folder
+        using var temp = new TempDirectory("cli-cache"); // outlives the server's folder
+        string cache = temp.Path;
         await using (var context = new HubTestContext(hubHeaders: true))
         {
             string served = Path.Combine(context.ServedRoot, "albert", "tiny");

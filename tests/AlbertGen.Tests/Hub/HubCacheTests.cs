@@ -8,7 +8,9 @@ internal sealed class CacheFolder : IDisposable
 {
     public const string Commit = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-    public string Root { get; } = Directory.CreateTempSubdirectory("albertgen-cache-").FullName;
+    private readonly TempDirectory _folder = new("cache");
+
+    public string Root => _folder.Path;
 
     public static Dictionary<string, byte[]> CompleteFiles => new()
     {
@@ -42,7 +44,7 @@ internal sealed class CacheFolder : IDisposable
         return snapshot;
     }
 
-    public void Dispose() => Directory.Delete(Root, recursive: true);
+    public void Dispose() => _folder.Dispose();
 }
 
 public sealed class HubCacheTests : IDisposable

@@ -42,7 +42,7 @@ internal sealed class HubTestContext : IAsyncDisposable
 {
     public const string Repo = "albert/tiny-albert";
 
-    private readonly string temp = Directory.CreateTempSubdirectory("albertgen-hub-").FullName;
+    private readonly TempDirectory temp = new("hub");
 
     public HubTestContext(bool hubHeaders = true)
     {
@@ -50,9 +50,9 @@ internal sealed class HubTestContext : IAsyncDisposable
         Server = new TestHubServer(ServedRoot, hubHeaders);
     }
 
-    public string ServedRoot => Path.Combine(temp, "served");
+    public string ServedRoot => temp.File("served");
 
-    public string CacheDir => Path.Combine(temp, "cache");
+    public string CacheDir => temp.File("cache");
 
     public TestHubServer Server { get; }
 
@@ -126,7 +126,7 @@ internal sealed class HubTestContext : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        Directory.Delete(temp, recursive: true);
+        temp.Dispose();
     }
 }
 

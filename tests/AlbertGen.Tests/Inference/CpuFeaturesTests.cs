@@ -1,5 +1,4 @@
 using AlbertGen.Inference;
-using AlbertGen.Tests.Checkpoints;
 
 namespace AlbertGen.Tests.Inference;
 

@@ -2,7 +2,6 @@ using Xunit.Abstractions;
 using AlbertGen.Inference;
 using AlbertGen.Modeling;
 using AlbertGen.Tasks;
-using AlbertGen.Tests.Checkpoints;
 using AlbertGen.Tests.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AlbertGen.Cli;
-using AlbertGen.Tests.Checkpoints;
 
 namespace AlbertGen.Tests.Reliability;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using AlbertGen.Checkpoints;
 using AlbertGen.Modeling;
-using AlbertGen.Tests.Checkpoints;
 using AlbertGen.Tests.Modeling;
 using AlbertGen.Tokenization;
 

@@ -6,22 +6,10 @@ namespace AlbertGen.Tests.Tokenization;
 /// <summary>The fast tokenizer beyond the goldens: each tokenizer.json component as HF documents it, bad files, options.</summary>
 public sealed class FastTokenizerTests : IDisposable
 {
-    private readonly List<string> _folders = [];
+    private readonly TempDirectory _temp = new("fast-tokenizer");
 
-    public void Dispose()
-    {
-        foreach (string folder in _folders)
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private string NewFolder(string prefix)
-    {
-        string folder = Directory.CreateTempSubdirectory(prefix).FullName;
-        _folders.Add(folder);
-        return folder;
-    }
+    /// <summary>Deletes the test's temporary files.</summary>
+    public void Dispose() => _temp.Dispose();
 
     private static string FixtureJson => Path.Combine(FastGoldenTests.FastFolder, "tokenizer.json");
 
@@ -32,14 +20,14 @@ public sealed class FastTokenizerTests : IDisposable
     {
         JsonObject json = JsonNode.Parse(File.ReadAllText(FixtureJson))!.AsObject();
         edit(json);
-        string folder = NewFolder("albertgen-fast-");
+        string folder = _temp.NewFolder();
         File.WriteAllText(Path.Combine(folder, "tokenizer.json"), json.ToJsonString());
         return folder;
     }
 
     private string WriteFile(string text)
     {
-        string folder = NewFolder("albertgen-fast-");
+        string folder = _temp.NewFolder();
         string path = Path.Combine(folder, "tokenizer.json");
         File.WriteAllText(path, text);
         return path;
@@ -216,7 +204,7 @@ public sealed class FastTokenizerTests : IDisposable
     [Fact]
     public void Save_vocabulary_writes_the_tokenizer_json_and_the_folder_loads_fast_again()
     {
-        string folder = NewFolder("albertgen-fast-save-");
+        string folder = _temp.NewFolder();
         string path = Fixture.SaveVocabulary(folder);
         Assert.Equal("tokenizer.json", Path.GetFileName(path));
         Assert.Equal(File.ReadAllBytes(FixtureJson), File.ReadAllBytes(path));
@@ -229,7 +217,7 @@ public sealed class FastTokenizerTests : IDisposable
     [Fact]
     public void Tokenizer_config_and_special_tokens_map_are_honoured()
     {
-        string folder = NewFolder("albertgen-config-");
+        string folder = _temp.NewFolder();
         File.Copy(Golden.ModelPath, Path.Combine(folder, "spiece.model"));
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),
             "{\"do_lower_case\": false, \"model_max_length\": 8, \"mask_token\": {\"content\": \"[MASK]\", \"lstrip\": true}, \"sep_token\": \"[CLS]\"}");
@@ -255,7 +243,7 @@ public sealed class FastTokenizerTests : IDisposable
     [Fact]
     public void A_folder_without_a_tokenizer_names_both_files()
     {
-        string folder = NewFolder("albertgen-empty-");
+        string folder = _temp.NewFolder();
         var e = Assert.Throws<FileNotFoundException>(() => AlbertTokenizer.FromDirectory(folder));
         Assert.Contains("tokenizer.json", e.Message);
         Assert.Contains("spiece.model", e.Message);

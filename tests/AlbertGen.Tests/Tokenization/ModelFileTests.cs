@@ -40,19 +40,13 @@ public sealed class ModelFileTests
     [MemberData(nameof(CorruptModels))]
     public void Corrupt_file_throws_invalid_data_naming_the_file(string name, byte[] bytes, string reason)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"albertgen-corrupt-{Guid.NewGuid():N}.model");
+        using var temp = new TempDirectory("corrupt");
+        string path = temp.File("spiece.model");
         File.WriteAllBytes(path, bytes);
-        try
-        {
-            InvalidDataException error = Assert.Throws<InvalidDataException>(() => AlbertTokenizer.FromFile(path));
-            Assert.Contains(path, error.Message);
-            Assert.Contains(reason, error.Message);
-            Assert.False(string.IsNullOrEmpty(name));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => AlbertTokenizer.FromFile(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains(reason, error.Message);
+        Assert.False(string.IsNullOrEmpty(name));
     }
 
     [Fact]

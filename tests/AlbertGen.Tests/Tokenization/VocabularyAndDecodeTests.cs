@@ -84,17 +84,11 @@ public sealed class VocabularyAndDecodeTests
     [Fact]
     public void Save_vocabulary_writes_the_model_bytes()
     {
-        string directory = Path.Combine(Path.GetTempPath(), "albertgen-vocab-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            string path = Tokenizer.SaveVocabulary(directory);
-            Assert.Equal(Path.Combine(directory, "spiece.model"), path);
-            Assert.Equal(File.ReadAllBytes(Golden.ModelPath), File.ReadAllBytes(path));
-            Assert.Equal(Tokenizer.EncodeToIds("Hello world"), AlbertTokenizer.FromFile(path).EncodeToIds("Hello world"));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var temp = new TempDirectory("vocab");
+        string directory = temp.File("not-yet-made"); // SaveVocabulary makes the folder
+        string path = Tokenizer.SaveVocabulary(directory);
+        Assert.Equal(Path.Combine(directory, "spiece.model"), path);
+        Assert.Equal(File.ReadAllBytes(Golden.ModelPath), File.ReadAllBytes(path));
+        Assert.Equal(Tokenizer.EncodeToIds("Hello world"), AlbertTokenizer.FromFile(path).EncodeToIds("Hello world"));
     }
 }

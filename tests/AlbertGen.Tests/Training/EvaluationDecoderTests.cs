@@ -10,7 +10,7 @@ public class EvaluationDecoderTests
     [Fact]
     public async Task Question_answering_evaluation_scores_what_the_answer_pipeline_answers()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string[] cities = ["old rome by the sea", "fair verona in the north", "the city of padua", "mantua beyond the hills"];
         var examples = new List<TrainingExample>();
         for (int i = 0; i < 8; i++)
@@ -47,7 +47,7 @@ public class EvaluationDecoderTests
     [Fact]
     public async Task Tagging_evaluation_scores_the_entities_the_tag_pipeline_prints()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string[] names = ["romeo", "juliet", "tybalt", "paris"];
         string[] fillers = ["good night", "the sweet rose", "a plague on both", "what light breaks"];
         var examples = new List<TrainingExample>();

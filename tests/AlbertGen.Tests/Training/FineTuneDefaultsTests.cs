@@ -7,7 +7,7 @@ public class FineTuneDefaultsTests
     [Fact]
     public void A_model_file_fills_the_settings_the_options_leave_unset()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         File.WriteAllText(Path.Combine(dir.Path, FineTuneDefaults.FileName),
             """{ "learning_rate": 0.002, "num_train_epochs": 7, "lr_scheduler_type": "cosine", "warmup_steps": 5 }""");
         var options = new FineTuneOptions { ModelDirectory = dir.Path, OutputDirectory = "unused", Epochs = 2 };
@@ -31,7 +31,7 @@ public class FineTuneDefaultsTests
     [Fact]
     public void Without_a_model_file_the_built_in_defaults_apply_and_the_length_fits_the_positions()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         FineTuneSettings settings = FineTuneSettings.Resolve(new FineTuneOptions { ModelDirectory = dir.Path, OutputDirectory = "unused" }, maxPositions: 64);
 
         Assert.Equal(3e-5, settings.LearningRate);

@@ -36,7 +36,7 @@ public class FineTunerTests
     [Fact]
     public async Task A_short_fine_tune_learns_whether_a_word_occurs_and_writes_a_huggingface_checkpoint()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string output = Path.Combine(dir.Path, "out");
         var reports = new List<TrainingProgress>();
         var options = new FineTuneOptions
@@ -82,7 +82,7 @@ public class FineTunerTests
     [Fact]
     public async Task Mixed_precision_fine_tuning_learns_the_task_too()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         var options = new FineTuneOptions
         {
             TrainExamples = KingTask(192, 1),
@@ -106,7 +106,7 @@ public class FineTunerTests
     [Fact]
     public async Task Fine_tuning_is_deterministic_for_a_seed()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         FineTuneOptions Options(string name) => new()
         {
             TrainExamples = KingTask(32, 1),
@@ -128,7 +128,7 @@ public class FineTunerTests
     [Fact]
     public async Task Every_task_trains_evaluates_and_saves_a_loadable_checkpoint()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         var tagging = new List<TrainingExample>
         {
             new TaggingExample(["john", "loves", "rome"], ["B-PER", "O", "B-LOC"]),
@@ -199,7 +199,7 @@ public class FineTunerTests
     [Fact]
     public async Task Early_stopping_ends_the_run_after_the_patience_runs_out()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         FineTuneResult result = await FineTuner.RunAsync(new FineTuneOptions
         {
             TrainExamples = KingTask(16, 1),

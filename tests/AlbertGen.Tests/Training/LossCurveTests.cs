@@ -8,7 +8,7 @@ public class LossCurveTests
     [Fact]
     public void Points_with_and_without_loss_parts_survive_writing_and_reading_the_csv()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         var curve = new LossCurve();
         curve.Add(10, 7.25, 1e-4, new Dictionary<string, double> { ["masked_lm"] = 6.5, ["sentence_order"] = 0.75 });
         curve.Add(20, 0.1 + 0.2, 3e-4); // 0.30000000000000004: written exactly ("R")
@@ -20,7 +20,7 @@ public class LossCurveTests
         Assert.True(new FileInfo(Path.Combine(dir.Path, "loss_curve.png")).Length > 1000, "no plot was drawn");
         Assert.False(File.Exists(Path.Combine(dir.Path, "loss_curve.png.tmp")));
 
-        using var csvOnly = new TempDir();
+        using var csvOnly = new TempDirectory("training");
         curve.Write(csvOnly.Path, "test"); // no plotter: the core package writes the CSV alone
         Assert.True(File.Exists(Path.Combine(csvOnly.Path, "loss_curve.csv")));
         Assert.False(File.Exists(Path.Combine(csvOnly.Path, "loss_curve.png")));

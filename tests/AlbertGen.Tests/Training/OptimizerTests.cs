@@ -94,7 +94,7 @@ public class OptimizerTests
     [Fact]
     public void Optimizer_state_round_trips_through_a_file()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         using var p = new Parameter(tensor(new[] { 1.0f, 2.0f }));
         using var q = new Parameter(tensor(new[] { 1.0f, 2.0f }));
         using var a = new AdamW([new ParameterGroup("g", [("p", p)], 0.0, true)]);

@@ -7,7 +7,7 @@ namespace AlbertGen.Tests.Training;
 [Collection(TorchRandomCollection.Name)]
 public class PretrainerTests
 {
-    private static string Corpus(TempDir dir, int lines)
+    private static string Corpus(TempDirectory dir, int lines)
     {
         string source = Path.Combine(SharedFolder.Root, "corpora", "tinyshakespeare.txt");
         return dir.File("corpus.txt", string.Join('\n', File.ReadLines(source).Take(lines)) + "\n");
@@ -34,7 +34,7 @@ public class PretrainerTests
     [Fact]
     public async Task A_few_pretraining_steps_reduce_the_loss_and_write_a_pretraining_checkpoint()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string output = Path.Combine(dir.Path, "out");
         PretrainResult result = await Pretrainer.RunAsync(Options(Corpus(dir, 400), output, 40));
         Assert.True(result.LastLoss < result.FirstLoss - 0.5, $"{result.FirstLoss} → {result.LastLoss}");
@@ -64,7 +64,7 @@ public class PretrainerTests
     [Fact]
     public async Task Evaluation_can_be_turned_off_or_read_from_held_out_text_which_is_checked_before_training()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string corpus = Corpus(dir, 120);
         PretrainResult off = await Pretrainer.RunAsync(Options(corpus, Path.Combine(dir.Path, "off"), 2) with { EvaluationInstances = 0 });
         Assert.Null(off.Evaluation);
@@ -89,7 +89,7 @@ public class PretrainerTests
     [Fact]
     public async Task The_loss_curve_and_progress_split_the_loss_into_its_masked_lm_and_sentence_order_parts()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string output = Path.Combine(dir.Path, "out");
         var reports = new List<TrainingProgress>();
         await Pretrainer.RunAsync(Options(Corpus(dir, 200), output, 10), new SynchronousProgress(reports.Add));
@@ -119,7 +119,7 @@ public class PretrainerTests
     [Fact]
     public async Task Resuming_from_a_checkpoint_continues_exactly_like_an_uninterrupted_run()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string corpus = Corpus(dir, 200);
         string straight = Path.Combine(dir.Path, "straight");
         string pieces = Path.Combine(dir.Path, "pieces");
@@ -147,7 +147,7 @@ public class PretrainerTests
     [Fact]
     public async Task Resuming_with_another_seed_is_refused()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string corpus = Corpus(dir, 120);
         string output = Path.Combine(dir.Path, "out");
         await Pretrainer.RunAsync(Options(corpus, output, 4) with { StopAfterStep = 1 });

@@ -7,7 +7,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void Jsonl_text_examples_keep_pairs_labels_and_line_numbers()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("train.jsonl", "{\"text\": \"a\", \"text_pair\": \"b\", \"label\": \"pos\"}\n\n{\"text\": \"c\", \"label\": 1}\n");
         var examples = TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification).Cast<TextExample>().ToList();
         Assert.Equal(2, examples.Count);
@@ -19,7 +19,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void Csv_reads_quoted_fields_with_commas_quotes_and_line_breaks()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("train.csv", "text,label\n\"hello, \"\"world\"\"\",yes\n\"two\nlines\",no\n");
         var examples = TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification).Cast<TextExample>().ToList();
         Assert.Equal("hello, \"world\"", examples[0].Text);
@@ -30,7 +30,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void Tagging_qa_and_choice_forms_are_read()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         var tags = (TaggingExample)TrainingDataReader.ReadFile(dir.File("t.jsonl", "{\"tokens\": [\"John\", \"runs\"], \"tags\": [\"B-PER\", \"O\"]}"), FineTuneTask.TokenClassification)[0];
         Assert.Equal(["B-PER", "O"], tags.Tags);
         var qa = (QuestionAnsweringExample)TrainingDataReader.ReadFile(
@@ -46,7 +46,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void A_missing_field_names_the_file_line_and_field()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("bad.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{\"txt\": \"b\", \"label\": \"y\"}\n");
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification));
         Assert.Equal(2, e.Location.Line);
@@ -57,7 +57,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void A_malformed_line_names_the_file_and_line()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("bad.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \n");
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification));
         Assert.Contains(path + ":2", e.Message);
@@ -67,7 +67,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void An_empty_file_is_an_error_naming_it()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("empty.jsonl", "\n\n");
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification));
         Assert.Contains(path, e.Message);
@@ -77,7 +77,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void A_csv_row_with_the_wrong_field_count_names_its_line()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("bad.csv", "text,label\na,b\nc,d,e\n");
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification));
         Assert.Contains(path + ":3", e.Message);
@@ -86,7 +86,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void Csv_with_crlf_line_ends_reads_as_with_lf()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("train.csv", "text,label\r\n\"a, b\",yes\r\nc,no\r\n");
         var examples = TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification).Cast<TextExample>().ToList();
         Assert.Equal(["a, b", "c"], examples.Select(e => e.Text));
@@ -99,7 +99,7 @@ public class TrainingDataReaderTests
     [InlineData("text,label\na,b\n\"quoted\"tail,no\n", ":3", "after a closing quote")]
     public void Malformed_csv_quoting_names_the_file_and_line(string content, string line, string expected)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("bad.csv", content);
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.SequenceClassification));
         Assert.Contains(path + line, e.Message);
@@ -109,7 +109,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void Tags_and_tokens_of_different_lengths_are_refused()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("t.jsonl", "{\"tokens\": [\"a\", \"b\"], \"tags\": [\"O\"]}");
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.TokenClassification));
         Assert.Contains(path + ":1", e.Message);
@@ -118,7 +118,7 @@ public class TrainingDataReaderTests
     [Fact]
     public void An_answer_start_that_does_not_point_at_the_answer_is_refused()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string path = dir.File("q.jsonl", "{\"question\": \"who?\", \"context\": \"it was john.\", \"answers\": {\"text\": [\"john\"], \"answer_start\": [3]}}");
         var e = Assert.Throws<TrainingDataException>(() => TrainingDataReader.ReadFile(path, FineTuneTask.QuestionAnswering));
         Assert.Contains(path + ":1", e.Message);
@@ -128,7 +128,7 @@ public class TrainingDataReaderTests
     [Fact]
     public async Task An_evaluation_label_unknown_to_the_training_data_names_the_eval_file_and_line()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("training");
         string train = dir.File("train.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \"y\"}\n");
         string eval = dir.File("eval.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \"z\"}\n");
         var options = new FineTuneOptions

@@ -41,33 +41,3 @@ public static class TrainingFixtures
         }
     }
 }
-
-/// <summary>A temporary directory deleted on dispose.</summary>
-public sealed class TempDir : IDisposable
-{
-    public TempDir()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "albertgen-training-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name, string contents)
-    {
-        string path = System.IO.Path.Combine(Path, name);
-        System.IO.File.WriteAllText(path, contents);
-        return path;
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}

@@ -91,9 +91,7 @@ internal static class ClusterSiloCommand
             string? ready = parse.GetValue(readyFile);
             if (ready is not null)
             {
-                // Written aside and renamed, so a probe never reads it half-written.
-                File.WriteAllText(ready + ".tmp", endpoint + "\n");
-                File.Move(ready + ".tmp", ready, overwrite: true);
+                AtomicFile.WriteAllText(ready, endpoint + "\n"); // a probe never reads it half-written
             }
 
             stop.Token.WaitHandle.WaitOne();

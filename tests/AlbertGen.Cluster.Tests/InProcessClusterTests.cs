@@ -61,7 +61,21 @@ public sealed class InProcessClusterTests : IDisposable
     [Trait("Category", "Slow")]
     public async Task A_silo_killed_mid_job_loses_only_its_shard_and_the_output_is_still_complete_and_equal()
     {
-        await using TestCluster cluster = await Start(3);
+        // The default model embeds a 150-line shard in tens of milliseconds, so the job could end before the victim takes a
+        // shard: each shard is made 300 ms longer (working, with heartbeats). The silos' workers read the variable when
+        // they start; the assembly's tests run one at a time (xunit.runner.json), so no other test sees it.
+        TestCluster started;
+        Environment.SetEnvironmentVariable("ALBERTGEN_CLUSTER_TEST_SHARD_DELAY_MS", "300");
+        try
+        {
+            started = await Start(3);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ALBERTGEN_CLUSTER_TEST_SHARD_DELAY_MS", null);
+        }
+
+        await using TestCluster cluster = started;
         string folder = _temp.NewFolder();
         string input = ClusterTestFiles.Corpus(folder, 900);
         string output = Path.Combine(folder, "out");
@@ -75,8 +89,10 @@ public sealed class InProcessClusterTests : IDisposable
         string victimName = victim.SiloAddress.Endpoint.ToString();
         using (var limit = new CancellationTokenSource(JobLimit))
         {
-            while (!(await jobs.Progress(id)).RunningPerSilo.ContainsKey(victimName))
+            JobProgress progress;
+            while (!(progress = await jobs.Progress(id)).RunningPerSilo.ContainsKey(victimName))
             {
+                Assert.True(progress.Status != JobStatus.Completed, "the job completed before the silo to be killed ran a shard");
                 await Task.Delay(20, limit.Token);
             }
         }

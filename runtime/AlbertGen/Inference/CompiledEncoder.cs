@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace AlbertGen.Inference;
 
 /// <summary>
-/// Every distinct layer of an encoder compiled once (ALBERT's layer steps share their layers), run step by step; calls of up
-/// to <see cref="FusedMaximumRows"/> rows run on the fused managed layers instead, when the session has them.
+/// Every distinct layer of an encoder compiled once (ALBERT's layer steps share their layers), run step by step; or, when
+/// the session has them, the fused managed layers, which then run every call (and no layer is compiled).
 /// </summary>
 internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
 {
@@ -14,16 +14,12 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
     private readonly ScalarType _dtype;
     private readonly FusedEncoder? _fused;
 
-    public CompiledEncoder(CompiledLayer[][] groups, ScalarType dtype, FusedEncoder? fused = null, int fusedMaximumRows = 0)
+    public CompiledEncoder(CompiledLayer[][] groups, ScalarType dtype, FusedEncoder? fused = null)
     {
         _groups = groups;
         _dtype = dtype;
         _fused = fused;
-        FusedMaximumRows = fused is null ? 0 : fusedMaximumRows;
     }
-
-    /// <summary>Calls of up to this many rows (batch × sequence) run fused; 0 when none does.</summary>
-    public int FusedMaximumRows { get; }
 
     /// <summary>The fused layers, or null.</summary>
     public FusedEncoder? Fused => _fused;
@@ -47,7 +43,7 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
 
     public Tensor Run(AlbertTransformer encoder, Tensor embeddings, Tensor? mask, List<Tensor>? hiddenStates)
     {
-        if (_fused is not null && embeddings.shape[0] * embeddings.shape[1] <= FusedMaximumRows)
+        if (_fused is not null)
         {
             return _fused.Run(encoder, embeddings, mask, hiddenStates);
         }
@@ -57,9 +53,7 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
     }
 
     public AlbertModelOutput? TryRunFromIds(AlbertEmbeddings embeddings, AlbertTransformer encoder, Tensor? poolerWeight, Tensor? poolerBias, AlbertInputs inputs) =>
-        _fused is not null && inputs.InputIds!.shape[0] * inputs.InputIds.shape[1] <= FusedMaximumRows
-            ? _fused.RunFromIds(embeddings, encoder, poolerWeight, poolerBias, inputs)
-            : null;
+        _fused?.RunFromIds(embeddings, encoder, poolerWeight, poolerBias, inputs);
 
     public void Dispose()
     {

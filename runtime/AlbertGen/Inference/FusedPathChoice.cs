@@ -7,39 +7,19 @@ using static TorchSharp.torch;
 namespace AlbertGen.Inference;
 
 /// <summary>
-/// Whether a session runs its encoder on the fused managed layers (<see cref="FusedEncoder"/>), and for which calls: a
-/// model none of whose products reaches oneDNN's packing threshold on its smaller side
-/// (<see cref="ProductKernels.PackingMinimumSide"/>: the small models, whose per-product kernels would be the same managed
-/// ones) runs every call fused, and so does every model on a CPU without AVX-512; a wider model on AVX-512 runs
-/// calls of up to <see cref="MaximumRows"/> rows (batch × sequence) fused and the per-product path above, unless
-/// <see cref="InferenceOptions.FusedLayers"/> says otherwise.
+/// Whether a session runs its encoder on the fused managed layers (<see cref="FusedEncoder"/>): wherever they can run,
+/// every call does, unless <see cref="InferenceOptions.FusedLayers"/> says otherwise.
 /// </summary>
 /// <remarks>
-/// Measured on a quiet 2-core AMD EPYC (Zen 4, AVX-512), <c>probe</c> of the session alone, fused vs per-product path in
-/// the same run: the small anchor (hidden 128) 0.39 vs 0.57 ms at 1×16, 1.8 vs 2.9 ms at 1×128, 13.7 vs 26 ms at 8×128,
-/// 63 vs 96 ms at 32×128; the base anchor (hidden 768) 17.5 vs 18.8 ms at 1×16 and level at 1×128, then oneDNN's products
-/// ahead by 5-7 % from 8×128 (`benchmarks/README.md`).
+/// Measured on a quiet 2-core AMD EPYC (Zen 4, AVX-512), the session alone, fused against the per-product path in the same
+/// run: the small anchor (hidden 128) 0.39 vs 0.57 ms at 1×16, 1.8 vs 2.9 ms at 1×128, 13.7 vs 26 ms at 8×128, 63 vs
+/// 96 ms at 32×128; the base anchor (hidden 768, oneDNN's packed products on the per-product path) 17.9 vs 23.1 ms at 1×16,
+/// 119 vs 128 ms at 1×128, 913 vs 899 and 1013 vs 1001 ms at 8×128, 3972 vs 4006 and 3802 vs 3946 ms at 32×128; held to
+/// AVX2, level with oneDNN's AVX2 products from 128 rows (which on an AVX2-only Zen 3 ran 99-119 GFLOP/s where ONNX
+/// Runtime's ran 125-148, issue #25). One path also keeps one packed copy of the weights instead of two.
 /// </remarks>
 internal static class FusedPathChoice
 {
-    /// <summary>
-    /// Up to this many rows a call of a wide model runs fused when the choice is automatic: where the base anchor's fused
-    /// pass was level with or ahead of the per-product path (measured; see the remarks).
-    /// </summary>
-    internal const int MaximumRows = 256;
-
-    /// <summary>
-    /// The rows up to which calls run fused when the choice is automatic, for a layer of these widths on managed products
-    /// of <paramref name="isa"/> (null: none can run). Without AVX-512 every call runs fused whatever the widths: oneDNN's
-    /// AVX2 products ran 99-119 GFLOP/s on a 2-core AMD EPYC Zen 3 where ONNX Runtime's ran 125-148 (issue #25), and the
-    /// managed AVX2 products run 205-213 GFLOP/s on the base anchor's shapes on a Zen 4 held to AVX2 (same FMA peak).
-    /// </summary>
-    public static int AutomaticRows(long hidden, long attention, long intermediate, ManagedIsa? isa) =>
-        isa == ManagedIsa.Avx2
-        || Math.Max(Math.Max(Math.Min(3 * attention, hidden), Math.Min(hidden, attention)), Math.Min(intermediate, hidden)) < ProductKernels.PackingMinimumSide
-            ? int.MaxValue
-            : MaximumRows;
-
     /// <summary>Null when a session with these properties can run the fused path; otherwise why not (one clause).</summary>
     /// <remarks>
     /// <c>int8Products</c> says whether <see cref="InferenceOptions.Int8"/> puts any product of the layer on an int8 kernel:
@@ -70,25 +50,18 @@ internal static class FusedPathChoice
         return mayDerive ? null : "libtorch's version counters cannot be read here, so the session keeps no packed weights";
     }
 
-    /// <summary>
-    /// The rows up to which calls run fused (0: never), from the options and, when they leave it automatic,
-    /// <paramref name="automaticRows"/>; throws when the fused path is forced but cannot run.
-    /// </summary>
+    /// <summary>Whether the session runs fused, from the options; throws when the fused path is forced but cannot run.</summary>
     /// <exception cref="PlatformNotSupportedException"><see cref="InferenceOptions.FusedLayers"/> is true and <paramref name="whyNot"/> is not null.</exception>
-    public static int RowsFor(InferenceOptions options, string? whyNot, int automaticRows)
+    public static bool Runs(InferenceOptions options, string? whyNot)
     {
         if (options.FusedLayers == true && whyNot is not null)
         {
             throw new PlatformNotSupportedException($"The fused layers cannot run here: {whyNot}.");
         }
 
-        return whyNot is not null || options.FusedLayers == false ? 0
-            : options.FusedLayers == true ? int.MaxValue
-            : automaticRows;
+        return whyNot is null && options.FusedLayers != false;
     }
 
-    /// <summary>What <see cref="InferenceSession{TOutput}.FusedLayers"/> says: the path, its products' kernel and the calls that take it.</summary>
-    public static string? Describe(string productKernel, int maximumRows) => maximumRows == 0 ? null
-        : maximumRows == int.MaxValue ? $"fused-{productKernel} for every call"
-        : $"fused-{productKernel} for calls of up to {maximumRows} rows (batch × sequence)";
+    /// <summary>What <see cref="InferenceSession{TOutput}.FusedLayers"/> says: the path and its products' kernel, or null when the session does not run fused.</summary>
+    public static string? Describe(string productKernel, bool runs) => runs ? $"fused-{productKernel} for every call" : null;
 }

@@ -53,21 +53,20 @@ public static class InferenceCompiler
 
         AlbertConfig config = model.Config;
         bool int8Products = options.Int8 && Int8Products(config, cpu);
-        int fusedRows = FusedPathChoice.RowsFor(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges, int8Products),
-            FusedPathChoice.AutomaticRows(config.HiddenSize, (long)config.NumAttentionHeads * config.AttentionHeadSize, config.IntermediateSize, ManagedProducts.BestIsa(cpu)));
+        bool fusedRuns = FusedPathChoice.Runs(options, FusedPathChoice.WhyNot(model.DType, dtype, device, options, cpu, watch.TracksInPlaceChanges, int8Products));
         var compiled = new List<CompiledLayer[]>();
         FusedEncoder? fused = null;
         try
         {
             using var noGrad = no_grad();
-            // A session whose every call runs fused keeps no per-product layers: they would only double the packed weights.
-            foreach (AlbertLayer[] group in fusedRows == int.MaxValue ? [] : layers)
+            // A session that runs fused keeps no per-product layers: they would only double the packed weights.
+            foreach (AlbertLayer[] group in fusedRuns ? [] : layers)
             {
                 compiled.Add(group.Select(layer => CompiledLayer.Compile(layer, dtype, watch.TracksInPlaceChanges,
                     (product, outputs, inputs) => ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage), cpu, storage)).ToArray());
             }
 
-            if (fusedRows > 0)
+            if (fusedRuns)
             {
                 ManagedIsa isa = ManagedProducts.BestIsa(cpu) ?? throw new PlatformNotSupportedException($"Managed products need AVX2 and FMA or AVX-512; this CPU (as allowed) has: {cpu}.");
                 fused = FusedEncoder.Create(encoder, (float)model.Config.LayerNormEps, isa, (weight, bias, outputs, inputs, activation) =>
@@ -84,7 +83,7 @@ public static class InferenceCompiler
             throw;
         }
 
-        return new InferenceSession<TOutput>(model, new CompiledEncoder([.. compiled], dtype, fused, fusedRows), watch, cpu, dtype, warnings);
+        return new InferenceSession<TOutput>(model, new CompiledEncoder([.. compiled], dtype, fused), watch, cpu, dtype, warnings);
     }
 
     /// <summary>
@@ -112,7 +111,7 @@ public static class InferenceCompiler
         (LayerProduct Product, long Outputs, long Inputs)[] shapes =
             [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
         string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable, options.Int8 && Int8Products(config, cpu));
-        int fusedRows = FusedPathChoice.RowsFor(options, whyNotFused, FusedPathChoice.AutomaticRows(hidden, all, inner, ManagedProducts.BestIsa(cpu)));
+        bool fusedRuns = FusedPathChoice.Runs(options, whyNotFused);
         string? fusedKernel = ManagedProducts.BestIsa(cpu) is { } isa ? ManagedProducts.Name(isa, storage) : null;
         var products = new List<ProductKernelChoice>();
         for (int g = 0; g < config.NumHiddenGroups; g++)
@@ -121,11 +120,11 @@ public static class InferenceCompiler
             {
                 foreach ((LayerProduct product, long outputs, long inputs) in shapes)
                 {
-                    // A session whose every call runs fused has only the fused layers' products.
+                    // A session that runs fused has only the fused layers' products.
                     ProductKernel kind = TensorVersions.IsAvailable
                         ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage)
                         : ProductKernel.Libtorch;
-                    string kernel = fusedRows == int.MaxValue ? fusedKernel! : ProductKernels.Name(kind, dtype, cpu, storage);
+                    string kernel = fusedRuns ? fusedKernel! : ProductKernels.Name(kind, dtype, cpu, storage);
                     products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, kernel));
                 }
             }
@@ -133,7 +132,7 @@ public static class InferenceCompiler
 
         return new InferencePlan(cpu, dtype, products, warnings)
         {
-            FusedLayers = fusedKernel is null ? null : FusedPathChoice.Describe(fusedKernel, fusedRows),
+            FusedLayers = fusedKernel is null ? null : FusedPathChoice.Describe(fusedKernel, fusedRuns),
         };
     }
 

@@ -45,13 +45,14 @@ public sealed record InferenceOptions
     public bool Int8 { get; init; }
 
     /// <summary>
-    /// Whether the encoder runs on the fused managed layers: whole layers (products, attention with the mask, LayerNorms,
-    /// activation, residuals) a step at a time over all rows in managed buffers, with no libtorch call inside the encoder,
-    /// which is what small models and short inputs are bound by. Null (default) chooses per call: the fused path for calls
-    /// of up to a measured number of rows (batch × sequence) where the session can run it, the per-product kernels above.
-    /// True runs every call fused (compiling fails with <see cref="PlatformNotSupportedException"/> where it cannot run: a
-    /// non-float32 model or products, int8, a forced <see cref="Kernel"/>, a CPU without
-    /// AVX2 and FMA); false never does. <see cref="InferenceSession{TOutput}.FusedLayers"/> tells what a session does.
+    /// Whether the model runs on the fused managed layers: the embeddings from the ids, then whole layers (products,
+    /// attention with the mask, LayerNorms, activation, residuals) a step at a time over whole sequences in managed
+    /// buffers, then the pooler, with no libtorch call between the inputs and the outputs, which is what small models and
+    /// short inputs are bound by. Null (default) runs every call fused where the session can, the per-product kernels
+    /// elsewhere (bfloat16 products, int8 products, a forced <see cref="Kernel"/>, a GPU). True insists (compiling fails
+    /// with <see cref="PlatformNotSupportedException"/> where it cannot run: a non-float32 model or products, int8
+    /// products, a forced <see cref="Kernel"/>, a CPU without AVX2 and FMA); false never runs fused.
+    /// <see cref="InferenceSession{TOutput}.FusedLayers"/> tells what a session does.
     /// </summary>
     public bool? FusedLayers { get; init; }
 

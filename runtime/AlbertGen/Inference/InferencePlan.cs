@@ -11,7 +11,7 @@ public sealed record InferencePlan(CpuFeatures Cpu, ScalarType MatMulDType, IRea
 {
     /// <summary>
     /// The fused layers and the calls that take them (as <see cref="InferenceSession{TOutput}.FusedLayers"/>), e.g.
-    /// <c>fused-managed-avx512-fp32 for calls of up to 512 rows (batch × sequence)</c>; null when no call would.
+    /// <c>fused-managed-avx512-fp32 for every call</c>; null when no call would.
     /// </summary>
     public string? FusedLayers { get; init; }
 }

@@ -50,7 +50,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
         Cpu = cpu;
         MatMulDType = matMulDType;
         Warnings = warnings;
-        FusedLayers = encoder.Fused is { } fused ? FusedPathChoice.Describe(fused.Mapping.Name, encoder.FusedMaximumRows) : null;
+        FusedLayers = encoder.Fused is { } fused ? FusedPathChoice.Describe(fused.Mapping.Name, runs: true) : null;
         Products = encoder.Products();
     }
 
@@ -65,7 +65,7 @@ public sealed class InferenceSession<TOutput> : IDisposable
 
     /// <summary>
     /// The fused layers (<see cref="InferenceOptions.FusedLayers"/>) and the calls that take them instead of
-    /// <see cref="Products"/>, e.g. <c>fused-managed-avx512-fp32 for every call</c> or <c>… for calls of up to 256 rows (batch × sequence)</c>; null
+    /// <see cref="Products"/>, e.g. <c>fused-managed-avx512-fp32 for every call</c>; null
     /// when every call runs the per-product path.
     /// </summary>
     public string? FusedLayers { get; }

@@ -1,6 +1,5 @@
-using AlbertGen.Inference.Managed;
 using AlbertGen.Inference.Kernels;
-using AlbertGen.Modeling;
+using AlbertGen.Inference.Managed;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -107,9 +107,6 @@ public static class InferenceCompiler
         ManagedWeightStorage storage = TensorVersions.IsAvailable ? ProductKernels.ManagedWeightStorageFor(options.MatMulDType, modelDType, cpu, device, options.Kernel) : ManagedWeightStorage.Float32;
         ScalarType dtype = ProductsDType(modelDType, options.MatMulDType, device, cpu, TensorVersions.IsAvailable, storage, warnings);
         Int8Support.CheckRequest(options, cpu, modelDType, device, TensorVersions.IsAvailable);
-        long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
-        (LayerProduct Product, long Outputs, long Inputs)[] shapes =
-            [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
         string? whyNotFused = FusedPathChoice.WhyNot(modelDType, dtype, device, options, cpu, TensorVersions.IsAvailable, options.Int8 && Int8Products(config, cpu));
         bool fusedRuns = FusedPathChoice.Runs(options, whyNotFused);
         string? fusedKernel = ManagedProducts.BestIsa(cpu) is { } isa ? ManagedProducts.Name(isa, storage) : null;
@@ -118,13 +115,13 @@ public static class InferenceCompiler
         {
             for (int l = 0; l < config.InnerGroupNum; l++)
             {
-                foreach ((LayerProduct product, long outputs, long inputs) in shapes)
+                foreach ((LayerProduct product, long outputs, long inputs) in ProductShapes(config))
                 {
                     // A session that runs fused has only the fused layers' products.
-                    ProductKernel kind = TensorVersions.IsAvailable
-                        ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage)
-                        : ProductKernel.Libtorch;
-                    string kernel = fusedRuns ? fusedKernel! : ProductKernels.Name(kind, dtype, cpu, storage);
+                    string kernel = fusedRuns ? fusedKernel!
+                        : ProductKernels.Name(
+                            TensorVersions.IsAvailable ? ProductKernels.Choose(cpu, dtype, product, outputs, inputs, device, options.Kernel, options.Int8, storage) : ProductKernel.Libtorch,
+                            dtype, cpu, storage);
                     products.Add(new ProductKernelChoice(g, l, product.Name(), outputs, inputs, kernel));
                 }
             }
@@ -172,11 +169,14 @@ public static class InferenceCompiler
     }
 
     /// <summary>Whether int8 (<see cref="InferenceOptions.Int8"/>) puts any of a layer's products on an int8 kernel.</summary>
-    private static bool Int8Products(AlbertConfig config, CpuFeatures cpu)
+    private static bool Int8Products(AlbertConfig config, CpuFeatures cpu) =>
+        ProductShapes(config).Any(p => Int8Support.Chooses(cpu, p.Outputs, p.Inputs));
+
+    /// <summary>The products of one layer a session gives a kernel, with their outputs and inputs.</summary>
+    private static (LayerProduct Product, long Outputs, long Inputs)[] ProductShapes(AlbertConfig config)
     {
         long hidden = config.HiddenSize, all = (long)config.NumAttentionHeads * config.AttentionHeadSize, inner = config.IntermediateSize;
-        return Int8Support.Chooses(cpu, 3 * all, hidden) || Int8Support.Chooses(cpu, hidden, all)
-            || Int8Support.Chooses(cpu, inner, hidden) || Int8Support.Chooses(cpu, hidden, inner);
+        return [(LayerProduct.QueryKeyValue, 3 * all, hidden), (LayerProduct.AttentionOutput, hidden, all), (LayerProduct.FeedForward, inner, hidden), (LayerProduct.FeedForwardOutput, hidden, inner)];
     }
 
     private static IEnumerable<AlbertLinear> ProductModules(AlbertLayer layer) =>

@@ -32,9 +32,8 @@ internal sealed class CompiledEncoder : IEncoderExecution, IDisposable
     {
         if (_groups.Length == 0 && _fused is not null)
         {
-            LayerProduct[] order = [LayerProduct.QueryKeyValue, LayerProduct.AttentionOutput, LayerProduct.FeedForward, LayerProduct.FeedForwardOutput];
             return [.. _fused.Groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>
-                layer.Products.Select((p, i) => new ProductKernelChoice(g, l, order[i].Name(), p.Outputs, p.Inputs, p.Name))))];
+                layer.Products.Select(p => new ProductKernelChoice(g, l, p.Product.Name(), p.Kernel.Outputs, p.Kernel.Inputs, p.Kernel.Name))))];
         }
 
         return [.. _groups.SelectMany((layers, g) => layers.SelectMany((layer, l) =>

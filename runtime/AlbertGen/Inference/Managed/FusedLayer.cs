@@ -70,8 +70,9 @@ internal sealed unsafe class FusedLayer
     /// <summary>The feed-forward size I.</summary>
     public int Intermediate { get; }
 
-    /// <summary>The four products, for naming and counting.</summary>
-    public IEnumerable<IManagedProduct> Products => [_qkv, _dense, _ffn, _ffnOutput];
+    /// <summary>The four products, each with the layer product it computes (for naming and counting).</summary>
+    public IEnumerable<(LayerProduct Product, IManagedProduct Kernel)> Products =>
+        [(LayerProduct.QueryKeyValue, _qkv), (LayerProduct.AttentionOutput, _dense), (LayerProduct.FeedForward, _ffn), (LayerProduct.FeedForwardOutput, _ffnOutput)];
 
     /// <summary>Floats of scratch a call over <paramref name="rows"/> rows needs besides the hidden rows.</summary>
     public long ScratchFloats(int rows) =>
